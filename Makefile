@@ -1,0 +1,44 @@
+# digest: every target that needs the virtualenv depends on it, so any target works first on a
+# fresh clone. The recipes are quiet (@) so that stdout carries only what digest prints.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DIGEST := $(VENV)/bin/digest
+STAMP := $(VENV)/.installed
+
+.PHONY: install test lint draft review export bench clean
+
+$(STAMP): pyproject.toml
+	@echo "Installing digest into $(VENV) ..." >&2
+	@$(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]' >&2
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	@$(PY) -m pytest
+	@$(MAKE) --no-print-directory lint
+
+lint: $(STAMP)
+	@$(VENV)/bin/ruff check pipeline tests scripts
+	@$(VENV)/bin/ruff format --check pipeline tests scripts
+	@$(VENV)/bin/mypy pipeline
+
+draft: $(STAMP)
+	@test -n "$(ID)" || { echo "Error: usage: make draft ID=2506.18896 [DATE=YYYY-MM-DD]" >&2; exit 2; }
+	@$(DIGEST) draft "$(ID)" $(if $(DATE),--date "$(DATE)")
+
+review: $(STAMP)
+	@test -n "$(ID)" || { echo "Error: usage: make review ID=2506.18896" >&2; exit 2; }
+	@$(DIGEST) review "$(ID)"
+
+export: $(STAMP)
+	@test -n "$(DATE)" || { echo "Error: usage: make export DATE=YYYY-MM-DD [FORMAT=text|markdown|html|json]" >&2; exit 2; }
+	@$(DIGEST) export "$(DATE)" $(if $(FORMAT),--format "$(FORMAT)")
+
+bench: $(STAMP)
+	@$(PY) scripts/bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

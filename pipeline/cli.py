@@ -1,0 +1,537 @@
+"""The command line: options -> one workflow call -> output. Errors become one line and an exit code.
+
+Heavy modules (openai, httpx2, the stages) are imported inside the commands so that `--help`
+starts fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from pipeline import __version__
+from pipeline.config import DIGEST_DEBUG, ENVIRONMENT_HELP, Settings, load_settings
+from pipeline.errors import DigestError, ExitCode, InputError
+
+if TYPE_CHECKING:
+    from pipeline.drafting import Drafter, Outcome
+    from pipeline.entry import Entry
+    from pipeline.store import Store
+
+
+# -- shared plumbing ----------------------------------------------------------------------------
+def say(message: str) -> None:
+    """Progress and diagnostics: stderr, so stdout carries only the result."""
+    click.echo(message, err=True)
+
+
+class App:
+    """What every command needs, built on first use from the environment and the options."""
+
+    def __init__(self, debug: bool) -> None:
+        self.debug = debug
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings()
+        return self._settings
+
+    def store(self) -> Store:
+        from pipeline.store import Store
+
+        return Store(self.settings.drafts_dir)
+
+    def drafter(self) -> Drafter:
+        from pipeline.drafting import Drafter
+        from pipeline.glossary import load_glossary
+
+        return Drafter(
+            self.settings, self.store(), load_glossary(self.settings.glossary_path), log=say
+        )
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def parse_date(value: str | None) -> str:
+    if value is None:
+        return dt.date.today().isoformat()
+    try:
+        return dt.date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise InputError(f"date {value!r} is not a date YYYY-MM-DD") from None
+
+
+def entry_text(entry: Entry) -> str:
+    from pipeline.digest import render_entry
+    from pipeline.export import text_entry
+
+    return render_entry(text_entry(entry))
+
+
+def report(outcome: Outcome) -> None:
+    """Findings and notes of one drafted entry, on stderr."""
+    for note in outcome.notes:
+        say(f"Note: {note}")
+    if outcome.entry is not None:
+        for finding in outcome.entry.checks:
+            say(f"  {finding}")
+
+
+# -- the group ----------------------------------------------------------------------------------
+@click.group(
+    help=f"""Write the bilingual (Korean/English) daily digest of arXiv papers.
+
+\b
+Quick start:
+  digest draft 2506.18896 --comment "Reward에 노이즈를 추가하는 것으로 ..." --tags rl
+  digest export 2025-06-24
+
+{ENVIRONMENT_HELP}
+
+\b
+Exit codes: 0 done, 1 a check failed, 2 bad input, 3 a service failed, 130 interrupted.""",
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, prog_name="digest")
+@click.option("--debug", is_flag=True, help="Show a traceback for errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    ctx.obj = App(debug)
+
+
+@cli.command()
+@click.argument("paper", required=False)
+@click.option("--comment", "comment_text", metavar="TEXT", help="The Korean comment.")
+@click.option("--comment-file", type=click.Path(path_type=Path), help="Read the comment from a file.")
+@click.option("--notes", type=click.Path(path_type=Path), help="Draft a whole day from a notes file.")
+@click.option("--tags", metavar="TAGS", help="Tags, separated by spaces or commas ('#' optional).")
+@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="The digest day (default: today).")
+@click.option("--force", is_flag=True, help="Replace a hand-edited English with the new translation.")
+@click.option("--refresh", is_flag=True, help="Fetch from arXiv even when the cache is fresh.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Model requests in flight at once (with --notes).")
+@pass_app
+def draft(
+    app: App,
+    paper: str | None,
+    comment_text: str | None,
+    comment_file: Path | None,
+    notes: Path | None,
+    tags: str | None,
+    date_text: str | None,
+    force: bool,
+    refresh: bool,
+    jobs: int,
+) -> int:
+    """Draft the digest entry of one paper, or of a whole day with --notes.
+
+    Fetches the paper from arXiv, takes your Korean comment, translates it into English with the
+    glossary's terms, checks the English, saves the draft in drafts/DATE/ID.yaml and prints the
+    entry. The comment comes from --comment or --comment-file; else from stdin when it is not a
+    terminal; else $EDITOR opens on the paper. It is saved before the model is called.
+
+    \b
+    Examples:
+      digest draft 2506.18896 --comment "Reward에 노이즈를 추가하는 것으로 학습 속도를 가속." --tags rl
+      echo "PRM. 각 단계의 일관성을 평가." | digest draft arXiv:2506.18896v2
+      digest draft https://arxiv.org/abs/2506.18896      # opens $EDITOR
+      digest draft --notes today.txt --date 2025-06-24
+
+    \b
+    A notes file holds blocks separated by blank lines: an id line, the comment, an optional
+    last line of tags:
+      2506.18896
+      PRM. 각 단계의 일관성을 평가하게 했군요.
+      #rl #reward-model
+    """
+    date = parse_date(date_text)
+    if (paper is None) == (notes is None):
+        raise InputError("give either a paper id or --notes FILE (see: digest draft --help)")
+    if comment_text is not None and comment_file is not None:
+        raise InputError("give --comment or --comment-file, not both")
+    if notes is not None:
+        if comment_text is not None or comment_file is not None or tags is not None:
+            raise InputError("--notes takes the comments and tags from the file; drop --comment/--tags")
+        return draft_notes(app, notes, date, jobs, force, refresh)
+    assert paper is not None
+    return draft_one(app, paper, comment_text, comment_file, tags, date, force, refresh)
+
+
+def draft_one(
+    app: App,
+    paper: str,
+    comment_text: str | None,
+    comment_file: Path | None,
+    tags_text: str | None,
+    date: str,
+    force: bool,
+    refresh: bool,
+) -> int:
+    from pipeline.arxiv import parse_id
+    from pipeline.comment import (
+        clean_comment,
+        editor_template,
+        parse_edited,
+        parse_tags,
+        read_comment_file,
+        run_editor,
+    )
+
+    paper_id = parse_id(paper)
+    tags = parse_tags(tags_text) if tags_text is not None else None
+    # Read a comment that does not need the paper first, so bad input fails before any request.
+    comment: str | None = None
+    if comment_text is not None:
+        comment = clean_comment(comment_text)
+    elif comment_file is not None:
+        comment, file_tags = parse_edited(read_comment_file(comment_file))
+        tags = tags if tags is not None else file_tags
+    elif not sys.stdin.isatty():
+        comment, stdin_tags = parse_edited(sys.stdin.read())
+        tags = tags if tags is not None else stdin_tags
+    if comment is not None and not comment:
+        raise InputError("the comment is empty; nothing was saved")
+
+    drafter = app.drafter()
+    store = drafter.store
+    existing = store.get(date, paper_id.base)
+    paper_meta = None
+    if existing is None or refresh:
+        say(f"Fetching {paper_id} from arXiv ...")
+        paper_meta = drafter.arxiv.fetch_one(paper_id, refresh=refresh)
+        if existing is not None:
+            existing.title, existing.authors = paper_meta.title, paper_meta.authors
+            existing.abstract = paper_meta.abstract
+    if comment is None:
+        source = existing or paper_meta
+        assert source is not None
+        template = editor_template(
+            paper_id.base,
+            source.title,
+            source.authors,
+            source.abstract,
+            existing.comment_ko if existing else "",
+            tags if tags is not None else (existing.tags if existing else None),
+        )
+        comment, editor_tags = run_editor(template)
+        tags = tags if tags is not None else editor_tags
+
+    entry = drafter.save_comment(paper_id, date, comment, tags, paper_meta, existing)
+    say(f"Saved the comment in {store.path(date, entry.id)}")
+    if entry.status == "awaiting-translation":
+        say(f"Translating with {app.settings.model} ...")
+    outcome = drafter.finish(entry, force)
+    if outcome.error is not None:
+        raise outcome.error
+    if outcome.state == "unchanged":
+        say(f"{entry.id}: the comment is unchanged; nothing to do ({entry.status})")
+    report(outcome)
+    click.echo(entry_text(entry), nl=False)
+    if entry.errors:
+        say(f"{entry.id}: needs review: edit comment_en in {store.path(date, entry.id)}, then run: digest check {entry.id}")
+    return outcome.exit_code
+
+
+def draft_notes(app: App, notes: Path, date: str, jobs: int, force: bool, refresh: bool) -> int:
+    from pipeline.comment import parse_notes
+    from pipeline.drafting import FAILED, Outcome, worst_exit
+
+    try:
+        text = notes.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"notes file {notes} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read notes file {notes}: {exc}") from None
+    blocks = parse_notes(text, str(notes))  # every block is checked before any work starts
+    drafter = app.drafter()
+    store = drafter.store
+    existing = {b.paper_id.base: store.get(date, b.paper_id.base) for b in blocks}
+    missing = [b.paper_id for b in blocks if existing[b.paper_id.base] is None or refresh]
+    papers: dict[str, Any] = {}
+    problems: dict[str, Any] = {}
+    if missing:
+        say(f"Fetching {len(missing)} paper{'s' * (len(missing) != 1)} from arXiv ...")
+        fetched = drafter.fetch(missing, refresh=refresh)
+        papers, problems = fetched.papers, fetched.problems
+    outcomes: dict[str, Outcome] = {}
+    pending = []
+    for block in blocks:
+        key = block.paper_id.base
+        if block.paper_id.query in problems:
+            outcomes[key] = Outcome(key, None, FAILED, problems[block.paper_id.query])
+            continue
+        entry = drafter.save_comment(
+            block.paper_id, date, block.comment, block.tags or None,
+            papers.get(block.paper_id.query), existing[key],
+        )
+        pending.append(entry)
+    total = len(blocks)
+    done = [len(outcomes)]
+
+    def on_done(outcome: Outcome) -> None:
+        done[0] += 1
+        state = outcome.state if outcome.error is None else f"failed: {outcome.error}"
+        say(f"[{done[0]}/{total}] {outcome.paper_id}: {state}")
+
+    for outcome in outcomes.values():
+        say(f"[-/{total}] {outcome.paper_id}: failed: {outcome.error}")
+    for outcome in drafter.finish_many(pending, jobs, on_done, force):
+        outcomes[outcome.paper_id] = outcome
+    ordered = [outcomes[b.paper_id.base] for b in blocks]
+    for outcome in ordered:
+        if outcome.entry is not None and outcome.error is None:
+            click.echo(entry_text(outcome.entry), nl=False)
+    ready = [o.paper_id for o in ordered if o.error is None and o.entry and not o.entry.errors]
+    review = [o.paper_id for o in ordered if o.error is None and o.entry and o.entry.errors]
+    failed = [o.paper_id for o in ordered if o.error is not None]
+    say(f"Summary: {len(ready)} ready, {len(review)} need review, {len(failed)} failed")
+    if review:
+        say("  needs review: " + " ".join(review))
+    if failed:
+        say("  failed: " + " ".join(failed) + " (run the same command again to retry them)")
+    return worst_exit(ordered)
+
+
+@cli.command()
+@click.argument("paper")
+@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Which day's draft (default: the latest).")
+@click.option("--force", is_flag=True, help="Replace a hand-edited English with the new translation.")
+@pass_app
+def translate(app: App, paper: str, date_text: str | None, force: bool) -> int:
+    """Translate (again) an existing draft from its saved comment, then check it.
+
+    Use it to finish a draft whose translation failed, or after changing the glossary or
+    DIGEST_MODEL. A hand-edited comment_en is kept unless --force.
+
+    \b
+    Example:
+      digest translate 2506.18896
+    """
+    from pipeline.arxiv import parse_id
+
+    paper_id = parse_id(paper)
+    drafter = app.drafter()
+    entry = drafter.store.find(paper_id.base, parse_date(date_text) if date_text else None)
+    say(f"Translating {entry.id} ({entry.date}) with {app.settings.model} ...")
+    outcome = drafter.translate(entry, force)
+    report(outcome)
+    click.echo(entry_text(entry), nl=False)
+    return outcome.exit_code
+
+
+@cli.command()
+@click.argument("papers", nargs=-1)
+@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="The day to check (default: today).")
+@pass_app
+def check(app: App, papers: tuple[str, ...], date_text: str | None) -> int:
+    """Run the checks on drafts as they are now, hand edits included.
+
+    With ids, those drafts (the latest day of each, or --date); without, every draft of the
+    day. Prints the findings of each entry and exits 1 if any has an error.
+
+    \b
+    Examples:
+      digest check 2506.18896
+      digest check --date 2025-06-24
+    """
+    from pipeline.arxiv import parse_id
+
+    drafter = app.drafter()
+    store = drafter.store
+    date = parse_date(date_text) if date_text else None
+    problems: list[InputError] = []
+    if papers:
+        entries = [store.find(parse_id(p).base, date) for p in papers]
+    else:
+        day = store.day(date or parse_date(None))
+        entries, problems = day.entries, day.problems
+        if not entries and not problems:
+            raise InputError(f"no drafts for {day.date} in {store.root}")
+    failing = 0
+    for entry in entries:
+        before = (entry.checks, entry.status)
+        findings = drafter.recheck(entry)
+        if (entry.checks, entry.status) != before:
+            store.save(entry)
+        errors = [f for f in findings if f.is_error]
+        failing += bool(errors)
+        click.echo(f"{entry.id} ({entry.date}): {entry.status}")
+        for finding in findings:
+            click.echo(f"  {finding}")
+    for problem in problems:
+        say(f"Error: {problem}")
+    if problems:
+        return int(ExitCode.BAD_INPUT)
+    say(f"{len(entries) - failing} of {len(entries)} pass")
+    return int(ExitCode.CHECK_FAILED) if failing else 0
+
+
+@cli.command()
+@click.argument("paper", required=False)
+@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Review every entry of this day.")
+@click.option("--html", "html_file", type=click.Path(path_type=Path), help="Also write an HTML page.")
+@click.option("--against", type=click.Choice(["published", "previous"]), default="published",
+              show_default=True, help="Diff the published English, or the previous machine English.")
+@pass_app
+def review(app: App, paper: str | None, date_text: str | None, html_file: Path | None, against: str) -> int:
+    """Show what you changed in the model's English, and the edit rate.
+
+    A word diff from machine_en to comment_en (deletions [-like this-], insertions {+like
+    this+}, in color on a terminal unless NO_COLOR is set), the Korean, and the word-level edit
+    rate over the published English. --against previous compares the current machine English
+    with the one before it (after a glossary or model change).
+
+    \b
+    Examples:
+      digest review 2506.18896
+      digest review --date 2025-06-24 --html review.html
+    """
+    import os
+
+    from pipeline.arxiv import parse_id
+    from pipeline.review import average_rate, format_review, render_html_page, review_entry
+    from pipeline.yamlio import atomic_write
+
+    store = app.store()
+    date = parse_date(date_text) if date_text else None
+    if paper is not None:
+        entries = [store.find(parse_id(paper).base, date)]
+        title = f"Review of {entries[0].id}"
+    elif date is not None:
+        day = store.day(date)
+        for problem in day.problems:
+            say(f"Error: {problem}")
+        entries = day.entries
+        if not entries:
+            raise InputError(f"no drafts for {date} in {store.root}")
+        title = f"Review of {date}"
+    else:
+        raise InputError("give a paper id or --date (see: digest review --help)")
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    reviews = [review_entry(e, against) for e in entries]
+    click.echo("\n".join(format_review(r, color) for r in reviews), nl=False)
+    if len(reviews) > 1:
+        average = average_rate(reviews)
+        click.echo(f"\nAverage edit rate: {average:.1f}% over {sum(r.rate is not None for r in reviews)} entries"
+                   if average is not None else "\nNo entry has machine English to compare.")
+    if html_file is not None:
+        atomic_write(html_file, render_html_page(reviews, title))
+        say(f"Wrote {html_file}")
+    return 0
+
+
+@cli.command(name="export")
+@click.argument("date_text", metavar="DATE")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html", "json"]),
+              default="text", show_default=True, help="The rendering.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to a file (default: stdout).")
+@click.option("--force", is_flag=True, help="Export even if an entry fails its checks.")
+@pass_app
+def export_cmd(app: App, date_text: str, fmt: str, output: Path | None, force: bool) -> int:
+    """Export a day's digest, entries in the order they were first drafted.
+
+    Refuses (exit 1) while an entry fails its checks, unless --force.
+
+    \b
+    Examples:
+      digest export 2025-06-24
+      digest export 2025-06-24 --format html -o digest.html
+    """
+    from pipeline.export import RENDERERS
+    from pipeline.yamlio import atomic_write
+
+    date = parse_date(date_text)
+    drafter = app.drafter()
+    day = drafter.store.day(date)
+    for problem in day.problems:
+        say(f"Error: {problem}")
+    if day.problems and not force:
+        raise InputError(
+            f"{len(day.problems)} draft(s) of {date} cannot be read (above); fix them or use --force"
+        )
+    if not day.entries:
+        raise InputError(f"no drafts for {date} in {drafter.store.root}")
+    failing = []
+    for entry in day.entries:
+        errors = [f for f in drafter.recheck(entry) if f.is_error]
+        if errors:
+            failing.append(entry)
+            for finding in errors:
+                say(f"{entry.id}: {finding}")
+    if failing and not force:
+        say(
+            f"Error: {len(failing)} of {len(day.entries)} entries fail their checks; fix them "
+            f"(digest check --date {date}) or export with --force"
+        )
+        return int(ExitCode.CHECK_FAILED)
+    rendered = RENDERERS[fmt](date, day.entries)
+    if output is None:
+        click.echo(rendered, nl=False)
+    else:
+        atomic_write(output, rendered)
+        say(f"Wrote {len(day.entries)} entries to {output}")
+    return 0
+
+
+@cli.command(name="import")
+@click.argument("file", type=click.Path(path_type=Path))
+@pass_app
+def import_cmd(app: App, file: Path) -> int:
+    """Import a digest in the text format into drafts, its days and order kept.
+
+    The text format carries no arXiv id, so an entry's id is derived from its title: a slug of
+    its first words and 8 hex digits of the title's SHA-256. Importing the same file again
+    changes nothing.
+
+    \b
+    Example:
+      digest import 2025-06-24.txt
+    """
+    from pipeline.importer import import_digest
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{file} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {file}: {exc}") from None
+    drafter = app.drafter()
+    summary = import_digest(text, str(file), drafter.store, drafter.recheck)
+    say(f"{file}: {summary.line()}")
+    return 0
+
+
+# -- entry point --------------------------------------------------------------------------------
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    import os
+
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or os.environ.get(
+        DIGEST_DEBUG, ""
+    ) not in ("", "0", "false", "no")
+    try:
+        result = cli.main(args=argv, prog_name="digest", standalone_mode=False)
+    except DigestError as exc:
+        if debug:
+            raise
+        _fail(str(exc), int(exc.exit_code))
+    except click.exceptions.Abort:
+        _fail("interrupted", int(ExitCode.INTERRUPTED))
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        _fail("interrupted; drafts saved so far are intact", int(ExitCode.INTERRUPTED))
+    except click.ClickException as exc:
+        _fail(exc.format_message(), int(ExitCode.BAD_INPUT))
+    sys.exit(result if isinstance(result, int) else 0)

@@ -1,0 +1,178 @@
+"""Comment stage: the author's Korean comment and tags, from an option, a file, stdin, $EDITOR,
+or a notes file holding a whole day."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.arxiv import PaperId, parse_id
+from pipeline.errors import InputError
+
+GUIDE = "//"  # guide lines in the editor template; '#' already starts the tags line
+_TAG_OK = re.compile(r"^[0-9a-z\uac00-\ud7a3][0-9a-z\uac00-\ud7a3.+-]*$")
+
+
+def normalize_tag(raw: str) -> str:
+    """'#Object_Detection' -> 'object-detection'; words joined by '-'."""
+    tag = raw.strip().lstrip("#").strip().lower()
+    return re.sub(r"[\s_-]+", "-", tag).strip("-")
+
+
+def parse_tags(text: str | Iterable[str]) -> list[str]:
+    """Tags separated by spaces or commas, '#' optional, order kept, duplicates dropped."""
+    words = re.split(r"[\s,]+", text) if isinstance(text, str) else list(text)
+    tags: list[str] = []
+    for word in words:
+        if not word.strip() or word.strip() == "#":
+            continue
+        tag = normalize_tag(word)
+        if not _TAG_OK.match(tag):
+            raise InputError(f"tag {word!r} is not a tag (letters, digits and '-' only)")
+        if tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def is_tags_line(line: str) -> bool:
+    words = line.split()
+    return bool(words) and all(w.startswith("#") and len(w) > 1 for w in words)
+
+
+def clean_comment(text: str) -> str:
+    """Outer blank lines and trailing spaces go; the author's own line breaks stay."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    return "\n".join(lines).strip("\n").strip()
+
+
+def read_comment_file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"comment file {path} does not exist") from None
+    except UnicodeDecodeError:
+        raise InputError(f"comment file {path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise InputError(f"cannot read comment file {path}: {exc.strerror}") from None
+
+
+# -- $EDITOR ------------------------------------------------------------------------------------
+def editor_template(
+    paper_id: str,
+    title: str,
+    authors: list[str],
+    abstract: str,
+    comment: str = "",
+    tags: list[str] | None = None,
+    suggested: list[str] | None = None,
+) -> str:
+    guide = [
+        "Write your Korean comment above. Lines starting with // are removed.",
+        "An optional last line of tags: #rl #reasoning",
+        "Save and quit to continue; an empty comment aborts and saves nothing.",
+        "",
+        f"{paper_id}  {title}",
+        "(" + ", ".join(authors) + ")",
+        "",
+        *abstract.split("\n"),
+    ]
+    if suggested:
+        guide += ["", "Tags of similar past entries: " + " ".join(f"#{t}" for t in suggested)]
+    head = comment.strip()
+    if tags:
+        head += "\n" + " ".join(f"#{t}" for t in tags)
+    return head + "\n\n" + "\n".join(f"{GUIDE} {line}".rstrip() for line in guide) + "\n"
+
+
+def parse_edited(text: str) -> tuple[str, list[str] | None]:
+    """Drop guide lines; a last line of #tags becomes the tags."""
+    lines = [line for line in text.split("\n") if not line.lstrip().startswith(GUIDE)]
+    body = clean_comment("\n".join(lines))
+    if not body:
+        return "", None
+    *rest, last = body.split("\n")
+    if is_tags_line(last):
+        return clean_comment("\n".join(rest)), parse_tags(last)
+    return body, None
+
+
+def run_editor(template: str, editor: str | None = None) -> tuple[str, list[str] | None]:
+    editor = editor or os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    fd, name = tempfile.mkstemp(prefix="digest-comment-", suffix=".md")
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(template)
+        try:
+            status = subprocess.call([*shlex.split(editor), str(path)])
+        except OSError as exc:
+            raise InputError(f"cannot start the editor {editor!r}: {exc.strerror}") from None
+        if status != 0:
+            raise InputError(f"the editor {editor!r} exited with status {status}; nothing was saved")
+        comment, tags = parse_edited(path.read_text(encoding="utf-8"))
+    finally:
+        path.unlink(missing_ok=True)
+    if not comment:
+        raise InputError("the comment is empty; nothing was saved")
+    return comment, tags
+
+
+# -- notes files --------------------------------------------------------------------------------
+@dataclass
+class NoteBlock:
+    line: int  # where the block starts, for messages
+    paper_id: PaperId
+    comment: str
+    tags: list[str] = field(default_factory=list)
+
+
+def parse_notes(text: str, source: str) -> list[NoteBlock]:
+    """Blocks separated by blank lines: an id line, the comment, optionally a last #tags line.
+
+    Every block is validated before any work starts; errors name file and line.
+    """
+    blocks: list[NoteBlock] = []
+    seen: dict[str, int] = {}
+    current: list[tuple[int, str]] = []
+
+    def close() -> None:
+        if not current:
+            return
+        first_line, id_text = current[0]
+        try:
+            paper_id = parse_id(id_text)
+        except InputError as exc:
+            raise InputError(f"{source}:{first_line}: {exc}") from None
+        body = [text for _, text in current[1:]]
+        tags: list[str] = []
+        if body and is_tags_line(body[-1]):
+            try:
+                tags = parse_tags(body.pop())
+            except InputError as exc:
+                raise InputError(f"{source}:{current[len(body) + 1][0]}: {exc}") from None
+        comment = clean_comment("\n".join(body))
+        if not comment:
+            raise InputError(f"{source}:{first_line}: {id_text.strip()} has no comment")
+        if paper_id.base in seen:
+            raise InputError(
+                f"{source}:{first_line}: {paper_id.base} appears twice (also line {seen[paper_id.base]})"
+            )
+        seen[paper_id.base] = first_line
+        blocks.append(NoteBlock(first_line, paper_id, comment, tags))
+        current.clear()
+
+    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), 1):
+        if line.strip():
+            current.append((number, line))
+        else:
+            close()
+    close()
+    if not blocks:
+        raise InputError(f"{source}: no notes found (blocks of: id line, comment, optional #tags)")
+    return blocks

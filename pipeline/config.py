@@ -1,0 +1,120 @@
+"""Every environment variable and its default, read once into a frozen Settings."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from pipeline.errors import InputError
+
+# Environment variable names, in one place (advertised in `digest --help`).
+OPENAI_API_KEY = "OPENAI_API_KEY"
+OPENAI_BASE_URL = "OPENAI_BASE_URL"
+DIGEST_MODEL = "DIGEST_MODEL"
+DIGEST_ARXIV_API_URL = "DIGEST_ARXIV_API_URL"
+DIGEST_ARXIV_DELAY = "DIGEST_ARXIV_DELAY"
+DIGEST_DRAFTS_DIR = "DIGEST_DRAFTS_DIR"
+DIGEST_GLOSSARY = "DIGEST_GLOSSARY"
+DIGEST_CACHE_DIR = "DIGEST_CACHE_DIR"
+DIGEST_DEBUG = "DIGEST_DEBUG"
+DIGEST_RETRY_WAIT = "DIGEST_RETRY_WAIT"
+DIGEST_RETRY_ATTEMPTS = "DIGEST_RETRY_ATTEMPTS"
+DIGEST_TIMEOUT = "DIGEST_TIMEOUT"
+DIGEST_REPAIRS = "DIGEST_REPAIRS"
+
+DEFAULT_MODEL = "gpt-5-mini"
+DEFAULT_ARXIV_API_URL = "https://export.arxiv.org/api/query"
+DEFAULT_ARXIV_DELAY = 3.0
+
+ENVIRONMENT_HELP = f"""\b
+Environment:
+  {OPENAI_API_KEY}        key for the model API (not needed for a local server)
+  {OPENAI_BASE_URL}       any OpenAI-compatible server (Ollama, vLLM, llama.cpp, LM Studio)
+  {DIGEST_MODEL}          model name (default {DEFAULT_MODEL})
+  {DIGEST_ARXIV_API_URL}  arXiv API query endpoint
+  {DIGEST_ARXIV_DELAY}    seconds between arXiv requests (default 3)
+  {DIGEST_DRAFTS_DIR}     where drafts live (default drafts)
+  {DIGEST_GLOSSARY}       the glossary file (default glossary.yaml)
+  {DIGEST_CACHE_DIR}      cache of fetched papers and model replies
+  {DIGEST_RETRY_WAIT}     first retry wait in seconds (default 2), doubling
+  {DIGEST_RETRY_ATTEMPTS} tries per request before giving up (default 5)
+  {DIGEST_TIMEOUT}        read timeout of one request in seconds (default 30 arXiv, 120 model)
+  {DIGEST_REPAIRS}        times to ask the model again when a check fails (default 1)
+  {DIGEST_DEBUG}=1        show tracebacks"""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How a service call is retried: exponential backoff with jitter, bounded twice."""
+
+    attempts: int = 5
+    first_wait: float = 2.0
+    max_wait: float = 60.0
+    max_total: float = 300.0
+    max_retry_after: float = 120.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    api_key: str | None
+    base_url: str | None
+    model: str
+    arxiv_api_url: str
+    arxiv_delay: float
+    drafts_dir: Path
+    glossary_path: Path
+    cache_dir: Path
+    retry: RetryPolicy
+    arxiv_timeout: float = 30.0
+    model_timeout: float = 120.0
+    repairs: int = 1
+    jobs: int = 8
+    debug: bool = False
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with command-line options applied (None means: keep the environment's)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
+
+
+def default_cache_dir(env: Mapping[str, str]) -> Path:
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "digest"
+
+
+def _number(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InputError(f"{name}={raw!r} is not a number") from None
+    if value < minimum:
+        raise InputError(f"{name}={raw!r} must be at least {minimum:g}")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read the environment once; every stage gets its values from the result."""
+    env = os.environ if env is None else env
+    timeout = _number(env, DIGEST_TIMEOUT, 0.0)
+    return Settings(
+        api_key=env.get(OPENAI_API_KEY) or None,
+        base_url=env.get(OPENAI_BASE_URL) or None,
+        model=env.get(DIGEST_MODEL) or DEFAULT_MODEL,
+        arxiv_api_url=env.get(DIGEST_ARXIV_API_URL) or DEFAULT_ARXIV_API_URL,
+        arxiv_delay=_number(env, DIGEST_ARXIV_DELAY, DEFAULT_ARXIV_DELAY),
+        drafts_dir=Path(env.get(DIGEST_DRAFTS_DIR) or "drafts"),
+        glossary_path=Path(env.get(DIGEST_GLOSSARY) or "glossary.yaml"),
+        cache_dir=Path(env.get(DIGEST_CACHE_DIR) or default_cache_dir(env)),
+        retry=RetryPolicy(
+            attempts=int(_number(env, DIGEST_RETRY_ATTEMPTS, 5, minimum=1)),
+            first_wait=_number(env, DIGEST_RETRY_WAIT, 2.0),
+        ),
+        arxiv_timeout=timeout or 30.0,
+        model_timeout=timeout or 120.0,
+        repairs=int(_number(env, DIGEST_REPAIRS, 1)),
+        debug=env.get(DIGEST_DEBUG, "") not in ("", "0", "false", "no"),
+    )

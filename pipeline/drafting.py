@@ -1,0 +1,215 @@
+"""The draft workflow: fetch -> comment -> translate -> check -> store, for one paper or a day.
+
+Each stage lives in its own module; this one only sequences them and decides what is already
+done, so that running the same draft again asks no service anything.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+
+from pipeline.arxiv import ArxivClient, FetchResult, Paper, PaperId
+from pipeline.check import problems_for_repair, run_checks
+from pipeline.config import Settings
+from pipeline.entry import AWAITING, NEEDS_REVIEW, READY, Entry, Finding
+from pipeline.errors import DigestError, ExitCode
+from pipeline.examples import Example, ExampleIndex
+from pipeline.glossary import Glossary
+from pipeline.store import Store
+from pipeline.translate import Translation, Translator, build_messages
+
+UNCHANGED = "unchanged"
+FAILED = "failed"
+
+
+@dataclass
+class Outcome:
+    paper_id: str
+    entry: Entry | None = None
+    state: str = READY  # ready / needs-review / unchanged / failed / awaiting-translation
+    error: DigestError | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if self.error is not None:
+            return int(self.error.exit_code)
+        if self.entry is not None and self.entry.errors:
+            return int(ExitCode.CHECK_FAILED)
+        return int(ExitCode.OK)
+
+
+def worst_exit(outcomes: list[Outcome]) -> int:
+    return max((o.exit_code for o in outcomes), default=0)
+
+
+def history_examples(store: Store) -> list[Example]:
+    """The author's published Korean -> English pairs, from every draft and import."""
+    examples = []
+    for date in store.days():
+        for entry in store.day(date).entries:
+            if entry.comment_ko.strip() and entry.comment_en.strip() and entry.status != AWAITING:
+                examples.append(Example(entry.id, entry.comment_ko, entry.comment_en))
+    return examples
+
+
+class Drafter:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        glossary: Glossary,
+        *,
+        arxiv: ArxivClient | None = None,
+        translator: Translator | None = None,
+        log: Callable[[str], None] = lambda message: None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.glossary = glossary
+        self.log = log
+        self._arxiv = arxiv
+        self._translator = translator
+        self._index: ExampleIndex | None = None
+        self._index_lock = threading.Lock()
+
+    # services are built on first use: a re-run that needs none needs no key either
+    @property
+    def arxiv(self) -> ArxivClient:
+        if self._arxiv is None:
+            self._arxiv = ArxivClient(self.settings, log=self.log)
+        return self._arxiv
+
+    @property
+    def translator(self) -> Translator:
+        if self._translator is None:
+            self._translator = Translator(self.settings, log=self.log)
+        return self._translator
+
+    def examples_index(self) -> ExampleIndex:
+        with self._index_lock:
+            if self._index is None:
+                self._index = ExampleIndex(history_examples(self.store))
+            return self._index
+
+    # -- stages ---------------------------------------------------------------------------------
+    def fetch(self, ids: list[PaperId], refresh: bool = False) -> FetchResult:
+        return self.arxiv.fetch(ids, refresh=refresh)
+
+    def save_comment(
+        self,
+        paper_id: PaperId,
+        date: str,
+        comment: str,
+        tags: list[str] | None,
+        paper: Paper | None = None,
+        existing: Entry | None = None,
+    ) -> Entry:
+        """Put the comment on disk before any model call; a changed comment awaits translation."""
+        if existing is not None:
+            entry = existing
+            if comment.strip() != entry.comment_ko.strip():
+                entry.comment_ko = comment
+                entry.status = AWAITING
+            if tags is not None:
+                entry.tags = tags
+        else:
+            assert paper is not None, "a new draft needs the paper's metadata"
+            entry = Entry(
+                id=paper_id.base,
+                date=date,
+                title=paper.title,
+                authors=list(paper.authors),
+                abstract=paper.abstract,
+                comment_ko=comment,
+                tags=tags or [],
+                status=AWAITING,
+                url=paper.url or f"https://arxiv.org/abs/{paper_id.base}",
+                version=paper.version,
+                published=paper.published,
+                updated=paper.updated,
+                primary_category=paper.primary_category,
+                arxiv_comment=paper.comment,
+            )
+        self.store.save(entry)
+        return entry
+
+    def _attempt(self, entry: Entry, repair: tuple[str, list[str]] | None) -> tuple[Translation, list[Finding]]:
+        matches = self.glossary.find(entry.comment_ko)
+        nearest = self.examples_index().nearest(entry.comment_ko, k=3, exclude=entry.id)
+        messages = build_messages(entry.comment_ko, matches, [e for _, e in nearest], repair)
+        translation = self.translator.translate(entry.comment_ko, messages)
+        return translation, run_checks(entry.comment_ko, translation.text, self.glossary)
+
+    def translate(self, entry: Entry, force: bool = False) -> Outcome:
+        """Translate, check, repair once more if needed, and save; the best attempt is kept."""
+        outcome = Outcome(entry.id, entry)
+        best, findings = self._attempt(entry, None)
+        repairs = 0
+        while any(f.is_error for f in findings) and repairs < self.settings.repairs:
+            repairs += 1
+            self.log(f"{entry.id}: asking the model again ({'; '.join(problems_for_repair(findings))})")
+            candidate, candidate_findings = self._attempt(entry, (best.text, problems_for_repair(findings)))
+            if sum(f.is_error for f in candidate_findings) < sum(f.is_error for f in findings):
+                best, findings = candidate, candidate_findings
+        if entry.machine_en and entry.machine_en != best.text:
+            entry.history.append(
+                {"machine_en": entry.machine_en, "model": entry.model, "glossary": entry.glossary}
+            )
+        keep_hand_edit = entry.hand_edited and not force
+        entry.machine_en = best.text
+        if keep_hand_edit:
+            outcome.notes.append(
+                f"{entry.id}: comment_en was edited by hand, so it was kept; the new machine English "
+                "is in machine_en (use --force to replace comment_en with it)"
+            )
+        else:
+            entry.comment_en = best.text
+        entry.model = best.model
+        entry.glossary = self.glossary.fingerprint
+        entry.cleanup = best.removed
+        entry.repairs = repairs
+        self.recheck(entry)
+        self.store.save(entry)
+        outcome.state = entry.status
+        return outcome
+
+    def recheck(self, entry: Entry) -> list[Finding]:
+        """Check the published English as it is now and set the status from the result."""
+        if not entry.comment_en.strip() and not entry.machine_en:
+            entry.checks = run_checks(entry.comment_ko, "", self.glossary)
+            entry.status = AWAITING
+            return entry.checks
+        entry.checks = run_checks(entry.comment_ko, entry.comment_en, self.glossary)
+        entry.status = NEEDS_REVIEW if any(f.is_error for f in entry.checks) else READY
+        return entry.checks
+
+    def finish(self, entry: Entry, force: bool = False) -> Outcome:
+        """Translate what awaits translation; leave a finished draft as it is."""
+        if entry.status == AWAITING:
+            try:
+                return self.translate(entry, force)
+            except DigestError as exc:
+                return Outcome(entry.id, entry, FAILED, exc)
+        return Outcome(entry.id, entry, UNCHANGED)
+
+    def finish_many(
+        self,
+        entries: list[Entry],
+        jobs: int,
+        on_done: Callable[[Outcome], None] = lambda outcome: None,
+        force: bool = False,
+    ) -> list[Outcome]:
+        """Translate several entries with at most `jobs` model requests in flight."""
+        results: dict[str, Outcome] = {}
+        self.examples_index()  # build once, before the workers share it
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = {pool.submit(self.finish, entry, force): entry.id for entry in entries}
+            for future in as_completed(futures):
+                outcome = future.result()
+                results[futures[future]] = outcome
+                on_done(outcome)
+        return [results[entry.id] for entry in entries]

@@ -1,0 +1,147 @@
+"""The Entry dataclass: the one schema of a draft, and its YAML (de)serialisation."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from pipeline import yamlio
+from pipeline.errors import InputError
+
+AWAITING = "awaiting-translation"
+NEEDS_REVIEW = "needs-review"
+READY = "ready"
+STATUSES = (AWAITING, NEEDS_REVIEW, READY)
+
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass
+class Finding:
+    """One problem a check found: which check, how bad, and the offending text quoted."""
+
+    check: str
+    severity: str  # "error" or "warning"
+    message: str
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.check}: {self.message}"
+
+
+@dataclass
+class Entry:
+    id: str
+    date: str
+    title: str
+    authors: list[str]
+    abstract: str
+    comment_ko: str
+    machine_en: str = ""
+    comment_en: str = ""
+    tags: list[str] = field(default_factory=list)
+    status: str = AWAITING
+    order: int = 0
+    # arXiv metadata beyond what the digest prints
+    url: str = ""
+    version: str = ""
+    published: str = ""
+    updated: str = ""
+    primary_category: str = ""
+    arxiv_comment: str = ""
+    # how the English was made
+    model: str = ""
+    glossary: str = ""
+    repairs: int = 0
+    cleanup: list[str] = field(default_factory=list)
+    history: list[dict[str, str]] = field(default_factory=list)
+    checks: list[Finding] = field(default_factory=list)
+    # where the entry came from: arxiv (drafted here), digest (imported text), vault (notes)
+    source: str = "arxiv"
+    source_file: str = ""
+    source_hash: str = ""
+
+    @property
+    def hand_edited(self) -> bool:
+        """The published English is not the model's: edited by hand, or the author's own."""
+        return bool(self.comment_en) and self.comment_en != self.machine_en
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.checks if f.is_error]
+
+    def to_yaml(self) -> str:
+        data = asdict(self)
+        data["checks"] = [asdict(f) for f in self.checks]
+        return yamlio.dump(data)
+
+
+REQUIRED = (
+    "id",
+    "date",
+    "title",
+    "authors",
+    "abstract",
+    "comment_ko",
+    "machine_en",
+    "comment_en",
+    "tags",
+)
+_FIELD_TYPES = {f.name: f.type for f in fields(Entry)}
+
+
+def _text_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def entry_from_yaml(text: str, source: str) -> Entry:
+    """Parse a draft file; any problem is an InputError naming file and line."""
+    data, lines = yamlio.load_mapping(text, source)
+    for key in REQUIRED:
+        if key not in data:
+            raise InputError(f"{source}:1: missing key {key!r}")
+
+    def bad(key: str, what: str) -> InputError:
+        return InputError(f"{source}:{lines.get(key, 1)}: {key!r} {what}")
+
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        kind = _FIELD_TYPES.get(key)
+        if kind is None:
+            continue  # keys from a newer version or added by hand are ignored, not fatal
+        if value is None and kind == "str":
+            value = ""
+        if kind == "str":
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                value = str(value)  # e.g. an id like 2506.18896 typed without quotes
+            if not isinstance(value, str):
+                raise bad(key, "must be text")
+        elif kind == "int":
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise bad(key, "must be a whole number")
+        elif kind == "list[str]":
+            value = [] if value is None else value
+            if not _text_list(value):
+                raise bad(key, "must be a list of text items")
+        elif key == "history":
+            value = [] if value is None else value
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise bad(key, "must be a list of mappings")
+        elif key == "checks":
+            value = [] if value is None else value
+            try:
+                value = [
+                    Finding(str(f["check"]), str(f["severity"]), str(f["message"])) for f in value
+                ]
+            except (TypeError, KeyError):
+                raise bad(key, "must be a list of {check, severity, message}") from None
+        values[key] = value
+    if not DATE_RE.match(values["date"]):
+        raise bad("date", f"must be a date YYYY-MM-DD, not {values['date']!r}")
+    if values.get("status", AWAITING) not in STATUSES:
+        raise bad("status", f"must be one of {', '.join(STATUSES)}")
+    return Entry(**values)

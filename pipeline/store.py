@@ -1,0 +1,130 @@
+"""Drafts on disk: DRAFTS/<YYYY-MM-DD>/<file-safe id>.yaml, written atomically, read with care."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline import yamlio
+from pipeline.entry import DATE_RE, Entry, entry_from_yaml
+from pipeline.errors import InputError
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def file_safe(entry_id: str) -> str:
+    """Old-style ids hold a '/', which must not become a folder; nothing may climb out."""
+    name = entry_id.replace("/", "_")
+    if not _SAFE_NAME.match(name) or ".." in name:
+        raise InputError(f"id {entry_id!r} cannot name a draft file")
+    return name
+
+
+@dataclass
+class Day:
+    """A day's drafts in first-drafted order, and the files that could not be read."""
+
+    date: str
+    entries: list[Entry] = field(default_factory=list)
+    problems: list[InputError] = field(default_factory=list)
+
+
+class Store:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, date: str, entry_id: str) -> Path:
+        if not DATE_RE.match(date):
+            raise InputError(f"date {date!r} is not YYYY-MM-DD")
+        return self.root / date / f"{file_safe(entry_id)}.yaml"
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """One writer at a time across processes: order numbers and files stay consistent."""
+        self._ensure_writable()
+        with open(self.root / ".lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _ensure_writable(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"cannot create the drafts folder {self.root}: {exc.strerror}") from None
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise InputError(
+                f"the drafts folder {self.root} is not writable; fix its permissions "
+                "or set DIGEST_DRAFTS_DIR"
+            )
+
+    def save(self, entry: Entry) -> Path:
+        """Write a draft atomically; a new one gets the next order number of its day."""
+        path = self.path(entry.date, entry.id)
+        with self.lock():
+            if entry.order <= 0:
+                entry.order = self._next_order(entry.date)
+            try:
+                yamlio.atomic_write(path, entry.to_yaml())
+            except OSError as exc:
+                raise InputError(f"cannot write {path}: {exc.strerror}") from None
+        return path
+
+    def _next_order(self, date: str) -> int:
+        orders = [e.order for e in self.day(date).entries]
+        return max(orders, default=0) + 1
+
+    def load(self, path: Path) -> Entry:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"{path}:1: not UTF-8 text") from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+        return entry_from_yaml(text, str(path))
+
+    def get(self, date: str, entry_id: str) -> Entry | None:
+        path = self.path(date, entry_id)
+        return self.load(path) if path.exists() else None
+
+    def day(self, date: str) -> Day:
+        day = Day(date)
+        folder = self.root / date
+        if not folder.is_dir():
+            return day
+        for path in sorted(folder.glob("*.yaml")):
+            try:
+                day.entries.append(self.load(path))
+            except InputError as exc:
+                day.problems.append(exc)
+        day.entries.sort(key=lambda e: e.order)
+        return day
+
+    def days(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and DATE_RE.match(p.name))
+
+    def dates_of(self, entry_id: str) -> list[str]:
+        """The days on which this id has a draft, oldest first."""
+        name = f"{file_safe(entry_id)}.yaml"
+        return [d for d in self.days() if (self.root / d / name).exists()]
+
+    def find(self, entry_id: str, date: str | None = None) -> Entry:
+        """The draft of an id: on `date`, else the most recent day it was drafted."""
+        if date is not None:
+            entry = self.get(date, entry_id)
+            if entry is None:
+                raise InputError(f"no draft of {entry_id} on {date} in {self.root}")
+            return entry
+        dates = self.dates_of(entry_id)
+        if not dates:
+            raise InputError(f"no draft of {entry_id} in {self.root}; run: digest draft {entry_id}")
+        return self.load(self.path(dates[-1], entry_id))

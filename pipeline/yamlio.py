@@ -1,0 +1,102 @@
+"""YAML the way drafts and the glossary need it: safe, readable in `git diff`, with line numbers."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.errors import InputError
+
+
+class _ReadableDumper(yaml.SafeDumper):
+    """Multi-line text as literal blocks, so a draft reads like the text it holds."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value:
+        # PyYAML falls back to a quoted style by itself where a block cannot hold the text
+        # exactly (trailing spaces, special characters), so this never loses information.
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_ReadableDumper.add_representer(str, _represent_str)
+
+
+def dump(data: Any) -> str:
+    return yaml.dump(
+        data, Dumper=_ReadableDumper, sort_keys=False, allow_unicode=True, width=100
+    )
+
+
+def _position(mark: Any) -> str:
+    return f"{mark.line + 1}:{mark.column + 1}"
+
+
+# libyaml's parser when PyYAML was built with it: drafts load several times faster
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def compose(text: str, source: str) -> yaml.Node | None:
+    """Parse to a node tree (which keeps line numbers); syntax errors name file:line:column."""
+    try:
+        return yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{source}:{_position(mark)}" if mark else source
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise InputError(f"{where}: YAML syntax error: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{source}: YAML syntax error: {exc}") from None
+
+
+def construct(node: yaml.Node) -> Any:
+    """Turn a composed node into plain Python values, as safe_load would."""
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def line_of(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def load_mapping(text: str, source: str) -> tuple[dict[str, Any], dict[str, int]]:
+    """A YAML mapping and the line of each top-level key; duplicate keys are an error."""
+    node = compose(text, source)
+    if node is None:
+        raise InputError(f"{source}:1: the file is empty")
+    if not isinstance(node, yaml.MappingNode):
+        raise InputError(f"{source}:{line_of(node)}: expected a mapping of keys to values")
+    lines: dict[str, int] = {}
+    for key_node, _ in node.value:
+        key = str(key_node.value)
+        if key in lines:
+            raise InputError(f"{source}:{line_of(key_node)}: duplicate key {key!r}")
+        lines[key] = line_of(key_node)
+    try:
+        data = construct(node)
+    except yaml.YAMLError as exc:
+        raise InputError(f"{source}: cannot read YAML: {exc}") from None
+    return data, lines
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write via a temporary file in the same folder and os.replace: readers never see half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
