@@ -319,7 +319,9 @@ class ArxivClient:
             for paper_id in batch:
                 paper = by_base.get(paper_id.base)
                 error = errors.get(paper_id.query) or errors.get(paper_id.base)
-                if paper is not None and (not paper_id.version or paper.version == paper_id.version):
+                if paper is not None and (
+                    not paper_id.version or paper.version == paper_id.version
+                ):
                     result.papers[paper_id.query] = paper
                     self._store(paper_id, paper)
                 elif error or (errors.get("") and not papers):

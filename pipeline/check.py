@@ -41,7 +41,9 @@ def check_hangul(korean: str, english: str) -> list[Finding]:
     first = HANGUL.search(english)
     assert first is not None
     around = english[max(0, first.start() - 15) : first.start() + 25]
-    return [Finding("hangul", ERROR, f"{len(found)} Hangul character(s) left, e.g. {quote(around)}")]
+    return [
+        Finding("hangul", ERROR, f"{len(found)} Hangul character(s) left, e.g. {quote(around)}")
+    ]
 
 
 def check_not_empty(korean: str, english: str) -> list[Finding]:
@@ -78,7 +80,9 @@ def check_chatter(korean: str, english: str) -> list[Finding]:
     for pattern, what in _CHATTER:
         match = pattern.search(english)
         if match and not pattern.search(korean):
-            findings.append(Finding("chatter", ERROR, f"{what} the model added: {quote(match.group(0))}"))
+            findings.append(
+                Finding("chatter", ERROR, f"{what} the model added: {quote(match.group(0))}")
+            )
     stripped = english.strip()
     if stripped.startswith("```") and "```" not in korean:
         findings.append(Finding("chatter", ERROR, "a code fence around the translation"))
@@ -108,22 +112,25 @@ def check_urls(korean: str, english: str) -> list[Finding]:
 
 # 20K, 1.5B and 7B are names to the check_names check, which keeps them verbatim
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)(\s*(?:%|배|퍼센트))?")
-_WORDS = (
+_WORDS = tuple(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty"
-).split()
-_ORDINALS = "zeroth first second third fourth fifth sixth seventh eighth ninth tenth".split()
+    "fifteen sixteen seventeen eighteen nineteen twenty".split(" ")
+)
+_ORDINALS = tuple(
+    "zeroth first second third fourth fifth sixth seventh eighth ninth tenth".split(" ")
+)
 _TIMES = {"2": "twice|double|doubl", "3": "triple|thrice|tripl", "4": "quadrupl", "10": "tenfold"}
 
 
 def numbers(korean: str) -> list[tuple[str, str]]:
     """Numbers written as such in the comment (not inside URLs or names like GPT-4)."""
     found = []
-    for match in _NUMBER.finditer(without_urls(korean)):
-        before = korean[: match.start()]
+    text = without_urls(korean)
+    for match in _NUMBER.finditer(text):
+        before = text[: match.start()]
         if before and re.search(r"[A-Za-z_\-]$", before):
             continue  # part of a name: GPT-4, Qwen2.5, β_2
-        after = korean[match.end() :][:1]
+        after = text[match.end() :][:1]
         if re.match(r"[A-Za-z]", after) and not match.group(2):
             continue  # 7B-style names are checked as Latin terms
         found.append((match.group(1), (match.group(2) or "").strip()))
@@ -139,15 +146,16 @@ def _number_pattern(number: str, unit: str) -> re.Pattern[str]:
         forms.append(_WORDS[int(plain)])
         if int(plain) < len(_ORDINALS):
             forms.append(_ORDINALS[int(plain)])
-    if unit == "배":
-        forms = [re.escape(plain) + r"\s*(?:x|×|times|-fold|fold)", *forms]
+    if unit == "배":  # 2배: 2x, 2×, 2 times, twice
+        forms = [re.escape(plain) + r"\s*(?:x|×|times|-fold|fold)", *forms[1:]]
         if plain in _TIMES:
             forms.append(_TIMES[plain])
-    return re.compile(r"(?<![\d.])(?:" + "|".join(forms) + r")", re.I)
+    return re.compile(r"(?<![\w.])(?:" + "|".join(forms) + r")", re.I)
 
 
 def check_numbers(korean: str, english: str) -> list[Finding]:
-    target = without_urls(english).replace(",", "") + " " + english
+    text = without_urls(english)
+    target = text.replace(",", "") + " " + text  # 10,000 matches 10000 and 10,000
     findings = []
     for number, unit in numbers(korean):
         if not _number_pattern(number, unit).search(target):
@@ -160,9 +168,11 @@ def check_numbers(korean: str, english: str) -> list[Finding]:
 def _token_pattern(token: str) -> str:
     low = token.lower()
     if re.fullmatch(r"[a-z]+", low):
+        if low.endswith("ing") and len(low) > 6:  # training: trained, trains, train
+            return re.escape(low[:-3]) + r"(?:ing|ings|ed|es|e|s)?"
         if low.endswith("y") and len(low) > 2:
             return re.escape(low[:-1]) + r"(?:y|ies|ied|ying)"
-        if low.endswith("e") and len(low) > 2:
+        if low.endswith("e") and len(low) > 3:
             return re.escape(low[:-1]) + r"(?:e|es|ed|ing|er|ers)"
         return re.escape(low) + r"(?:s|es|ed|ing|er|ers)?"
     return re.escape(low) + r"s?"
@@ -230,11 +240,15 @@ def check_glossary(korean: str, english: str, matches: Iterable[Match]) -> list[
         typo = next((t for r in term.renderings if (t := misspelling(english, r))), None)
         if typo:
             findings.append(
-                Finding("spelling", WARNING, f"{typo!r} looks like a misspelling of {term.preferred!r}")
+                Finding(
+                    "spelling", WARNING, f"{typo!r} looks like a misspelling of {term.preferred!r}"
+                )
             )
             continue
         wanted = " or ".join(repr(r) for r in term.renderings)
-        findings.append(Finding("glossary", ERROR, f"{match.text!r} should be rendered as {wanted}"))
+        findings.append(
+            Finding("glossary", ERROR, f"{match.text!r} should be rendered as {wanted}")
+        )
     return findings
 
 
@@ -281,13 +295,17 @@ def check_names(korean: str, english: str, covered: frozenset[str] = frozenset()
             continue
         typo = misspelling(english, word)
         if typo:
-            findings.append(Finding("spelling", WARNING, f"{typo!r} looks like a misspelling of {word!r}"))
+            findings.append(
+                Finding("spelling", WARNING, f"{typo!r} looks like a misspelling of {word!r}")
+            )
         else:
             findings.append(Finding("names", ERROR, f"{word!r} from the Korean is missing"))
     return findings
 
 
-def check_keep(korean: str, english: str, matches: Iterable[Match], keep: list[str]) -> list[Finding]:
+def check_keep(
+    korean: str, english: str, matches: Iterable[Match], keep: list[str]
+) -> list[Finding]:
     """`keep` words of the glossary found in the Korean appear as written."""
     findings = []
     english_low = english.lower()
@@ -351,7 +369,11 @@ def check_typography(korean: str, english: str) -> list[Finding]:
     if text.count('"') % 2 and not source.count('"') % 2:
         findings.append(Finding("brackets", WARNING, 'unbalanced "'))
     doubled = re.search(r"\b(\w+)\s+\1\b", text, re.I)
-    if doubled and not re.search(r"\b(\w+)\s+\1\b", source, re.I) and not doubled.group(1).isdigit():
+    if (
+        doubled
+        and not re.search(r"\b(\w+)\s+\1\b", source, re.I)
+        and not doubled.group(1).isdigit()
+    ):
         findings.append(Finding("doubled-word", WARNING, f"doubled word {quote(doubled.group(0))}"))
     if re.search(r"\S  +\S", english):
         findings.append(Finding("spacing", WARNING, "double space"))
@@ -380,7 +402,9 @@ def run_checks(korean: str, english: str, glossary: Glossary) -> list[Finding]:
         findings.extend(check(korean, english))
     matches = glossary.find(korean)
     keep = set(glossary.keep)
-    findings.extend(check_glossary(korean, english, [m for m in matches if m.term.source not in keep]))
+    findings.extend(
+        check_glossary(korean, english, [m for m in matches if m.term.source not in keep])
+    )
     findings.extend(check_keep(korean, english, matches, glossary.keep))
     covered = frozenset(m.text.lower() for m in matches)
     findings.extend(check_names(korean, english, covered))

@@ -109,14 +109,25 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @cli.command()
 @click.argument("paper", required=False)
 @click.option("--comment", "comment_text", metavar="TEXT", help="The Korean comment.")
-@click.option("--comment-file", type=click.Path(path_type=Path), help="Read the comment from a file.")
-@click.option("--notes", type=click.Path(path_type=Path), help="Draft a whole day from a notes file.")
+@click.option(
+    "--comment-file", type=click.Path(path_type=Path), help="Read the comment from a file."
+)
+@click.option(
+    "--notes", type=click.Path(path_type=Path), help="Draft a whole day from a notes file."
+)
 @click.option("--tags", metavar="TAGS", help="Tags, separated by spaces or commas ('#' optional).")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="The digest day (default: today).")
-@click.option("--force", is_flag=True, help="Replace a hand-edited English with the new translation.")
+@click.option(
+    "--force", is_flag=True, help="Replace a hand-edited English with the new translation."
+)
 @click.option("--refresh", is_flag=True, help="Fetch from arXiv even when the cache is fresh.")
-@click.option("--jobs", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Model requests in flight at once (with --notes).")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Model requests in flight at once (with --notes).",
+)
 @pass_app
 def draft(
     app: App,
@@ -158,7 +169,9 @@ def draft(
         raise InputError("give --comment or --comment-file, not both")
     if notes is not None:
         if comment_text is not None or comment_file is not None or tags is not None:
-            raise InputError("--notes takes the comments and tags from the file; drop --comment/--tags")
+            raise InputError(
+                "--notes takes the comments and tags from the file; drop --comment/--tags"
+            )
         return draft_notes(app, notes, date, jobs, force, refresh)
     assert paper is not None
     return draft_one(app, paper, comment_text, comment_file, tags, date, force, refresh)
@@ -235,7 +248,9 @@ def draft_one(
     report(outcome)
     click.echo(entry_text(entry), nl=False)
     if entry.errors:
-        say(f"{entry.id}: needs review: edit comment_en in {store.path(date, entry.id)}, then run: digest check {entry.id}")
+        say(
+            f"{entry.id}: needs review: edit comment_en in {store.path(date, entry.id)}, then run: digest check {entry.id}"
+        )
     return outcome.exit_code
 
 
@@ -268,8 +283,12 @@ def draft_notes(app: App, notes: Path, date: str, jobs: int, force: bool, refres
             outcomes[key] = Outcome(key, None, FAILED, problems[block.paper_id.query])
             continue
         entry = drafter.save_comment(
-            block.paper_id, date, block.comment, block.tags or None,
-            papers.get(block.paper_id.query), existing[key],
+            block.paper_id,
+            date,
+            block.comment,
+            block.tags or None,
+            papers.get(block.paper_id.query),
+            existing[key],
         )
         pending.append(entry)
     total = len(blocks)
@@ -301,8 +320,12 @@ def draft_notes(app: App, notes: Path, date: str, jobs: int, force: bool, refres
 
 @cli.command()
 @click.argument("paper")
-@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Which day's draft (default: the latest).")
-@click.option("--force", is_flag=True, help="Replace a hand-edited English with the new translation.")
+@click.option(
+    "--date", "date_text", metavar="YYYY-MM-DD", help="Which day's draft (default: the latest)."
+)
+@click.option(
+    "--force", is_flag=True, help="Replace a hand-edited English with the new translation."
+)
 @pass_app
 def translate(app: App, paper: str, date_text: str | None, force: bool) -> int:
     """Translate (again) an existing draft from its saved comment, then check it.
@@ -328,7 +351,9 @@ def translate(app: App, paper: str, date_text: str | None, force: bool) -> int:
 
 @cli.command()
 @click.argument("papers", nargs=-1)
-@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="The day to check (default: today).")
+@click.option(
+    "--date", "date_text", metavar="YYYY-MM-DD", help="The day to check (default: today)."
+)
 @pass_app
 def check(app: App, papers: tuple[str, ...], date_text: str | None) -> int:
     """Run the checks on drafts as they are now, hand edits included.
@@ -376,11 +401,20 @@ def check(app: App, papers: tuple[str, ...], date_text: str | None) -> int:
 @cli.command()
 @click.argument("paper", required=False)
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Review every entry of this day.")
-@click.option("--html", "html_file", type=click.Path(path_type=Path), help="Also write an HTML page.")
-@click.option("--against", type=click.Choice(["published", "previous"]), default="published",
-              show_default=True, help="Diff the published English, or the previous machine English.")
+@click.option(
+    "--html", "html_file", type=click.Path(path_type=Path), help="Also write an HTML page."
+)
+@click.option(
+    "--against",
+    type=click.Choice(["published", "previous"]),
+    default="published",
+    show_default=True,
+    help="Diff the published English, or the previous machine English.",
+)
 @pass_app
-def review(app: App, paper: str | None, date_text: str | None, html_file: Path | None, against: str) -> int:
+def review(
+    app: App, paper: str | None, date_text: str | None, html_file: Path | None, against: str
+) -> int:
     """Show what you changed in the model's English, and the edit rate.
 
     A word diff from machine_en to comment_en (deletions [-like this-], insertions {+like
@@ -419,8 +453,11 @@ def review(app: App, paper: str | None, date_text: str | None, html_file: Path |
     click.echo("\n".join(format_review(r, color) for r in reviews), nl=False)
     if len(reviews) > 1:
         average = average_rate(reviews)
-        click.echo(f"\nAverage edit rate: {average:.1f}% over {sum(r.rate is not None for r in reviews)} entries"
-                   if average is not None else "\nNo entry has machine English to compare.")
+        click.echo(
+            f"\nAverage edit rate: {average:.1f}% over {sum(r.rate is not None for r in reviews)} entries"
+            if average is not None
+            else "\nNo entry has machine English to compare."
+        )
     if html_file is not None:
         atomic_write(html_file, render_html_page(reviews, title))
         say(f"Wrote {html_file}")
@@ -429,9 +466,17 @@ def review(app: App, paper: str | None, date_text: str | None, html_file: Path |
 
 @cli.command(name="export")
 @click.argument("date_text", metavar="DATE")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html", "json"]),
-              default="text", show_default=True, help="The rendering.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to a file (default: stdout).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "html", "json"]),
+    default="text",
+    show_default=True,
+    help="The rendering.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="Write to a file (default: stdout)."
+)
 @click.option("--force", is_flag=True, help="Export even if an entry fails its checks.")
 @pass_app
 def export_cmd(app: App, date_text: str, fmt: str, output: Path | None, force: bool) -> int:

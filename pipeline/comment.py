@@ -114,7 +114,9 @@ def run_editor(template: str, editor: str | None = None) -> tuple[str, list[str]
         except OSError as exc:
             raise InputError(f"cannot start the editor {editor!r}: {exc.strerror}") from None
         if status != 0:
-            raise InputError(f"the editor {editor!r} exited with status {status}; nothing was saved")
+            raise InputError(
+                f"the editor {editor!r} exited with status {status}; nothing was saved"
+            )
         comment, tags = parse_edited(path.read_text(encoding="utf-8"))
     finally:
         path.unlink(missing_ok=True)

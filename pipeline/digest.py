@@ -92,7 +92,7 @@ def parse_digest(text: str) -> list[TextDay]:
 
     def need(what: str) -> str:
         if i >= len(lines):
-            raise DigestParseError(i, f"the file ends where {what} should be")
+            raise DigestParseError(i + 1, f"the file ends where {what} should be")
         return lines[i]
 
     while i < len(lines):
@@ -103,7 +103,9 @@ def parse_digest(text: str) -> list[TextDay]:
             i += 1
             continue
         if not days:
-            raise DigestParseError(i + 1, f"expected a date line like '2025년 6월 24일', got {line!r}")
+            raise DigestParseError(
+                i + 1, f"expected a date line like '2025년 6월 24일', got {line!r}"
+            )
         if not line.strip():
             raise DigestParseError(i + 1, "blank line (the format has none)")
         title = line

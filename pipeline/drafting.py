@@ -137,7 +137,9 @@ class Drafter:
         self.store.save(entry)
         return entry
 
-    def _attempt(self, entry: Entry, repair: tuple[str, list[str]] | None) -> tuple[Translation, list[Finding]]:
+    def _attempt(
+        self, entry: Entry, repair: tuple[str, list[str]] | None
+    ) -> tuple[Translation, list[Finding]]:
         matches = self.glossary.find(entry.comment_ko)
         nearest = self.examples_index().nearest(entry.comment_ko, k=3, exclude=entry.id)
         messages = build_messages(entry.comment_ko, matches, [e for _, e in nearest], repair)
@@ -151,8 +153,12 @@ class Drafter:
         repairs = 0
         while any(f.is_error for f in findings) and repairs < self.settings.repairs:
             repairs += 1
-            self.log(f"{entry.id}: asking the model again ({'; '.join(problems_for_repair(findings))})")
-            candidate, candidate_findings = self._attempt(entry, (best.text, problems_for_repair(findings)))
+            self.log(
+                f"{entry.id}: asking the model again ({'; '.join(problems_for_repair(findings))})"
+            )
+            candidate, candidate_findings = self._attempt(
+                entry, (best.text, problems_for_repair(findings))
+            )
             if sum(f.is_error for f in candidate_findings) < sum(f.is_error for f in findings):
                 best, findings = candidate, candidate_findings
         if entry.machine_en and entry.machine_en != best.text:

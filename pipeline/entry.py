@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -115,6 +116,8 @@ def entry_from_yaml(text: str, source: str) -> Entry:
             continue  # keys from a newer version or added by hand are ignored, not fatal
         if value is None and kind == "str":
             value = ""
+        if isinstance(value, dt.date):
+            value = value.isoformat()  # a date typed without quotes reads as a date
         if kind == "str":
             if isinstance(value, int | float) and not isinstance(value, bool):
                 value = str(value)  # e.g. an id like 2506.18896 typed without quotes

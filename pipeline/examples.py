@@ -44,7 +44,9 @@ class ExampleIndex:
         self._idf = {g: math.log(1 + total / c) for g, c in df.items() if c <= limit}
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for doc, grams in enumerate(grams_of):
-            weights = {g: (1 + math.log(c)) * self._idf[g] for g, c in grams.items() if g in self._idf}
+            weights = {
+                g: (1 + math.log(c)) * self._idf[g] for g, c in grams.items() if g in self._idf
+            }
             norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
             for g, w in weights.items():
                 self._postings[g].append((doc, w / norm))

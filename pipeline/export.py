@@ -104,7 +104,9 @@ def render_html(date: str, entries: list[Entry]) -> str:
             f'<p class="en" lang="en">{e(entry.comment_en.strip())}</p>',
         ]
         if entry.tags:
-            out.append('<ul class="tags">' + "".join(f"<li>#{e(t)}</li>" for t in entry.tags) + "</ul>")
+            out.append(
+                '<ul class="tags">' + "".join(f"<li>#{e(t)}</li>" for t in entry.tags) + "</ul>"
+            )
         out.append("</article>")
     out += ["</body>", "</html>"]
     return "\n".join(out) + "\n"

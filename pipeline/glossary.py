@@ -184,7 +184,9 @@ def parse_glossary(text: str, source: str) -> Glossary:
             if isinstance(value_node, yaml.ScalarNode) and value_node.value in ("", "~", "null"):
                 continue
             if not isinstance(value_node, yaml.MappingNode):
-                raise InputError(f"{source}:{yamlio.line_of(value_node)}: 'terms' must be a mapping")
+                raise InputError(
+                    f"{source}:{yamlio.line_of(value_node)}: 'terms' must be a mapping"
+                )
             for term_node, render_node in value_node.value:
                 line = yamlio.line_of(term_node)
                 term = str(term_node.value).strip()

@@ -8,8 +8,13 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
-from tenacity import stop_after_delay
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+)
 
 from pipeline.config import RetryPolicy
 
@@ -50,7 +55,9 @@ class _WaitRetryAfterOrBackoff:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, TransientError) and exc.retry_after is not None:
             return min(exc.retry_after, self.policy.max_retry_after)
-        ceiling = min(self.policy.max_wait, self.policy.first_wait * 2 ** (state.attempt_number - 1))
+        ceiling = min(
+            self.policy.max_wait, self.policy.first_wait * 2 ** (state.attempt_number - 1)
+        )
         # Half fixed, half random: spreads retries from parallel workers without ever going to 0.
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 

@@ -28,7 +28,9 @@ def _diff_tokens(a: list[str], b: list[str], semantic: bool) -> list[tuple[int, 
         out = []
         for item in items:
             if item not in table:
-                table[item] = chr(0x100 + len(vocabulary))  # past ASCII, clear of surrogates for a while
+                table[item] = chr(
+                    0x100 + len(vocabulary)
+                )  # past ASCII, clear of surrogates for a while
                 vocabulary.append(item)
             out.append(table[item])
         return "".join(out)
@@ -56,7 +58,9 @@ class EditRate:
         return 100.0 * self.edits / self.words if self.words else (0.0 if not self.edits else 100.0)
 
     def __str__(self) -> str:
-        return f"{self.percent:.1f}% ({self.edits} edit{'s' * (self.edits != 1)} / {self.words} words)"
+        return (
+            f"{self.percent:.1f}% ({self.edits} edit{'s' * (self.edits != 1)} / {self.words} words)"
+        )
 
 
 def edit_rate(machine: str, published: str) -> EditRate:
@@ -96,7 +100,11 @@ def render_html_diff(diffs: list[tuple[int, str]]) -> str:
     out = []
     for op, text in diffs:
         escaped = html.escape(text)
-        out.append(escaped if op == EQUAL else f"<{'del' if op == DELETE else 'ins'}>{escaped}</{'del' if op == DELETE else 'ins'}>")
+        out.append(
+            escaped
+            if op == EQUAL
+            else f"<{'del' if op == DELETE else 'ins'}>{escaped}</{'del' if op == DELETE else 'ins'}>"
+        )
     return "".join(out)
 
 
@@ -117,8 +125,14 @@ def review_entry(entry: Entry, against: str = "published") -> Review:
         before, after = entry.history[-1].get("machine_en", ""), entry.machine_en
     else:
         if not entry.machine_en:
-            return Review(entry, "", entry.comment_en, [], None,
-                          "no machine English to compare: the English is the author's own")
+            return Review(
+                entry,
+                "",
+                entry.comment_en,
+                [],
+                None,
+                "no machine English to compare: the English is the author's own",
+            )
         before, after = entry.machine_en, entry.comment_en
     rate = edit_rate(before, after)
     note = "no edits: the published English is the model's" if before == after else ""
@@ -171,15 +185,25 @@ def render_html_page(reviews: list[Review], title: str) -> str:
         entry = review.entry
         parts.append(f"<section><h2>{html.escape(entry.title)}</h2>")
         parts.append(f'<div class="meta">{html.escape(entry.id)} · {html.escape(entry.date)}</div>')
-        parts.append(f'<div class="label">Korean</div><p lang="ko">{html.escape(entry.comment_ko)}</p>')
+        parts.append(
+            f'<div class="label">Korean</div><p lang="ko">{html.escape(entry.comment_ko)}</p>'
+        )
         if review.rate is None:
             parts.append(f"<p><em>{html.escape(review.note)}</em></p>")
             if review.after:
-                parts.append(f'<div class="label">English</div><p lang="en">{html.escape(review.after)}</p>')
+                parts.append(
+                    f'<div class="label">English</div><p lang="en">{html.escape(review.after)}</p>'
+                )
         else:
-            parts.append(f'<div class="label">Machine English</div><p lang="en">{html.escape(review.before)}</p>')
-            parts.append(f'<div class="label">Published English</div><p lang="en">{html.escape(review.after)}</p>')
-            parts.append(f'<div class="label">Changes</div><p lang="en">{render_html_diff(review.diffs)}</p>')
+            parts.append(
+                f'<div class="label">Machine English</div><p lang="en">{html.escape(review.before)}</p>'
+            )
+            parts.append(
+                f'<div class="label">Published English</div><p lang="en">{html.escape(review.after)}</p>'
+            )
+            parts.append(
+                f'<div class="label">Changes</div><p lang="en">{render_html_diff(review.diffs)}</p>'
+            )
             parts.append(f'<p class="rate">Edit rate: {html.escape(str(review.rate))}</p>')
         parts.append("</section>")
     parts.append("</body></html>")

@@ -58,7 +58,9 @@ class Store:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise InputError(f"cannot create the drafts folder {self.root}: {exc.strerror}") from None
+            raise InputError(
+                f"cannot create the drafts folder {self.root}: {exc.strerror}"
+            ) from None
         if not os.access(self.root, os.W_OK | os.X_OK):
             raise InputError(
                 f"the drafts folder {self.root} is not writable; fix its permissions "

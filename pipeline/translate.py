@@ -95,7 +95,9 @@ def build_messages(
         budget -= size
         messages.append({"role": "user", "content": _comment_message(example.korean, [])})
         messages.append({"role": "assistant", "content": example.english.strip()})
-    messages.append({"role": "user", "content": _comment_message(comment_ko, glossary_lines(matches))})
+    messages.append(
+        {"role": "user", "content": _comment_message(comment_ko, glossary_lines(matches))}
+    )
     if repair is not None:
         previous, problems = repair
         messages.append({"role": "assistant", "content": previous})

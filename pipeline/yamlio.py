@@ -28,9 +28,7 @@ _ReadableDumper.add_representer(str, _represent_str)
 
 
 def dump(data: Any) -> str:
-    return yaml.dump(
-        data, Dumper=_ReadableDumper, sort_keys=False, allow_unicode=True, width=100
-    )
+    return yaml.dump(data, Dumper=_ReadableDumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def _position(mark: Any) -> str:

@@ -51,15 +51,19 @@ def main() -> int:
         if errors:
             failing.append((note, errors))
     clean = len(usable) - len(failing)
-    print(f"notes: {len(notes)}; with the author's English: {len(usable)}; "
-          f"glossary terms: {len(glossary.terms)}, keep: {len(glossary.keep)}")
+    print(
+        f"notes: {len(notes)}; with the author's English: {len(usable)}; "
+        f"glossary terms: {len(glossary.terms)}, keep: {len(glossary.keep)}"
+    )
     print(f"no error: {clean}/{len(usable)} = {100 * clean / max(1, len(usable)):.1f}%")
     print("errors by check:", dict(errors_by_check.most_common()))
     print("warnings by check:", dict(warnings_by_check.most_common()))
     if ratios:
         q = statistics.quantiles(ratios, n=100)
-        print(f"length ratio en/ko: p1={q[0]:.2f} p5={q[4]:.2f} median={statistics.median(ratios):.2f} "
-              f"p95={q[94]:.2f} p99={q[98]:.2f} min={min(ratios):.2f} max={max(ratios):.2f}")
+        print(
+            f"length ratio en/ko: p1={q[0]:.2f} p5={q[4]:.2f} median={statistics.median(ratios):.2f} "
+            f"p95={q[94]:.2f} p99={q[98]:.2f} min={min(ratios):.2f} max={max(ratios):.2f}"
+        )
     for note, errors in failing[: args.show]:
         print(f"\n--- {note['id']}")
         print("KO:", note["comment_ko"][:400].replace("\n", " "))

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.servers import ArxivServer, FakePaper, OpenAIServer
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+CORPUS = SHARED / "corpus"
+
+
+def closed_port() -> int:
+    """A local port nothing listens on: a forgotten fixture fails fast, never reaches out."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    port = closed_port()
+    for name in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "DIGEST_MODEL",
+        "NO_COLOR",
+        "DIGEST_DEBUG",
+        "OPENAI_ORG_ID",
+        "OPENAI_PROJECT_ID",
+        "VISUAL",
+        "EDITOR",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
+    monkeypatch.setenv("DIGEST_ARXIV_API_URL", f"http://127.0.0.1:{port}/api/query")
+    monkeypatch.setenv("DIGEST_DRAFTS_DIR", str(tmp_path / "drafts"))
+    monkeypatch.setenv("DIGEST_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("DIGEST_GLOSSARY", str(REPO / "glossary.yaml"))
+    monkeypatch.setenv("DIGEST_ARXIV_DELAY", "0")
+    monkeypatch.setenv("DIGEST_RETRY_WAIT", "0.01")
+    monkeypatch.setenv("DIGEST_RETRY_ATTEMPTS", "4")
+    monkeypatch.setenv("DIGEST_TIMEOUT", "5")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def arxiv_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ArxivServer]:
+    server = ArxivServer()
+    server.add(SAMPLE_PAPER)
+    monkeypatch.setenv("DIGEST_ARXIV_API_URL", server.url)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def model_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIServer]:
+    server = OpenAIServer(responder=dictionary_translator)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key-0123456789")
+    yield server
+    server.close()
+
+
+SAMPLE_PAPER = FakePaper(
+    id="2506.18896",
+    title="ReasonFlux-PRM: Trajectory-Aware PRMs for Long Chain-of-Thought Reasoning in LLMs",
+    authors=["Jiaru Zou", "Ling Yang", "Jingwen Gu"],
+    abstract="Process Reward Models (PRMs) have recently emerged as a powerful framework.\n"
+    "Projects: https://github.com/Gen-Verse/ReasonFlux",
+    version=2,
+)
+
+# Korean comments of the tests and the English a good model would give.
+TRANSLATIONS = {
+    "PRM. 각 단계가 일관되는지, 추론의 템플릿이 적절한지 등을 평가하게 했군요.": "A PRM. They made it evaluate things like whether the steps are coherent and the reasoning templates fit.",
+    "Reward에 노이즈를 추가하는 것으로 학습 속도를 가속시킬 수 있다는 연구 (https://www.arxiv.org/abs/2506.08737).": "Adding noise to the reward can speed up training (https://www.arxiv.org/abs/2506.08737).",
+    "SFT 없이 RL로 장문을 생성하는 추론 모델을 학습. Continual Pretraining도 사용했군요.": "Training a reasoning model to write long-form text with RL, without SFT. They also used continual pretraining.",
+}
+
+
+def dictionary_translator(request: dict) -> str:
+    from tests.servers import last_user_comment
+
+    comment = last_user_comment(request)
+    return TRANSLATIONS.get(comment, f"Translation of a comment of {len(comment)} characters.")

@@ -1,0 +1,271 @@
+"""Loopback HTTP servers that speak the arXiv Atom API and the OpenAI Chat Completions API.
+
+They run on 127.0.0.1, port 0, in a thread; each records the requests it received and plays a
+script of faults before answering normally.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+from xml.sax.saxutils import escape
+
+
+@dataclass
+class Fault:
+    """One scripted answer: an HTTP status, a hang, a cut-off body, or a raw body."""
+
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    hang: float = 0.0
+    truncate: bool = False
+
+
+class _Server:
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.faults: list[Fault] = []
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                outer._handle(self, None)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                outer._handle(self, self.rfile.read(length))
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def port(self) -> int:
+        return int(self.httpd.server_address[1])
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def _handle(self, handler: BaseHTTPRequestHandler, body: bytes | None) -> None:
+        with self.lock:
+            record = {
+                "path": handler.path,
+                "headers": {k.lower(): v for k, v in handler.headers.items()},
+                "body": body,
+                "time": time.monotonic(),
+            }
+            self.requests.append(record)
+            fault = self.faults.pop(0) if self.faults else None
+        if fault is not None and (
+            fault.hang or fault.status != 200 or fault.body is not None or fault.truncate
+        ):
+            if fault.hang:
+                time.sleep(fault.hang)
+                try:
+                    handler.connection.close()
+                except OSError:
+                    pass
+                return
+            if not fault.truncate:
+                payload = (
+                    fault.body if fault.body is not None else b'{"error": {"message": "scripted"}}'
+                )
+                self._send(handler, fault.status, payload, fault.headers)
+                return
+        status, payload, headers = self.answer(handler, body, record)
+        if fault is not None and fault.truncate:
+            # promise the whole body, send half of it, hang up
+            handler.send_response(status)
+            handler.send_header("Content-Length", str(len(payload)))
+            handler.end_headers()
+            handler.wfile.write(payload[: len(payload) // 2])
+            handler.wfile.flush()
+            handler.connection.close()
+            return
+        self._send(handler, status, payload, headers)
+
+    @staticmethod
+    def _send(
+        handler: BaseHTTPRequestHandler, status: int, payload: bytes, headers: dict[str, str]
+    ) -> None:
+        handler.send_response(status)
+        for key, value in headers.items():
+            handler.send_header(key, value)
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        handler.wfile.write(payload)
+
+    def answer(
+        self, handler: BaseHTTPRequestHandler, body: bytes | None, record: dict[str, Any]
+    ) -> tuple[int, bytes, dict[str, str]]:
+        raise NotImplementedError
+
+
+# -- arXiv --------------------------------------------------------------------------------------
+@dataclass
+class FakePaper:
+    id: str
+    title: str
+    authors: list[str]
+    abstract: str
+    version: int = 1
+    comment: str = ""
+    category: str = "cs.LG"
+
+
+def wrap_old_style(text: str, width: int = 78) -> str:
+    """How older arXiv responses look: hard-wrapped near 80 columns, authors' breaks indented."""
+    out_lines = []
+    for paragraph_index, paragraph in enumerate(text.split("\n")):
+        line = "  " if paragraph_index == 0 else "  "
+        for word in paragraph.split(" "):
+            if len(line) + len(word) + 1 > width and line.strip():
+                out_lines.append(line.rstrip())
+                line = ""
+            line += ("" if not line or line.endswith(" ") else " ") + word
+        out_lines.append(line.rstrip())
+    # The first line and every authors' break start with indentation; wraps do not.
+    return "\n".join(out_lines) + "\n"
+
+
+class ArxivServer(_Server):
+    def __init__(self) -> None:
+        self.papers: dict[str, FakePaper] = {}
+        self.old_style = False
+        self.shuffle = True
+        super().__init__()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/query"
+
+    def add(self, paper: FakePaper) -> None:
+        self.papers[paper.id] = paper
+
+    def query_ids(self, index: int = -1) -> list[str]:
+        query = parse_qs(urlparse(self.requests[index]["path"]).query)
+        return query.get("id_list", [""])[0].split(",")
+
+    def _entry(self, paper: FakePaper) -> str:
+        summary = (
+            wrap_old_style(paper.abstract)
+            if self.old_style
+            else paper.abstract.replace("\n", "\n  ")
+        )
+        authors = "".join(f"<author><name>{escape(a)}</name></author>" for a in paper.authors)
+        abs_url = f"http://arxiv.org/abs/{paper.id}v{paper.version}"
+        return (
+            f"<entry><id>{abs_url}</id><updated>2025-06-24T17:59:00Z</updated>"
+            f"<published>2025-06-23T17:59:00Z</published><title>{escape(paper.title)}</title>"
+            f"<summary>{escape(summary)}</summary>{authors}"
+            + (f"<arxiv:comment>{escape(paper.comment)}</arxiv:comment>" if paper.comment else "")
+            + f'<link href="{abs_url}" rel="alternate" type="text/html"/>'
+            f'<link title="pdf" href="http://arxiv.org/pdf/{paper.id}v{paper.version}" rel="related" type="application/pdf"/>'
+            f'<arxiv:primary_category term="{paper.category}" scheme="http://arxiv.org/schemas/atom"/>'
+            f'<category term="{paper.category}" scheme="http://arxiv.org/schemas/atom"/></entry>'
+        )
+
+    def answer(
+        self, handler: BaseHTTPRequestHandler, body: bytes | None, record: dict[str, Any]
+    ) -> tuple[int, bytes, dict[str, str]]:
+        query = parse_qs(urlparse(handler.path).query)
+        ids = [i for i in query.get("id_list", [""])[0].split(",") if i]
+        max_results = int(query.get("max_results", ["10"])[0])  # arXiv's silent default
+        entries = []
+        status = 200
+        for raw in ids:
+            base = re.sub(r"v\d+$", "", raw)
+            if base.startswith("bad"):
+                status = 400
+                entries.append(
+                    f"<entry><id>http://arxiv.org/api/errors#incorrect_id_format_for_{escape(raw)}</id>"
+                    f"<title>Error</title><summary>incorrect id format for {escape(raw)}</summary></entry>"
+                )
+            elif base in self.papers:
+                entries.append(self._entry(self.papers[base]))
+        if self.shuffle:
+            random.Random(len(self.requests)).shuffle(entries)
+        entries = entries[:max_results]
+        feed = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom" '
+            'xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">'
+            f"<title>arXiv Query</title><opensearch:totalResults>{len(entries)}</opensearch:totalResults>"
+            + "".join(entries)
+            + "</feed>"
+        )
+        return status, feed.encode("utf-8"), {"Content-Type": "application/atom+xml; charset=utf-8"}
+
+
+# -- OpenAI Chat Completions --------------------------------------------------------------------
+Responder = Callable[[dict[str, Any]], str]
+
+
+class OpenAIServer(_Server):
+    """Answers chat completions with `responder(request)`; `replies` (a queue) goes first."""
+
+    def __init__(self, responder: Responder | None = None, latency: float = 0.0) -> None:
+        self.responder = responder or (lambda request: "An English translation.")
+        self.replies: list[str] = []
+        self.latency = latency
+        self.finish_reason = "stop"
+        super().__init__()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def bodies(self) -> list[dict[str, Any]]:
+        return [json.loads(r["body"]) for r in self.requests if r["body"]]
+
+    def answer(
+        self, handler: BaseHTTPRequestHandler, body: bytes | None, record: dict[str, Any]
+    ) -> tuple[int, bytes, dict[str, str]]:
+        if self.latency:
+            time.sleep(self.latency)
+        request = json.loads(body or b"{}")
+        with self.lock:
+            content = self.replies.pop(0) if self.replies else None
+        if content is None:
+            content = self.responder(request)
+        reply = {
+            "id": "chatcmpl-test",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": request.get("model", "test-model"),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content},
+                    "finish_reason": self.finish_reason,
+                }
+            ],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+        }
+        return 200, json.dumps(reply).encode("utf-8"), {"Content-Type": "application/json"}
+
+
+def last_user_comment(request: dict[str, Any]) -> str:
+    """The comment of a translation request (a repair request repeats it in an earlier turn)."""
+    users = [m["content"] for m in request["messages"] if m["role"] == "user"]
+    content = next((u for u in reversed(users) if "<<<" in u), users[-1])
+    if "<<<" in content:
+        return content.split("<<<\n", 1)[1].rsplit("\n>>>", 1)[0]
+    return content

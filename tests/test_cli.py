@@ -1,0 +1,410 @@
+"""The command line end to end: real processes, loopback arXiv and model servers."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import click
+import pytest
+import yaml
+
+from pipeline.cli import cli
+from tests.cli_helpers import draft_file, load_draft, run
+from tests.conftest import SHARED, TRANSLATIONS
+from tests.servers import ArxivServer, FakePaper, Fault, OpenAIServer
+
+DATE = "2025-06-24"
+KO = "PRM. 각 단계가 일관되는지, 추론의 템플릿이 적절한지 등을 평가하게 했군요."
+EN = TRANSLATIONS[KO]
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    assert isinstance(cli, click.Group)
+    for name in cli.commands:
+        result = run(name, "--help")
+        assert result.code == 0, name
+        assert "Example" in result.stdout, name
+    top = run("--help")
+    assert "OPENAI_BASE_URL" in top.stdout and "DIGEST_ARXIV_DELAY" in top.stdout
+
+
+def test_draft_one_paper(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    result = run(
+        "draft",
+        "arXiv:2506.18896v2",
+        "--comment",
+        KO,
+        "--tags",
+        "#RL, Reasoning reward_model",
+        "--date",
+        DATE,
+    )
+    assert result.code == 0, result.stderr
+    lines = result.stdout.split("\n")
+    assert lines[0].startswith("ReasonFlux-PRM: Trajectory-Aware PRMs")
+    assert lines[1] == "(Jiaru Zou, Ling Yang, Jingwen Gu)"
+    assert lines[-3:] == [EN, "#rl #reasoning #reward-model", ""]
+    draft = load_draft(isolated, DATE, "2506.18896")
+    assert draft["comment_ko"] == KO and draft["machine_en"] == draft["comment_en"] == EN
+    assert draft["status"] == "ready" and draft["tags"] == ["rl", "reasoning", "reward-model"]
+    assert draft["version"] == "v2" and draft["model"] == "gpt-5-mini"
+    assert "Saved the comment" in result.stderr
+
+
+@pytest.mark.parametrize("source", ["file", "stdin", "editor"])
+def test_comment_sources(
+    source: str, arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    args = ["draft", "2506.18896", "--date", DATE]
+    stdin = None
+    env = {}
+    if source == "file":
+        (isolated / "c.txt").write_text(KO + "\n#rl #prm\n", encoding="utf-8")
+        args += ["--comment-file", "c.txt"]
+    elif source == "stdin":
+        stdin = KO + "\n#rl #prm\n"
+    else:
+        editor = isolated / "fake-editor.sh"
+        # the fake editor keeps the template (guide lines included) and adds the comment on top
+        editor.write_text(
+            '#!/bin/sh\ncp "$1" "$1.template"\n'
+            f"printf '%s\\n%s\\n' '{KO}' '#rl #prm' | cat - \"$1.template\" > \"$1\"\n",
+            encoding="utf-8",
+        )
+        editor.chmod(0o755)
+        env = {"EDITOR": str(editor)}
+    if source == "editor":
+        result = run_with_tty_stdin(args, env)
+    else:
+        result = run(*args, stdin=stdin, env=env)
+    assert result.code == 0, result.stderr
+    draft = load_draft(isolated, DATE, "2506.18896")
+    assert draft["comment_ko"] == KO
+    assert draft["tags"] == ["rl", "prm"]
+
+
+def run_with_tty_stdin(args: list[str], env: dict[str, str]):  # type: ignore[no-untyped-def]
+    """Run with a pseudo-terminal on stdin, so that digest opens $EDITOR."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from tests.cli_helpers import Result
+
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "pipeline", *args],
+            stdin=follower,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+            timeout=60,
+        )
+    finally:
+        os.close(leader)
+        os.close(follower)
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.mark.parametrize(
+    ("script", "message"),
+    [
+        ("#!/bin/sh\nexit 3\n", "exited with status 3"),
+        ("#!/bin/sh\ntrue\n", "the comment is empty"),
+    ],
+)
+def test_editor_failures_write_nothing(
+    script: str, message: str, arxiv_server: ArxivServer, isolated: Path
+) -> None:
+    editor = isolated / "ed.sh"
+    editor.write_text(script, encoding="utf-8")
+    editor.chmod(0o755)
+    result = run_with_tty_stdin(["draft", "2506.18896", "--date", DATE], {"EDITOR": str(editor)})
+    assert result.code == 2 and message in result.stderr
+    assert not draft_file(isolated, DATE, "2506.18896").exists()
+
+
+def test_the_editor_template_shows_the_paper(arxiv_server: ArxivServer, isolated: Path) -> None:
+    editor = isolated / "ed.sh"
+    editor.write_text(f'#!/bin/sh\ncp "$1" {isolated}/seen.txt\nexit 1\n', encoding="utf-8")
+    editor.chmod(0o755)
+    run_with_tty_stdin(["draft", "2506.18896", "--date", DATE], {"EDITOR": str(editor)})
+    seen = (isolated / "seen.txt").read_text(encoding="utf-8")
+    assert (
+        "// 2506.18896  ReasonFlux-PRM" in seen and "// (Jiaru Zou, Ling Yang, Jingwen Gu)" in seen
+    )
+    assert "// Process Reward Models (PRMs)" in seen
+
+
+def test_model_down_keeps_the_comment_and_translate_finishes_later(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    model_server.faults = [Fault(503)] * 4
+    result = run("draft", "2506.18896", "--comment", KO, "--date", DATE)
+    assert result.code == 3
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith("Error: the model API (gpt-5-mini) failed after retries")
+    )
+    assert "Traceback" not in result.stderr
+    draft = load_draft(isolated, DATE, "2506.18896")
+    assert draft["comment_ko"] == KO and draft["status"] == "awaiting-translation"
+    resumed = run("translate", "2506.18896")
+    assert resumed.code == 0, resumed.stderr
+    assert load_draft(isolated, DATE, "2506.18896")["comment_en"] == EN
+
+
+def test_drafting_again_asks_no_service(
+    arxiv_server: ArxivServer, model_server: OpenAIServer
+) -> None:
+    assert run("draft", "2506.18896", "--comment", KO, "--date", DATE).code == 0
+    before = (len(arxiv_server.requests), len(model_server.requests))
+    again = run(
+        "draft",
+        "https://arxiv.org/abs/2506.18896",
+        "--comment",
+        KO,
+        "--date",
+        DATE,
+        env={"OPENAI_API_KEY": "", "OPENAI_BASE_URL": ""},
+    )
+    assert again.code == 0 and EN in again.stdout
+    assert (len(arxiv_server.requests), len(model_server.requests)) == before
+    assert "unchanged" in again.stderr
+
+
+def test_a_changed_comment_is_translated_again_and_history_kept(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    run("draft", "2506.18896", "--comment", KO, "--date", DATE)
+    other = "SFT 없이 RL로 장문을 생성하는 추론 모델을 학습. Continual Pretraining도 사용했군요."
+    result = run("draft", "2506.18896", "--comment", other, "--date", DATE)
+    assert result.code == 0, result.stderr
+    draft = load_draft(isolated, DATE, "2506.18896")
+    assert draft["comment_en"] == TRANSLATIONS[other]
+    assert draft["history"][0]["machine_en"] == EN
+    assert len(arxiv_server.requests) == 1
+
+
+def test_a_hand_edit_is_never_overwritten_without_force(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    run("draft", "2506.18896", "--comment", KO, "--date", DATE)
+    path = draft_file(isolated, DATE, "2506.18896")
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["comment_en"] = "A PRM. My own English, with reasoning templates."
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    model_server.replies = ["A PRM that checks coherence between steps and reasoning templates."]
+    kept = run("translate", "2506.18896")
+    assert "edited by hand" in kept.stderr
+    assert load_draft(isolated, DATE, "2506.18896")["comment_en"] == data["comment_en"]
+    forced = run("translate", "2506.18896", "--force")
+    assert forced.code == 0
+    assert load_draft(isolated, DATE, "2506.18896")["comment_en"] != data["comment_en"]
+
+
+def test_a_bad_reply_is_repaired_once(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    model_server.replies = [
+        "PRM. 각 단계를 평가합니다."
+    ]  # Hangul left: the check fails, the model is asked again
+    result = run("draft", "2506.18896", "--comment", KO, "--date", DATE)
+    assert result.code == 0, result.stderr
+    assert len(model_server.requests) == 2
+    repair = model_server.bodies()[1]["messages"]
+    assert repair[-2] == {"role": "assistant", "content": "PRM. 각 단계를 평가합니다."}
+    assert "hangul" in repair[-1]["content"]
+    assert load_draft(isolated, DATE, "2506.18896")["repairs"] == 1
+
+
+def test_a_reply_that_stays_bad_needs_review(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    model_server.replies = ["Note: I translated it.\nPRM 평가."] * 2
+    result = run("draft", "2506.18896", "--comment", KO, "--date", DATE)
+    assert result.code == 1
+    assert "error: hangul" in result.stderr
+    assert load_draft(isolated, DATE, "2506.18896")["status"] == "needs-review"
+    assert run("export", DATE).code == 1
+    assert run("export", DATE, "--force").code == 0
+
+
+NOTES = f"""\
+2506.18896
+{KO}
+#rl #reasoning
+
+https://arxiv.org/abs/2506.08737
+Reward에 노이즈를 추가하는 것으로 학습 속도를 가속시킬 수 있다는 연구 (https://www.arxiv.org/abs/2506.08737).
+#rl
+
+arXiv:2506.12345v1
+SFT 없이 RL로 장문을 생성하는 추론 모델을 학습. Continual Pretraining도 사용했군요.
+"""
+
+
+def add_notes_papers(server: ArxivServer) -> None:
+    server.add(
+        FakePaper("2506.08737", "ReDit: Reward Dithering", ["Chenxing Wei"], "DeepSeek-R1 has...")
+    )
+    server.add(FakePaper("2506.12345", "LongWriter-Zero", ["Yuhao Wu"], "Ultra-long generation..."))
+
+
+def test_a_whole_day_from_a_notes_file(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    add_notes_papers(arxiv_server)
+    (isolated / "notes.txt").write_text(NOTES, encoding="utf-8")
+    result = run("draft", "--notes", "notes.txt", "--date", DATE)
+    assert result.code == 0, result.stderr
+    assert len(arxiv_server.requests) == 1
+    assert "Summary: 3 ready, 0 need review, 0 failed" in result.stderr
+    assert re.search(r"\[3/3\] ", result.stderr)
+    exported = run("export", DATE)
+    assert exported.code == 0
+    titles = [
+        line
+        for line in exported.stdout.splitlines()
+        if line.startswith(("ReasonFlux", "ReDit", "LongWriter"))
+    ]
+    assert [t.split(":")[0] for t in titles] == ["ReasonFlux-PRM", "ReDit", "LongWriter-Zero"]
+    calls = (len(arxiv_server.requests), len(model_server.requests))
+    again = run("draft", "--notes", "notes.txt", "--date", DATE)
+    assert again.code == 0
+    assert (len(arxiv_server.requests), len(model_server.requests)) == calls
+
+
+def test_a_malformed_notes_block_is_reported_before_any_work(
+    arxiv_server: ArxivServer, isolated: Path
+) -> None:
+    (isolated / "notes.txt").write_text(NOTES + "\nnot-an-id\n코멘트\n", encoding="utf-8")
+    result = run("draft", "--notes", "notes.txt", "--date", DATE)
+    assert result.code == 2
+    assert (
+        result.stderr.strip()
+        == "Error: notes.txt:12: not an arXiv id: 'not-an-id' (expected e.g. 2506.18896, arXiv:2506.18896v2, https://arxiv.org/abs/2506.18896 or hep-th/9901001)"
+    )
+    assert arxiv_server.requests == []
+
+
+def test_one_failing_entry_does_not_stop_the_day(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    arxiv_server.add(FakePaper("2506.08737", "ReDit", ["A"], "x"))  # 2506.12345 does not exist
+    (isolated / "notes.txt").write_text(NOTES, encoding="utf-8")
+    result = run("draft", "--notes", "notes.txt", "--date", DATE)
+    assert result.code == 2
+    assert "arXiv has no paper 2506.12345v1" in result.stderr
+    assert "Summary: 2 ready, 0 need review, 1 failed" in result.stderr
+    assert draft_file(isolated, DATE, "2506.08737").exists()
+
+
+def test_import_then_export_gives_back_the_sample(isolated: Path) -> None:
+    sample = SHARED / "format-sample.txt"
+    first = run("import", str(sample))
+    assert first.code == 0 and "3 imported" in first.stderr
+    files = sorted(p.name for p in (isolated / "drafts" / DATE).glob("*.yaml"))
+    assert len(files) == 3 and files[0].startswith("longwriter-zero-mastering-ultra-long")
+    mtimes = [p.stat().st_mtime_ns for p in (isolated / "drafts" / DATE).glob("*.yaml")]
+    again = run("import", str(sample))
+    assert "0 imported, 0 updated, 3 unchanged" in again.stderr
+    assert [p.stat().st_mtime_ns for p in (isolated / "drafts" / DATE).glob("*.yaml")] == mtimes
+    exported = run("export", DATE, "--force")
+    assert exported.stdout.encode("utf-8") == sample.read_bytes()
+
+
+def test_export_formats(isolated: Path) -> None:
+    import jsonschema
+
+    run("import", str(SHARED / "format-sample.txt"))
+    as_json = run("export", DATE, "--format", "json", "--force")
+    document = json.loads(as_json.stdout)
+    schema = json.loads(
+        (Path(__file__).parent.parent / "pipeline/schema/digest-v1.schema.json").read_text()
+    )
+    jsonschema.validate(document, schema)
+    assert document["version"] == 1 and len(document["entries"]) == 3
+    markdown = run("export", DATE, "--format", "markdown", "--force").stdout
+    assert markdown.startswith("# 2025년 6월 24일\n") and "## ReasonFlux-PRM" in markdown
+    out = isolated / "day.html"
+    assert run("export", DATE, "--format", "html", "-o", str(out), "--force").code == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and '<p class="ko" lang="ko">' in page
+
+
+def test_export_of_an_empty_day_is_bad_input() -> None:
+    result = run("export", "2025-01-01")
+    assert (
+        result.code == 2
+        and result.stderr.strip()
+        == "Error: no drafts for 2025-01-01 in " + result.stderr.strip().split(" in ")[-1]
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["draft", "2506.18896", "--date", "2025-13-01", "--comment", "x"],
+            "date '2025-13-01' is not a date",
+        ),
+        (["draft", "2506.18896", "--tags", "a/b", "--comment", "코멘트"], "tag 'a/b' is not a tag"),
+        (["draft", "2506.18896", "--comment", "   "], "the comment is empty"),
+        (
+            ["draft", "2506.18896", "--comment-file", "nope.txt"],
+            "comment file nope.txt does not exist",
+        ),
+        (["draft"], "give either a paper id or --notes"),
+        (["draft", "--notes", "missing.txt"], "notes file missing.txt does not exist"),
+        (["export", "yesterday"], "date 'yesterday' is not a date"),
+        (["check", "2506.18896"], "no draft of 2506.18896"),
+        (["review", "2506.18896"], "no draft of 2506.18896"),
+        (["frobnicate"], "No such command"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
+    result = run(*args)
+    assert result.code == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("Error: ") and message in result.stderr
+
+
+def test_debug_shows_a_traceback() -> None:
+    assert "Traceback" in run("--debug", "export", "2025-01-01").stderr
+    assert "Traceback" in run("export", "2025-01-01", env={"DIGEST_DEBUG": "1"}).stderr
+
+
+def test_check_command(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    run("draft", "2506.18896", "--comment", KO, "--date", DATE)
+    ok = run("check", "--date", DATE)
+    assert ok.code == 0 and "2506.18896 (2025-06-24): ready" in ok.stdout
+    path = draft_file(isolated, DATE, "2506.18896")
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["comment_en"] = "PRM. 한글이 남았다."
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    bad = run("check", "2506.18896")
+    assert bad.code == 1 and "error: hangul" in bad.stdout
+    assert load_draft(isolated, DATE, "2506.18896")["status"] == "needs-review"
+
+
+def test_a_broken_draft_is_named_and_the_others_still_work(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    run("draft", "2506.18896", "--comment", KO, "--date", DATE)
+    broken = isolated / "drafts" / DATE / "2506.00001.yaml"
+    broken.write_text("id: x\ntitle: [oops\n", encoding="utf-8")
+    result = run("check", "--date", DATE)
+    assert result.code == 2 and "2506.00001.yaml:" in result.stderr and "ready" in result.stdout
+    assert run("export", DATE).code == 2
+    forced = run("export", DATE, "--force")
+    assert forced.code == 0 and forced.stdout.startswith("2025년 6월 24일\nReasonFlux")
