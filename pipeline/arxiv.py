@@ -129,6 +129,8 @@ def parse_feed(body: bytes) -> tuple[list[Paper], dict[str, str]]:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise TransientError("arXiv sent a body that is not UTF-8") from None
+    if re.match(r"\s*(<!doctype html|<html)", text, re.IGNORECASE):
+        raise TransientError("arXiv sent an HTML page instead of an Atom feed")
     # Atom from arXiv never has a DTD; refusing one rules out external entities and
     # entity-expansion bombs before any parser sees them.
     if re.search(r"<!(DOCTYPE|ENTITY)", text, re.IGNORECASE):

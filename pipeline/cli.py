@@ -7,6 +7,7 @@ starts fast.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -427,8 +428,6 @@ def review(
       digest review 2506.18896
       digest review --date 2025-06-24 --html review.html
     """
-    import os
-
     from pipeline.arxiv import parse_id
     from pipeline.review import average_rate, format_review, render_html_page, review_entry
     from pipeline.yamlio import atomic_write
@@ -560,8 +559,6 @@ def _fail(message: str, code: int) -> NoReturn:
 
 
 def main(argv: list[str] | None = None) -> None:
-    import os
-
     debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or os.environ.get(
         DIGEST_DEBUG, ""
     ) not in ("", "0", "false", "no")
@@ -571,12 +568,15 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         _fail(str(exc), int(exc.exit_code))
-    except click.exceptions.Abort:
-        _fail("interrupted", int(ExitCode.INTERRUPTED))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, click.exceptions.Abort):  # click turns Ctrl-C into Abort
         if debug:
             raise
-        _fail("interrupted; drafts saved so far are intact", int(ExitCode.INTERRUPTED))
+        click.echo("Error: interrupted; drafts saved so far are intact", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # Worker threads may be waiting on a slow reply; drafts are written atomically, so
+        # leaving now loses nothing and does not make the author wait for the timeout.
+        os._exit(int(ExitCode.INTERRUPTED))
     except click.ClickException as exc:
         _fail(exc.format_message(), int(ExitCode.BAD_INPUT))
     sys.exit(result if isinstance(result, int) else 0)

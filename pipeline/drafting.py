@@ -212,10 +212,16 @@ class Drafter:
         """Translate several entries with at most `jobs` model requests in flight."""
         results: dict[str, Outcome] = {}
         self.examples_index()  # build once, before the workers share it
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+        try:
             futures = {pool.submit(self.finish, entry, force): entry.id for entry in entries}
             for future in as_completed(futures):
                 outcome = future.result()
                 results[futures[future]] = outcome
                 on_done(outcome)
+        except BaseException:
+            # Ctrl-C: drop what has not started; every draft on disk is already whole
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
         return [results[entry.id] for entry in entries]

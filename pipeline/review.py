@@ -141,7 +141,8 @@ def review_entry(entry: Entry, against: str = "published") -> Review:
 
 def format_review(review: Review, color: bool) -> str:
     entry = review.entry
-    lines = [f"{entry.id}  {entry.title}  ({entry.date})", f"Korean:  {entry.comment_ko.strip()}"]
+    korean = entry.comment_ko.strip().replace("\n", "\n         ")
+    lines = [f"{entry.id}  {entry.title}  ({entry.date})", f"Korean:  {korean}"]
     if review.note and review.rate is None:
         lines.append(f"         {review.note}")
         if review.after:
