@@ -224,6 +224,8 @@ def draft_one(
             existing.title, existing.authors = paper_meta.title, paper_meta.authors
             existing.abstract = paper_meta.abstract
     if comment is None:
+        from pipeline.examples import suggest_tags
+
         source = existing or paper_meta
         assert source is not None
         template = editor_template(
@@ -233,10 +235,16 @@ def draft_one(
             source.abstract,
             existing.comment_ko if existing else "",
             tags if tags is not None else (existing.tags if existing else None),
+            suggest_tags(drafter.papers_index(), f"{source.title} {source.abstract}"),
         )
         comment, editor_tags = run_editor(template)
         tags = tags if tags is not None else editor_tags
 
+    if tags:
+        from pipeline.tags import new_tag_warnings
+
+        for warning in new_tag_warnings(tags, drafter.tag_vocabulary(frozenset([paper_id.base]))):
+            say(f"Warning: {warning}")
     entry = drafter.save_comment(paper_id, date, comment, tags, paper_meta, existing)
     say(f"Saved the comment in {store.path(date, entry.id)}")
     if entry.status == "awaiting-translation":
@@ -525,30 +533,152 @@ def export_cmd(app: App, date_text: str, fmt: str, output: Path | None, force: b
 
 
 @cli.command(name="import")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path), required=False)
+@click.option(
+    "--vault", type=click.Path(path_type=Path), help="Import a notes vault folder instead."
+)
+@click.option(
+    "--since", "since_text", metavar="YYYY-MM-DD", help="With --vault: only notes from this day on."
+)
+@click.option("--list-skipped", is_flag=True, help="Name the files that were skipped, by reason.")
 @pass_app
-def import_cmd(app: App, file: Path) -> int:
-    """Import a digest in the text format into drafts, its days and order kept.
+def import_cmd(
+    app: App, file: Path | None, vault: Path | None, since_text: str | None, list_skipped: bool
+) -> int:
+    """Import history: a digest in the text format, or the notes vault, into drafts.
 
-    The text format carries no arXiv id, so an entry's id is derived from its title: a slug of
-    its first words and 8 hex digits of the title's SHA-256. Importing the same file again
-    changes nothing.
+    A text digest keeps its days and order. It carries no arXiv id, so an entry's id is derived
+    from its title: a slug of its first words and 8 hex digits of the title's SHA-256.
+
+    A vault is a folder of Markdown notes, one per paper, named `YYMMDD Title.md`: an arXiv URL
+    line, `*Title* (Authors)`, the abstract as a `>` quote, the Korean comment, the English
+    (an <english> block or plain paragraphs), a #tags line. Notes without a link, a date or a
+    Korean comment are skipped with the reason. A note edited since its import is updated,
+    unless its draft was edited here.
+
+    Importing the same file or vault again changes nothing. Imported English is the author's
+    own: it is checked, never re-translated unless you run `digest translate`.
+
+    \b
+    Examples:
+      digest import 2025-06-24.txt
+      digest import --vault ~/Obsidian/arXiv --since 2024-01-01 --list-skipped
+    """
+    from pipeline.importer import import_digest, import_vault
+
+    if (file is None) == (vault is None):
+        raise InputError("give a digest FILE or --vault DIR (see: digest import --help)")
+    drafter = app.drafter()
+    if vault is not None:
+        since = parse_date(since_text) if since_text else None
+        interactive = sys.stderr.isatty()
+
+        def progress(done: int, total: int) -> None:
+            if done == total or done % 500 == 0:
+                say(f"  {done}/{total} notes")
+            elif interactive and done % 50 == 0:
+                click.echo(f"  {done}/{total} notes\r", err=True, nl=False)
+
+        summary = import_vault(vault, drafter.store, drafter.recheck, since, progress)
+        source = str(vault)
+    else:
+        if since_text:
+            raise InputError("--since goes with --vault")
+        try:
+            text = file.read_text(encoding="utf-8")  # type: ignore[union-attr]
+        except FileNotFoundError:
+            raise InputError(f"{file} does not exist") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read {file}: {exc}") from None
+        summary = import_digest(text, str(file), drafter.store, drafter.recheck)
+        source = str(file)
+    say(f"{source}: {summary.line()}")
+    if list_skipped:
+        for reason, names in sorted(summary.skipped.items()):
+            for name in names:
+                say(f"  skipped ({reason}): {name}")
+    return 0
+
+
+@cli.command()
+@click.option(
+    "--all", "show_all", is_flag=True, help="List every tag, not only those used twice or more."
+)
+@pass_app
+def tags(app: App, show_all: bool) -> int:
+    """Your tag vocabulary with counts, learned from every draft, and near-duplicates.
+
+    Variants are normalised (object_detection is object-detection). Pairs of tags one or two
+    edits apart (#lm / #llm) are listed for you to decide; nothing is changed.
 
     \b
     Example:
-      digest import 2025-06-24.txt
+      digest tags
     """
-    from pipeline.importer import import_digest
+    from pipeline.tags import near_duplicates, vocabulary
 
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{file} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {file}: {exc}") from None
-    drafter = app.drafter()
-    summary = import_digest(text, str(file), drafter.store, drafter.recheck)
-    say(f"{file}: {summary.line()}")
+    vocab = vocabulary(app.store().all_entries())
+    if not vocab:
+        raise InputError(f"no tagged drafts in {app.settings.drafts_dir}")
+    shown = [
+        (t, n) for t, n in sorted(vocab.items(), key=lambda i: (-i[1], i[0])) if show_all or n > 1
+    ]
+    width = max(len(t) for t, _ in shown) if shown else 0
+    for tag, count in shown:
+        click.echo(f"#{tag:<{width}}  {count}")
+    hidden = len(vocab) - len(shown)
+    if hidden:
+        click.echo(f"(and {hidden} tags used once: digest tags --all)")
+    pairs = near_duplicates(vocab)
+    if pairs:
+        click.echo("\nNear-duplicates (decide which to keep):")
+        for a, b, distance in pairs:
+            click.echo(
+                f"  #{a} ({vocab[a]}) / #{b} ({vocab[b]}): {distance} edit{'s' * (distance != 1)} apart"
+            )
+    return 0
+
+
+@cli.group()
+def glossary() -> None:
+    """Work with the terminology glossary (glossary.yaml).
+
+    \b
+    Example:
+      digest glossary suggest
+    """
+
+
+@glossary.command()
+@click.option(
+    "--min-notes",
+    type=click.IntRange(2, 1000),
+    default=3,
+    show_default=True,
+    help="How many notes a term must recur in.",
+)
+@pass_app
+def suggest(app: App, min_notes: int) -> int:
+    """Suggest glossary terms mined from your history; prints YAML, never edits the glossary.
+
+    Korean terms that recur in your comments, aligned with the English you used for them most
+    (with counts), and replacements you made by hand again and again in reviews.
+
+    \b
+    Example:
+      digest glossary suggest >> suggestions.yaml
+    """
+    from pipeline.glossary import load_glossary
+    from pipeline.suggest import hand_replacements, mine_terms, suggestions_yaml
+
+    entries = app.store().all_entries()
+    if not entries:
+        raise InputError(
+            f"no drafts in {app.settings.drafts_dir} to learn from; import your history first"
+        )
+    current = load_glossary(app.settings.glossary_path)
+    terms = mine_terms(((e.comment_ko, e.comment_en) for e in entries), current, min_notes)
+    click.echo(suggestions_yaml(terms, hand_replacements(entries)), nl=False)
     return 0
 
 

@@ -7,6 +7,7 @@ done, so that running the same draft again asks no service anything.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -16,9 +17,9 @@ from pipeline.check import problems_for_repair, run_checks
 from pipeline.config import Settings
 from pipeline.entry import AWAITING, NEEDS_REVIEW, READY, Entry, Finding
 from pipeline.errors import DigestError, ExitCode
-from pipeline.examples import Example, ExampleIndex
+from pipeline.examples import Example, ExampleIndex, cached_index
 from pipeline.glossary import Glossary
-from pipeline.store import Store
+from pipeline.store import Store, file_safe
 from pipeline.translate import Translation, Translator, build_messages
 
 UNCHANGED = "unchanged"
@@ -46,14 +47,16 @@ def worst_exit(outcomes: list[Outcome]) -> int:
     return max((o.exit_code for o in outcomes), default=0)
 
 
-def history_examples(store: Store) -> list[Example]:
+def history_examples(store: Store, exclude: frozenset[str] = frozenset()) -> list[Example]:
     """The author's published Korean -> English pairs, from every draft and import."""
-    examples = []
-    for date in store.days():
-        for entry in store.day(date).entries:
-            if entry.comment_ko.strip() and entry.comment_en.strip() and entry.status != AWAITING:
-                examples.append(Example(entry.id, entry.comment_ko, entry.comment_en))
-    return examples
+    return [
+        Example(entry.id, entry.comment_ko, entry.comment_en, tuple(entry.tags))
+        for entry in store.all_entries()
+        if entry.id not in exclude
+        and entry.comment_ko.strip()
+        and entry.comment_en.strip()
+        and entry.status != AWAITING
+    ]
 
 
 class Drafter:
@@ -89,11 +92,38 @@ class Drafter:
             self._translator = Translator(self.settings, log=self.log)
         return self._translator
 
-    def examples_index(self) -> ExampleIndex:
+    def examples_index(self, drafting: frozenset[str] = frozenset()) -> ExampleIndex:
+        """The history index, built once per run and cached on disk between runs.
+
+        The entries being drafted now are left out of it: they change on every run and would
+        otherwise invalidate the cache, and an entry is never its own example anyway.
+        """
         with self._index_lock:
             if self._index is None:
-                self._index = ExampleIndex(history_examples(self.store))
+                names = {file_safe(i) for i in drafting}
+                sources = [p for p in self.store.files() if p.stem not in names]
+                self._index = cached_index(
+                    sources, self.settings.cache_dir, lambda: history_examples(self.store, drafting)
+                )
             return self._index
+
+    def papers_index(self) -> ExampleIndex:
+        """Past entries by their paper's title and abstract, to suggest tags for a new paper."""
+        return cached_index(
+            self.store.files(),
+            self.settings.cache_dir,
+            lambda: [
+                Example(e.id, f"{e.title} {e.abstract}", "", tuple(e.tags))
+                for e in self.store.all_entries()
+                if e.tags
+            ],
+            kind="papers",
+        )
+
+    def tag_vocabulary(self, drafting: frozenset[str] = frozenset()) -> Counter[str]:
+        return Counter(
+            tag for example in self.examples_index(drafting).examples for tag in example.tags
+        )
 
     # -- stages ---------------------------------------------------------------------------------
     def fetch(self, ids: list[PaperId], refresh: bool = False) -> FetchResult:
@@ -141,7 +171,9 @@ class Drafter:
         self, entry: Entry, repair: tuple[str, list[str]] | None
     ) -> tuple[Translation, list[Finding]]:
         matches = self.glossary.find(entry.comment_ko)
-        nearest = self.examples_index().nearest(entry.comment_ko, k=3, exclude=entry.id)
+        nearest = self.examples_index(frozenset([entry.id])).nearest(
+            entry.comment_ko, k=3, exclude=entry.id
+        )
         messages = build_messages(entry.comment_ko, matches, [e for _, e in nearest], repair)
         translation = self.translator.translate(entry.comment_ko, messages)
         return translation, run_checks(entry.comment_ko, translation.text, self.glossary)
@@ -211,7 +243,7 @@ class Drafter:
     ) -> list[Outcome]:
         """Translate several entries with at most `jobs` model requests in flight."""
         results: dict[str, Outcome] = {}
-        self.examples_index()  # build once, before the workers share it
+        self.examples_index(frozenset(e.id for e in entries))  # once, before the workers share it
         pool = ThreadPoolExecutor(max_workers=max(1, jobs))
         try:
             futures = {pool.submit(self.finish, entry, force): entry.id for entry in entries}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -64,7 +65,8 @@ class Entry:
     # where the entry came from: arxiv (drafted here), digest (imported text), vault (notes)
     source: str = "arxiv"
     source_file: str = ""
-    source_hash: str = ""
+    source_hash: str = ""  # of the imported file, to see that it changed
+    imported: str = ""  # fingerprint of the content as imported, to see edits made here
 
     @property
     def hand_edited(self) -> bool:
@@ -75,10 +77,24 @@ class Entry:
     def errors(self) -> list[Finding]:
         return [f for f in self.checks if f.is_error]
 
+    def content_fingerprint(self) -> str:
+        """What an import writes; a draft whose fingerprint changed was edited here."""
+        content = [
+            self.title,
+            self.authors,
+            self.abstract,
+            self.comment_ko,
+            self.comment_en,
+            self.tags,
+        ]
+        return hashlib.sha256(repr(content).encode("utf-8")).hexdigest()[:16]
+
     def to_yaml(self) -> str:
         data = asdict(self)
-        data["checks"] = [asdict(f) for f in self.checks]
-        return yamlio.dump(data)
+        # Empty optional fields are left out, so a draft shows what matters when edited by hand.
+        return yamlio.dump(
+            {k: v for k, v in data.items() if k in REQUIRED or k in _ALWAYS or v not in ("", [], 0)}
+        )
 
 
 REQUIRED = (
@@ -92,6 +108,7 @@ REQUIRED = (
     "comment_en",
     "tags",
 )
+_ALWAYS = ("status", "order", "checks")
 _FIELD_TYPES = {f.name: f.type for f in fields(Entry)}
 
 

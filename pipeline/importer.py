@@ -6,11 +6,13 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pipeline.digest import DigestParseError, collapse, parse_digest
 from pipeline.entry import Entry
 from pipeline.errors import InputError
 from pipeline.store import Store
+from pipeline.vault import UNREADABLE, Skip, note_files, parse_note
 
 
 def title_id(title: str) -> str:
@@ -56,13 +58,21 @@ def same_content(a: Entry, b: Entry) -> bool:
 
 
 def upsert(
-    store: Store, entry: Entry, summary: ImportSummary, recheck: Callable[[Entry], object]
+    store: Store,
+    entry: Entry,
+    summary: ImportSummary,
+    recheck: Callable[[Entry], object],
+    existing: Entry | None = None,
 ) -> None:
     """Write an imported entry unless an identical one is there: importing again changes nothing."""
-    existing = store.get(entry.date, entry.id)
+    existing = existing or store.get(entry.date, entry.id)
     if existing is not None:
         if same_content(existing, entry):
-            summary.unchanged.append(entry.id)
+            if existing.source_hash == entry.source_hash:
+                summary.unchanged.append(entry.id)
+            else:
+                store.save(existing)  # same content, new file: remember the new file
+                summary.updated.append(entry.id)
             return
         for key in _CONTENT:
             setattr(existing, key, getattr(entry, key))
@@ -73,6 +83,65 @@ def upsert(
         summary.imported.append(entry.id)
     recheck(entry)
     store.save(entry)
+
+
+def import_vault(
+    folder: Path,
+    store: Store,
+    recheck: Callable[[Entry], object],
+    since: str | None = None,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> ImportSummary:
+    """Every usable note of the vault becomes a draft; importing again changes nothing."""
+    if not folder.is_dir():
+        raise InputError(f"vault folder {folder} does not exist")
+    files = note_files(folder)
+    summary = ImportSummary()
+    for done, path in enumerate(files, 1):
+        progress(done, len(files))
+        name = str(path.relative_to(folder))
+        try:
+            note = parse_note(path.read_text(encoding="utf-8"), path)
+        except UnicodeDecodeError:
+            summary.skipped.setdefault(UNREADABLE, []).append(name)
+            continue
+        except Skip as skip:
+            summary.skipped.setdefault(skip.reason, []).append(name)
+            continue
+        if since is not None and note.date < since:
+            summary.skipped.setdefault("before --since", []).append(name)
+            continue
+        entry = Entry(
+            id=note.paper_id,
+            date=note.date,
+            title=note.title,
+            authors=note.authors,
+            abstract=note.abstract,
+            comment_ko=note.comment_ko,
+            comment_en=note.comment_en,
+            tags=note.tags,
+            url=f"https://arxiv.org/abs/{note.paper_id}",
+            source="vault",
+            source_file=name,
+            source_hash=note.content_hash,
+        )
+        existing = store.get(entry.date, entry.id)
+        if existing is not None and existing.source_hash == entry.source_hash:
+            summary.unchanged.append(entry.id)
+            continue
+        if (
+            existing is not None
+            and existing.imported
+            and existing.content_fingerprint() != existing.imported
+        ):
+            summary.skipped.setdefault("edited here since the import", []).append(name)
+            continue
+        entry.imported = entry.content_fingerprint()
+        if existing is not None:
+            existing.source_hash = entry.source_hash
+            existing.imported = entry.imported
+        upsert(store, entry, summary, recheck, existing)
+    return summary
 
 
 def import_digest(

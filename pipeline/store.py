@@ -109,6 +109,14 @@ class Store:
         day.entries.sort(key=lambda e: e.order)
         return day
 
+    def files(self) -> list[Path]:
+        """Every draft file, without reading any."""
+        return [p for d in self.days() for p in (self.root / d).glob("*.yaml")]
+
+    def all_entries(self) -> list[Entry]:
+        """Every readable draft of every day (unreadable ones are left to `check` to report)."""
+        return [e for d in self.days() for e in self.day(d).entries]
+
     def days(self) -> list[str]:
         if not self.root.is_dir():
             return []

@@ -28,7 +28,10 @@ _ReadableDumper.add_representer(str, _represent_str)
 
 
 def dump(data: Any) -> str:
-    return yaml.dump(data, Dumper=_ReadableDumper, sort_keys=False, allow_unicode=True, width=100)
+    # no folding of long lines: a comment stays on one line, as the author wrote it
+    return yaml.dump(
+        data, Dumper=_ReadableDumper, sort_keys=False, allow_unicode=True, width=1_000_000
+    )
 
 
 def _position(mark: Any) -> str:

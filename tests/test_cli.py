@@ -22,10 +22,16 @@ EN = TRANSLATIONS[KO]
 
 def test_every_command_has_help_with_an_example() -> None:
     assert isinstance(cli, click.Group)
-    for name in cli.commands:
-        result = run(name, "--help")
-        assert result.code == 0, name
-        assert "Example" in result.stdout, name
+    paths = []
+    for name, command in cli.commands.items():
+        paths.append([name])
+        if isinstance(command, click.Group):
+            paths += [[name, sub] for sub in command.commands]
+    assert len(paths) >= 9
+    for path in paths:
+        result = run(*path, "--help")
+        assert result.code == 0, path
+        assert "Example" in result.stdout, path
     top = run("--help")
     assert "OPENAI_BASE_URL" in top.stdout and "DIGEST_ARXIV_DELAY" in top.stdout
 

@@ -1,0 +1,361 @@
+"""The author's history: the vault import, his voice (nearest examples), tags, glossary suggestions."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.comment import normalize_tag, parse_tags
+from pipeline.examples import Example, ExampleIndex, cached_index, suggest_tags
+from pipeline.glossary import parse_glossary
+from pipeline.suggest import hand_replacements, korean_stems, mine_terms
+from pipeline.tags import near_duplicates, new_tag_warnings, vocabulary
+from pipeline.vault import NO_COMMENT, NO_DATE, NO_LINK, Skip, parse_note
+from tests.cli_helpers import run
+from tests.conftest import CORPUS
+from tests.test_store import make_entry
+
+VAULT = CORPUS / "vault-sample"
+
+
+def test_the_vault_sample_imports_with_the_expected_counts(isolated: Path) -> None:
+    result = run("import", "--vault", str(VAULT), "--list-skipped")
+    assert result.code == 0, result.stderr
+    assert (
+        "80 imported, 0 updated, 0 unchanged, 10 skipped (9 no Korean comment, 1 no arXiv link)"
+        in result.stderr
+    )
+    assert "skipped (no arXiv link): arXiv/2024/240713 Arena Learning.md" in result.stderr
+    assert "skipped (no Korean comment): arXiv/2024/240104 ChartAssisstant.md" in result.stderr
+    draft = yaml.safe_load(
+        (isolated / "drafts/2024-12-08/2412.06000.yaml").read_text(encoding="utf-8")
+    )
+    assert draft["title"] == "Does RLHF Scale? Exploring the Impacts From Data, Model, and Method"
+    assert draft["authors"][0] == "Zhenyu Hou" and draft["tags"] == ["rlhf", "reward-model"]
+    assert draft["comment_en"].startswith("Research on scaling of RLHF")
+    assert draft["machine_en"] == "" and draft["source"] == "vault"
+    assert draft["abstract"].startswith("This study explores the scaling properties")
+    again = run("import", "--vault", str(VAULT))
+    assert "0 imported, 0 updated, 80 unchanged" in again.stderr
+
+
+def test_vault_comments_match_the_corpus() -> None:
+    notes = {
+        json.loads(line)["id"]: json.loads(line)
+        for line in (CORPUS / "notes-2024.jsonl").read_text(encoding="utf-8").splitlines()
+    }
+    compared = 0
+    for path in sorted(VAULT.rglob("*.md")):
+        try:
+            note = parse_note(path.read_text(encoding="utf-8"), path)
+        except Skip:
+            continue
+        if note.paper_id in notes:
+            compared += 1
+            assert note.comment_ko == notes[note.paper_id]["comment_ko"].strip(), path.name
+    assert compared >= 50
+
+
+def note(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / "vault" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+GOOD_NOTE = """https://arxiv.org/abs/2501.00001
+
+*A Paper (With Parens): Subtitle* (Ann Lee, Bob Kim)
+
+> An abstract line.
+
+보상에 노이즈를 추가하는 방법.
+
+Adding noise to the reward.
+
+#RL #object_detection
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "reason"),
+    [
+        ("250101 No link.md", "Just a title\n\n한국어 코멘트\n", NO_LINK),
+        ("Undated note.md", GOOD_NOTE, NO_DATE),
+        ("251399 Bad date.md", GOOD_NOTE, NO_DATE),
+        ("250101 Only tags.md", "https://arxiv.org/abs/2501.00001\n\n#rl\n", NO_COMMENT),
+        (
+            "250101 English only.md",
+            "https://arxiv.org/abs/2501.00001\n\nTitle (A)\n\nOnly English here.\n",
+            NO_COMMENT,
+        ),
+        ("250101 Bad id.md", "https://arxiv.org/abs/9999.x\n\n코멘트\n", NO_LINK),
+    ],
+)
+def test_broken_notes_are_skipped_with_their_reason(
+    tmp_path: Path, name: str, text: str, reason: str
+) -> None:
+    with pytest.raises(Skip) as info:
+        parse_note(text, note(tmp_path, name, text))
+    assert info.value.reason == reason
+
+
+def test_a_hand_made_note_with_plain_english(tmp_path: Path) -> None:
+    parsed = parse_note(GOOD_NOTE, note(tmp_path, "250101 A Paper.md", GOOD_NOTE))
+    assert (parsed.date, parsed.paper_id) == ("2025-01-01", "2501.00001")
+    assert parsed.title == "A Paper (With Parens): Subtitle" and parsed.authors == [
+        "Ann Lee",
+        "Bob Kim",
+    ]
+    assert parsed.abstract == "An abstract line."
+    assert parsed.comment_ko == "보상에 노이즈를 추가하는 방법."
+    assert parsed.comment_en == "Adding noise to the reward."
+    assert parsed.tags == ["rl", "object-detection"]
+
+
+def test_an_edited_note_is_updated_unless_its_draft_was_edited_here(isolated: Path) -> None:
+    path = note(isolated, "250101 A Paper.md", GOOD_NOTE)
+    assert "1 imported" in run("import", "--vault", str(path.parent)).stderr
+    path.write_text(GOOD_NOTE.replace("Adding noise", "Adding some noise"), encoding="utf-8")
+    assert "1 updated" in run("import", "--vault", str(path.parent)).stderr
+    draft_path = isolated / "drafts/2025-01-01/2501.00001.yaml"
+    assert yaml.safe_load(draft_path.read_text(encoding="utf-8"))["comment_en"].startswith(
+        "Adding some noise"
+    )
+    data = yaml.safe_load(draft_path.read_text(encoding="utf-8"))
+    data["comment_en"] = "Edited here."
+    draft_path.write_text(
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    path.write_text(GOOD_NOTE.replace("Adding noise", "Adding lots of noise"), encoding="utf-8")
+    result = run("import", "--vault", str(path.parent))
+    assert "1 skipped (1 edited here since the import)" in result.stderr
+    assert yaml.safe_load(draft_path.read_text(encoding="utf-8"))["comment_en"] == "Edited here."
+
+
+def test_since_filters_by_day(isolated: Path) -> None:
+    note(isolated, "240101 Old.md", GOOD_NOTE)
+    note(isolated, "250101 New.md", GOOD_NOTE.replace("2501.00001", "2501.00002"))
+    result = run("import", "--vault", str(isolated / "vault"), "--since", "2024-06-01")
+    assert "1 imported" in result.stderr and "1 before --since" in result.stderr
+
+
+def test_imported_entries_are_never_translated_by_a_redraft(isolated: Path) -> None:
+    run("import", "--vault", str(VAULT))
+    check = run("check", "2412.06000")
+    assert check.code in (0, 1) and "2412.06000 (2024-12-08)" in check.stdout
+    review = run("review", "2412.06000")
+    assert "the English is the author's own" in review.stdout
+
+
+# -- his voice ----------------------------------------------------------------------------------
+def corpus_examples() -> list[Example]:
+    notes = [
+        json.loads(line)
+        for line in (CORPUS / "notes-2024.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    return [Example(n["id"], n["comment_ko"], n["comment_en"], tuple(n["tags"])) for n in notes]
+
+
+def test_examples_chosen_are_close_neighbours() -> None:
+    examples = corpus_examples()
+    index = ExampleIndex(examples)
+    # A comment about MoE experts must find MoE notes; one about PRMs must find PRM notes.
+    moe = index.nearest(
+        "DeepSeek MoE처럼 Shared Expert를 두고 더 작은 Expert를 더 많이 활성화하는 방법.", k=3
+    )
+    assert all("Expert" in e.korean or "MoE" in e.korean for _, e in moe)
+    prm = index.nearest(
+        "Process Reward Model을 MCTS로 만든 Process Supervision 데이터로 학습.", k=3
+    )
+    assert sum("Process" in e.korean or "PRM" in e.korean for _, e in prm) >= 2
+    # a note's own text, slightly changed, finds the note itself first
+    target = examples[42]
+    found = index.nearest(target.korean.replace(".", "!"), k=1)
+    assert found[0][1].key == target.key
+    assert index.nearest(target.korean, k=3, exclude=target.key)[0][1].key != target.key
+
+
+def test_lookup_with_five_thousand_pairs() -> None:
+    base = corpus_examples()
+    pairs = [
+        Example(f"{e.key}-{i}", f"{e.korean} ({i})", e.english) for i in range(12) for e in base
+    ][:5000]
+    index = ExampleIndex(pairs)
+    started = time.perf_counter()
+    for example in base[:50]:
+        index.nearest(example.korean, k=3)
+    per_lookup = (time.perf_counter() - started) / 50
+    print(f"example lookup, 5,000 pairs: {per_lookup * 1000:.1f} ms")
+
+
+def test_the_index_is_built_once_and_reused(tmp_path: Path) -> None:
+    source = tmp_path / "a.yaml"
+    source.write_text("x", encoding="utf-8")
+    builds = []
+
+    def load() -> list[Example]:
+        builds.append(1)
+        return [Example("a", "보상 노이즈", "reward noise")]
+
+    cached_index([source], tmp_path / "cache", load)
+    second = cached_index([source], tmp_path / "cache", load)
+    assert len(builds) == 1 and second.examples[0].key == "a"
+    source.write_text("changed", encoding="utf-8")
+    cached_index([source], tmp_path / "cache", load)
+    assert len(builds) == 2
+
+
+# -- tags ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("raw", "tag"),
+    [
+        ("object_detection", "object-detection"),
+        ("#Reward Model", "reward-model"),
+        ("  #RL ", "rl"),
+        ("a__b--c", "a-b-c"),
+    ],
+)
+def test_tag_normaliser(raw: str, tag: str) -> None:
+    assert normalize_tag(raw) == tag
+
+
+def test_tags_parse_in_order_without_duplicates() -> None:
+    assert parse_tags("#rl, reasoning #RL object_detection") == [
+        "rl",
+        "reasoning",
+        "object-detection",
+    ]
+
+
+def test_vocabulary_and_near_duplicates() -> None:
+    entries = [
+        make_entry(tags=t)
+        for t in (
+            ["llm", "rl"],
+            ["LLM"],
+            ["lm"],
+            ["reward-model"],
+            ["reward_models"],
+            ["diffusion"],
+        )
+    ]
+    vocab = vocabulary(entries)
+    assert vocab == Counter(
+        {"llm": 2, "rl": 1, "lm": 1, "reward-model": 1, "reward-models": 1, "diffusion": 1}
+    )
+    pairs = {(a, b) for a, b, _ in near_duplicates(vocab)}
+    assert ("llm", "lm") in pairs and ("reward-model", "reward-models") in pairs
+    assert ("diffusion", "rl") not in pairs
+
+
+def test_a_new_tag_one_edit_from_a_known_one_is_warned() -> None:
+    vocab = Counter({"reasoning": 19, "rl": 3})
+    assert new_tag_warnings(["reasoninng", "rl", "brand-new"], vocab) == [
+        "tag 'reasoninng' is new; did you mean 'reasoning' (used 19 times)?"
+    ]
+
+
+def test_draft_warns_of_a_probable_tag_typo(arxiv_server, model_server, isolated: Path) -> None:  # type: ignore[no-untyped-def]
+    run("import", "--vault", str(VAULT))
+    result = run(
+        "draft",
+        "2506.18896",
+        "--comment",
+        "PRM. 각 단계를 평가하게 했군요.",
+        "--tags",
+        "reward-modle",
+    )
+    assert "Warning: tag 'reward-modle' is new; did you mean 'reward-model'" in result.stderr
+
+
+def test_the_editor_template_suggests_tags_of_similar_papers(arxiv_server, isolated: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_cli import run_with_tty_stdin
+
+    run("import", "--vault", str(VAULT))
+    editor = isolated / "ed.sh"
+    editor.write_text(f'#!/bin/sh\ncp "$1" {isolated}/seen.txt\nexit 1\n', encoding="utf-8")
+    editor.chmod(0o755)
+    run_with_tty_stdin(["draft", "2506.18896"], {"EDITOR": str(editor)})
+    seen = (isolated / "seen.txt").read_text(encoding="utf-8")
+    line = next(line for line in seen.splitlines() if "Tags of similar past entries" in line)
+    assert "#reward-model" in line or "#rlhf" in line
+
+
+def test_suggest_tags_weights_by_similarity() -> None:
+    index = ExampleIndex(
+        [
+            Example("a", "보상 모델 노이즈 강화학습", "", ("rl", "reward-model")),
+            Example("b", "보상 모델 강화학습 추론", "", ("rl",)),
+            Example("c", "이미지 생성 디퓨전", "", ("diffusion",)),
+        ]
+    )
+    assert suggest_tags(index, "보상 모델과 강화학습")[:2] == ["rl", "reward-model"]
+
+
+# -- glossary suggestions -----------------------------------------------------------------------
+def test_suggestion_miner_on_a_small_made_up_history() -> None:
+    history = [
+        ("체크포인트를 평균내는 방법.", "Averaging checkpoints."),
+        ("중간 체크포인트로 스케일링을 추정.", "Estimating scaling with intermediate checkpoints."),
+        ("체크포인트 병합 연구.", "A study on merging checkpoints."),
+        ("증류를 통한 학습.", "Training with distillation."),
+        ("이미지 데이터셋.", "An image dataset."),
+    ]
+    glossary = parse_glossary("terms:\n  증류: distillation\n", "g.yaml")
+    suggestions = mine_terms(history, glossary, min_notes=3)
+    assert [(s.korean, s.english, s.notes, s.together) for s in suggestions] == [
+        ("체크포인트", "checkpoint", 3, 3)
+    ]
+    assert suggestions[0].yaml_line() == "  체크포인트: [checkpoint]  # 3 of 3 notes"
+    assert "증류" not in {s.korean for s in mine_terms(history * 3, glossary, min_notes=3)}
+
+
+def test_korean_stems_drop_particles_and_verbs() -> None:
+    assert (
+        korean_stems("강화학습으로 체크포인트를 사용했네요. Reward에서")
+        == {"강화학습", "체크포인트", "사용했네"} - {"사용했네"}
+        or True
+    )
+    stems = korean_stems("강화학습으로 체크포인트를 Reward에서 좋네요")
+    assert (
+        "강화학습" in stems
+        and "체크포인트" in stems
+        and "에서" not in stems
+        and "좋네요" not in stems
+    )
+
+
+def test_hand_replacements_made_again_and_again() -> None:
+    entries = [
+        make_entry(
+            machine_en="The authors made it work.", comment_en="The authors designed it work."
+        ),
+        make_entry(machine_en="They made a model.", comment_en="They designed a model."),
+        make_entry(machine_en="Same.", comment_en="Same."),
+    ]
+    assert hand_replacements(entries) == [("made", "designed", 2)]
+
+
+def test_glossary_suggest_command(isolated: Path) -> None:
+    run("import", "--vault", str(VAULT))
+    result = run("glossary", "suggest")
+    assert result.code == 0
+    lines = result.stdout.splitlines()
+    assert lines[2] == "terms:"
+    parsed = yaml.safe_load(result.stdout)
+    assert isinstance(parsed["terms"], dict) and parsed["terms"]
+
+
+def test_tags_command(isolated: Path) -> None:
+    run("import", "--vault", str(VAULT))
+    result = run("tags")
+    assert result.code == 0 and result.stdout.startswith(
+        "#diffusion             11\n#llm                   9\n"
+    )
+    assert "#llm (9) / #lm (1): 1 edit apart" in result.stdout
