@@ -220,9 +220,6 @@ def draft_one(
     if existing is None or refresh:
         say(f"Fetching {paper_id} from arXiv ...")
         paper_meta = drafter.arxiv.fetch_one(paper_id, refresh=refresh)
-        if existing is not None:
-            existing.title, existing.authors = paper_meta.title, paper_meta.authors
-            existing.abstract = paper_meta.abstract
     if comment is None:
         from pipeline.examples import suggest_tags
 
@@ -246,8 +243,8 @@ def draft_one(
         for warning in new_tag_warnings(tags, drafter.tag_vocabulary(frozenset([paper_id.base]))):
             say(f"Warning: {warning}")
     entry = drafter.save_comment(paper_id, date, comment, tags, paper_meta, existing)
-    say(f"Saved the comment in {store.path(date, entry.id)}")
     if entry.status == "awaiting-translation":
+        say(f"Saved the comment in {store.path(date, entry.id)}")
         say(f"Translating with {app.settings.model} ...")
     outcome = drafter.finish(entry, force)
     if outcome.error is not None:

@@ -141,11 +141,22 @@ class Drafter:
         """Put the comment on disk before any model call; a changed comment awaits translation."""
         if existing is not None:
             entry = existing
+            changed = False
             if comment.strip() != entry.comment_ko.strip():
                 entry.comment_ko = comment
                 entry.status = AWAITING
-            if tags is not None:
+                changed = True
+            if tags is not None and tags != entry.tags:
                 entry.tags = tags
+                changed = True
+            if paper is not None:  # fetched again (--refresh): take arXiv's current metadata
+                fresh = (paper.title, list(paper.authors), paper.abstract, paper.version)
+                if fresh != (entry.title, entry.authors, entry.abstract, entry.version):
+                    entry.title, entry.authors, entry.abstract, entry.version = fresh
+                    changed = True
+            if changed:
+                self.store.save(entry)  # untouched drafts are not rewritten
+            return entry
         else:
             assert paper is not None, "a new draft needs the paper's metadata"
             entry = Entry(

@@ -206,6 +206,8 @@ def render_html_page(reviews: list[Review], title: str) -> str:
                 f'<div class="label">Changes</div><p lang="en">{render_html_diff(review.diffs)}</p>'
             )
             parts.append(f'<p class="rate">Edit rate: {html.escape(str(review.rate))}</p>')
+            if review.note:
+                parts.append(f"<p><em>{html.escape(review.note)}</em></p>")
         parts.append("</section>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
