@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 
 from pipeline.digest import HANGUL
 from pipeline.entry import Finding
-from pipeline.glossary import Glossary, Match
+from pipeline.glossary import Glossary, Match, distinct_terms
 
 ERROR = "error"
 WARNING = "warning"
@@ -230,15 +230,11 @@ def mentions(english: str, rendering: str) -> bool:
     return bool(pattern.search(english))
 
 
-def check_glossary(korean: str, english: str, matches: Iterable[Match]) -> list[Finding]:
+def check_glossary(korean: str, english: str, matches: list[Match]) -> list[Finding]:
     """Each glossary term of the Korean appears in the English as one of its renderings."""
     findings = []
-    seen: set[str] = set()
-    for match in matches:
+    for match in distinct_terms(matches):
         term = match.term
-        if term.source in seen:
-            continue
-        seen.add(term.source)
         if any(mentions(english, r) for r in term.renderings):
             continue
         typo = next((t for r in term.renderings if (t := misspelling(english, r))), None)

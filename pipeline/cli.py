@@ -30,6 +30,38 @@ def say(message: str) -> None:
     click.echo(message, err=True)
 
 
+class Progress:
+    """Progress on stderr: lines for the record, and on a terminal a bar the next line replaces."""
+
+    WIDTH = 24
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self.bar = sys.stderr.isatty()
+
+    def line(self, text: str) -> None:
+        click.echo(("\r\x1b[K" if self.bar else "") + text, err=True)
+        self._draw()
+
+    def tick(self, text: str | None = None) -> None:
+        self.done += 1
+        if text is not None:
+            self.line(text)
+        else:
+            self._draw()
+
+    def _draw(self) -> None:
+        if self.bar and self.total:
+            filled = self.WIDTH * self.done // self.total
+            bar = "#" * filled + "." * (self.WIDTH - filled)
+            click.echo(f"\r[{bar}] {self.done}/{self.total}", err=True, nl=False)
+
+    def close(self) -> None:
+        if self.bar:
+            click.echo("\r\x1b[K", err=True, nl=False)
+
+
 class App:
     """What every command needs, built on first use from the environment and the options."""
 
@@ -297,18 +329,19 @@ def draft_notes(app: App, notes: Path, date: str, jobs: int, force: bool, refres
             existing[key],
         )
         pending.append(entry)
-    total = len(blocks)
-    done = [len(outcomes)]
+    progress = Progress(len(blocks))
 
     def on_done(outcome: Outcome) -> None:
-        done[0] += 1
         state = outcome.state if outcome.error is None else f"failed: {outcome.error}"
-        say(f"[{done[0]}/{total}] {outcome.paper_id}: {state}")
+        progress.tick(f"[{progress.done + 1}/{progress.total}] {outcome.paper_id}: {state}")
 
-    for outcome in outcomes.values():
-        say(f"[-/{total}] {outcome.paper_id}: failed: {outcome.error}")
-    for outcome in drafter.finish_many(pending, jobs, on_done, force):
-        outcomes[outcome.paper_id] = outcome
+    for outcome in list(outcomes.values()):
+        on_done(outcome)
+    try:
+        for outcome in drafter.finish_many(pending, jobs, on_done, force):
+            outcomes[outcome.paper_id] = outcome
+    finally:
+        progress.close()
     ordered = [outcomes[b.paper_id.base] for b in blocks]
     for outcome in ordered:
         if outcome.entry is not None and outcome.error is None:
@@ -568,15 +601,18 @@ def import_cmd(
     drafter = app.drafter()
     if vault is not None:
         since = parse_date(since_text) if since_text else None
-        interactive = sys.stderr.isatty()
+        bar: list[Progress] = []
 
         def progress(done: int, total: int) -> None:
-            if done == total or done % 500 == 0:
-                say(f"  {done}/{total} notes")
-            elif interactive and done % 50 == 0:
-                click.echo(f"  {done}/{total} notes\r", err=True, nl=False)
+            if not bar:
+                bar.append(Progress(total))
+            bar[0].tick(f"  {done}/{total} notes" if done == total or done % 500 == 0 else None)
 
-        summary = import_vault(vault, drafter.store, drafter.recheck, since, progress)
+        try:
+            summary = import_vault(vault, drafter.store, drafter.recheck, since, progress)
+        finally:
+            if bar:
+                bar[0].close()
         source = str(vault)
     else:
         if since_text:

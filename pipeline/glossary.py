@@ -71,6 +71,14 @@ class Match:
     text: str
 
 
+def distinct_terms(matches: list[Match]) -> list[Match]:
+    """The first match of each term, in order: a term found twice is asked for once."""
+    first: dict[str, Match] = {}
+    for match in matches:
+        first.setdefault(match.term.source, match)
+    return list(first.values())
+
+
 @dataclass
 class _TrieNode:
     children: dict[str, _TrieNode] = field(default_factory=dict)

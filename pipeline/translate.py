@@ -16,7 +16,7 @@ from pipeline import yamlio
 from pipeline.config import OPENAI_API_KEY, OPENAI_BASE_URL, Settings
 from pipeline.errors import ServiceError
 from pipeline.examples import Example
-from pipeline.glossary import Match
+from pipeline.glossary import Match, distinct_terms
 from pipeline.retry import TransientError, call_with_retries, parse_retry_after
 
 SYSTEM_PROMPT = """\
@@ -56,12 +56,8 @@ def make_client(settings: Settings) -> Any:
 
 def glossary_lines(matches: list[Match]) -> list[str]:
     lines: list[str] = []
-    seen: set[str] = set()
-    for match in matches:
+    for match in distinct_terms(matches):
         term = match.term
-        if term.source in seen:
-            continue
-        seen.add(term.source)
         line = f"- {term.source} -> {term.preferred}"
         if len(term.renderings) > 1:
             line += f" (also fine: {', '.join(term.renderings[1:])})"

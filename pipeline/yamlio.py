@@ -12,8 +12,10 @@ import yaml
 from pipeline.errors import InputError
 
 
-class _ReadableDumper(yaml.SafeDumper):
-    """Multi-line text as literal blocks, so a draft reads like the text it holds."""
+class _ReadableDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """Multi-line text as literal blocks, so a draft reads like the text it holds.
+
+    libyaml's emitter when PyYAML has it: several times faster, the same output."""
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:

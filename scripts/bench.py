@@ -7,6 +7,7 @@ reaches the internet. It reports numbers and never fails on time. Usage: make be
 from __future__ import annotations
 
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -180,6 +181,35 @@ def bench_examples() -> None:
     )
 
 
+def bench_vault(work: Path) -> None:
+    """Thousands of notes: the real sample notes, copied with new ids and days."""
+    sample = sorted((ROOT.parent / "shared" / "corpus" / "vault-sample").rglob("*.md"))
+    vault = work / "vault"
+    vault.mkdir()
+    count = 0
+    for copy in range(40):
+        for i, path in enumerate(sample):
+            text = path.read_text(encoding="utf-8")
+            day = f"{20 + copy // 12:02d}{copy % 12 + 1:02d}{i % 28 + 1:02d}"
+            new_id = f"{day[:4]}.{copy:02d}{i:03d}"
+            text = re.sub(r"arxiv\.org/abs/\S+", f"arxiv.org/abs/{new_id}", text, count=1)
+            (vault / f"{day} {copy}-{path.name[7:]}").write_text(text, encoding="utf-8")
+            count += 1
+    env = {
+        **os.environ,
+        "DIGEST_DRAFTS_DIR": str(work / "vault-drafts"),
+        "DIGEST_CACHE_DIR": str(work / "vc"),
+        "DIGEST_GLOSSARY": str(ROOT / "glossary.yaml"),
+    }
+    wall, proc = digest(["import", "--vault", str(vault)], env, work)
+    assert proc.returncode == 0, proc.stderr
+    again, proc = digest(["import", "--vault", str(vault)], env, work)
+    print(
+        f"vault import, {count:,} notes: {wall:.1f} s ({proc.stderr.strip().splitlines()[-1].split(': ', 1)[1]} "
+        f"on the second run, {again:.1f} s)"
+    )
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
@@ -188,6 +218,7 @@ def main() -> None:
         bench_glossary()
         bench_day(work)
         bench_examples()
+        bench_vault(work)
 
 
 if __name__ == "__main__":
