@@ -65,8 +65,7 @@ class Progress:
 class App:
     """What every command needs, built on first use from the environment and the options."""
 
-    def __init__(self, debug: bool) -> None:
-        self.debug = debug
+    def __init__(self) -> None:
         self._settings: Settings | None = None
 
     @property
@@ -95,8 +94,11 @@ pass_app = click.make_pass_decorator(App)
 def parse_date(value: str | None) -> str:
     if value is None:
         return dt.date.today().isoformat()
+    text = value.strip()
     try:
-        return dt.date.fromisoformat(value.strip()).isoformat()
+        if len(text) != 10:
+            raise ValueError  # fromisoformat also takes 20250624 and week dates; the contract does not
+        return dt.date.fromisoformat(text).isoformat()
     except ValueError:
         raise InputError(f"date {value!r} is not a date YYYY-MM-DD") from None
 
@@ -136,7 +138,8 @@ Exit codes: 0 done, 1 a check failed, 2 bad input, 3 a service failed, 130 inter
 @click.option("--debug", is_flag=True, help="Show a traceback for errors.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
-    ctx.obj = App(debug)
+    # --debug is read again in main(): errors raised while click parses must honour it too
+    ctx.obj = App()
 
 
 @cli.command()

@@ -16,7 +16,7 @@ from pipeline.arxiv import ArxivClient, FetchResult, Paper, PaperId
 from pipeline.check import problems_for_repair, run_checks
 from pipeline.config import Settings
 from pipeline.entry import AWAITING, NEEDS_REVIEW, READY, Entry, Finding
-from pipeline.errors import DigestError, ExitCode
+from pipeline.errors import DigestError, ExitCode, ServiceError
 from pipeline.examples import Example, ExampleIndex, cached_index
 from pipeline.glossary import Glossary
 from pipeline.store import Store, file_safe
@@ -241,6 +241,9 @@ class Drafter:
         if entry.status == AWAITING:
             try:
                 return self.translate(entry, force)
+            except ServiceError as exc:
+                resume = f"{exc}; your comment is saved: run `digest translate {entry.id}` later"
+                return Outcome(entry.id, entry, FAILED, ServiceError(resume))
             except DigestError as exc:
                 return Outcome(entry.id, entry, FAILED, exc)
         return Outcome(entry.id, entry, UNCHANGED)

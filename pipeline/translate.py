@@ -234,8 +234,7 @@ class Translator:
             )
         except TransientError as exc:
             raise ServiceError(
-                f"the model API ({self.model}) failed after retries: {exc}. Your comment is "
-                "saved; run `digest translate ID` later"
+                f"the model API ({self.model}) failed after retries: {exc}"
             ) from None
 
     def _request_once(self, messages: list[dict[str, str]]) -> tuple[str, float | None]:
