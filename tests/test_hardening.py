@@ -371,3 +371,16 @@ def test_notes_parser_never_crashes(text: str) -> None:
         assert str(exc).startswith("n.txt")
         return
     assert all(b.comment for b in blocks)
+
+
+def test_no_title_can_write_outside_the_drafts_folder(isolated: Path) -> None:
+    text = (
+        "2025년 6월 24일\n../../../etc/passwd\n(A)\nAbstract.\n코멘트입니다.\nA comment.\n#x\n"
+        "..\n(B)\nAbstract.\n두 번째 코멘트.\nSecond.\n"
+    )
+    (isolated / "evil.txt").write_text(text, encoding="utf-8")
+    assert run("import", "evil.txt").code == 0
+    written = sorted(p.relative_to(isolated) for p in isolated.rglob("*.yaml"))
+    assert len(written) == 2
+    assert all(p.parts[:2] == ("drafts", DATE) and len(p.parts) == 3 for p in written)
+    assert not (isolated.parent / "etc").exists()

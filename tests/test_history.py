@@ -317,18 +317,8 @@ def test_suggestion_miner_on_a_small_made_up_history() -> None:
 
 
 def test_korean_stems_drop_particles_and_verbs() -> None:
-    assert (
-        korean_stems("강화학습으로 체크포인트를 사용했네요. Reward에서")
-        == {"강화학습", "체크포인트", "사용했네"} - {"사용했네"}
-        or True
-    )
     stems = korean_stems("강화학습으로 체크포인트를 Reward에서 좋네요")
-    assert (
-        "강화학습" in stems
-        and "체크포인트" in stems
-        and "에서" not in stems
-        and "좋네요" not in stems
-    )
+    assert stems == {"강화학습", "체크포인트"}
 
 
 def test_hand_replacements_made_again_and_again() -> None:
