@@ -50,7 +50,9 @@ def render_markdown(date: str, entries: list[Entry]) -> str:
         out.append("")
         out.append(f"*{_md_escape(', '.join(entry.authors))}*")
         out.append("")
-        out += [f"> {_md_escape(line)}" if line else ">" for line in entry.abstract.split("\n")]
+        # the paper authors' line breaks: separate paragraphs inside the quote
+        lines = [line for line in entry.abstract.split("\n") if line.strip()]
+        out += ">\n".join(f"> {_md_escape(line)}\n" for line in lines).rstrip("\n").split("\n")
         out.append("")
         out += [_md_lines(entry.comment_ko), "", _md_lines(entry.comment_en), ""]
         if entry.tags:

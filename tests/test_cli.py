@@ -327,6 +327,14 @@ def test_import_then_export_gives_back_the_sample(isolated: Path) -> None:
     assert exported.stdout.encode("utf-8") == sample.read_bytes()
 
 
+def test_the_documented_title_id() -> None:
+    from pipeline.importer import title_id
+
+    title = "LongWriter-Zero: Mastering Ultra-Long Text Generation via Reinforcement Learning"
+    assert title_id(title) == "longwriter-zero-mastering-ultra-long-608a5b80"  # as in the README
+    assert title_id("  " + title.replace(" ", "\n ")) == title_id(title)
+
+
 def test_export_formats(isolated: Path) -> None:
     import jsonschema
 
