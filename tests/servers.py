@@ -30,6 +30,11 @@ class Fault:
     truncate: bool = False
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hung up (a timeout the test provoked) is expected, not news."""
+
+
 class _Server:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
@@ -50,7 +55,7 @@ class _Server:
                 length = int(self.headers.get("Content-Length") or 0)
                 outer._handle(self, self.rfile.read(length))
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
