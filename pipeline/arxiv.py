@@ -107,10 +107,6 @@ def normalize_abstract(text: str) -> str:
     return "\n".join(" ".join(line.split()) for line in kept)
 
 
-class _ErrorEntry(Exception):
-    pass
-
-
 def _text(element: ET.Element | None) -> str:
     return (element.text or "") if element is not None else ""
 

@@ -16,7 +16,7 @@ import click
 
 from pipeline import __version__
 from pipeline.config import DIGEST_DEBUG, ENVIRONMENT_HELP, Settings, load_settings
-from pipeline.errors import DigestError, ExitCode, InputError
+from pipeline.errors import CheckFailed, DigestError, ExitCode, InputError
 
 if TYPE_CHECKING:
     from pipeline.drafting import Drafter, Outcome
@@ -536,7 +536,7 @@ def export_cmd(app: App, date_text: str, fmt: str, output: Path | None, force: b
     drafter = app.drafter()
     day = drafter.store.day(date)
     for problem in day.problems:
-        say(f"Error: {problem}")
+        say(f"Warning: left out: {problem}" if force else f"Error: {problem}")
     if day.problems and not force:
         raise InputError(
             f"{len(day.problems)} draft(s) of {date} cannot be read (above); fix them or use --force"
@@ -551,11 +551,10 @@ def export_cmd(app: App, date_text: str, fmt: str, output: Path | None, force: b
             for finding in errors:
                 say(f"{entry.id}: {finding}")
     if failing and not force:
-        say(
-            f"Error: {len(failing)} of {len(day.entries)} entries fail their checks; fix them "
+        raise CheckFailed(
+            f"{len(failing)} of {len(day.entries)} entries fail their checks; fix them "
             f"(digest check --date {date}) or export with --force"
         )
-        return int(ExitCode.CHECK_FAILED)
     rendered = RENDERERS[fmt](date, day.entries)
     if output is None:
         click.echo(rendered, nl=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import InputError
@@ -70,12 +70,7 @@ class Settings:
     arxiv_timeout: float = 30.0
     model_timeout: float = 120.0
     repairs: int = 1
-    jobs: int = 8
     debug: bool = False
-
-    def with_overrides(self, **changes: object) -> Settings:
-        """A copy with command-line options applied (None means: keep the environment's)."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
 
 
 def default_cache_dir(env: Mapping[str, str]) -> Path:
