@@ -14,7 +14,7 @@ from typing import Any
 from pipeline import __version__, yamlio
 from pipeline.config import Settings
 from pipeline.errors import InputError, ServiceError
-from pipeline.retry import TransientError, call_with_retries, parse_retry_after
+from pipeline.retry import TransientError, call_service, parse_retry_after
 
 BATCH_SIZE = 100  # arXiv takes up to this many ids in one id_list request
 UNVERSIONED_TTL = 24 * 3600.0  # an unversioned id may gain a new version: refresh daily
@@ -282,21 +282,14 @@ class ArxivClient:
         return parse_feed(response.content)
 
     def _request(self, ids: list[PaperId]) -> tuple[list[Paper], dict[str, str]]:
-        def on_retry(attempt: int, exc: TransientError, wait: float) -> None:
-            self.log(f"arXiv: {exc}; retrying in {wait:.1f}s (attempt {attempt + 1})")
-
-        try:
-            return call_with_retries(
-                lambda: self._request_once(ids),
-                self.settings.retry,
-                sleep=self.sleep,
-                on_retry=on_retry,
-            )
-        except TransientError as exc:
-            raise ServiceError(
-                f"arXiv failed after retries: {exc}. Check your connection or "
-                "DIGEST_ARXIV_API_URL, then run the same command again"
-            ) from None
+        return call_service(
+            lambda: self._request_once(ids),
+            self.settings.retry,
+            service="arXiv",
+            advice="Check your connection or DIGEST_ARXIV_API_URL, then run the same command again",
+            sleep=self.sleep,
+            log=self.log,
+        )
 
     def fetch(self, ids: list[PaperId], *, refresh: bool = False) -> FetchResult:
         """Papers for ids: from the cache where fresh, else 100 ids per request."""

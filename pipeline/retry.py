@@ -17,6 +17,7 @@ from tenacity import (
 )
 
 from pipeline.config import RetryPolicy
+from pipeline.errors import ServiceError
 
 T = TypeVar("T")
 
@@ -86,3 +87,24 @@ def call_with_retries(
         reraise=True,
     )
     return retrying(func)
+
+
+def call_service(
+    func: Callable[[], T],
+    policy: RetryPolicy,
+    *,
+    service: str,
+    advice: str,
+    sleep: Callable[[float], None] = time.sleep,
+    log: Callable[[str], None] = lambda message: None,
+) -> T:
+    """call_with_retries for a named service: each retry is logged, and giving up is one
+    ServiceError line that names the service and says what to do."""
+
+    def on_retry(attempt: int, exc: TransientError, wait: float) -> None:
+        log(f"{service}: {exc}; retrying in {wait:.1f}s (attempt {attempt + 1})")
+
+    try:
+        return call_with_retries(func, policy, sleep=sleep, on_retry=on_retry)
+    except TransientError as exc:
+        raise ServiceError(f"{service} failed after retries: {exc}. {advice}") from None

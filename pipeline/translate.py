@@ -17,7 +17,7 @@ from pipeline.config import OPENAI_API_KEY, OPENAI_BASE_URL, Settings
 from pipeline.errors import ServiceError
 from pipeline.examples import Example
 from pipeline.glossary import Match, distinct_terms
-from pipeline.retry import TransientError, call_with_retries, parse_retry_after
+from pipeline.retry import TransientError, call_service, parse_retry_after
 
 SYSTEM_PROMPT = """\
 You translate the comments a Korean machine-learning researcher writes on arXiv papers into \
@@ -222,20 +222,14 @@ class Translator:
         return self._client
 
     def _complete(self, messages: list[dict[str, str]]) -> tuple[str, float | None]:
-        def on_retry(attempt: int, exc: TransientError, wait: float) -> None:
-            self.log(f"model API: {exc}; retrying in {wait:.1f}s (attempt {attempt + 1})")
-
-        try:
-            return call_with_retries(
-                lambda: self._request_once(messages),
-                self.settings.retry,
-                sleep=self.sleep,
-                on_retry=on_retry,
-            )
-        except TransientError as exc:
-            raise ServiceError(
-                f"the model API ({self.model}) failed after retries: {exc}"
-            ) from None
+        return call_service(
+            lambda: self._request_once(messages),
+            self.settings.retry,
+            service=f"the model API ({self.model})",
+            advice=f"Check your connection and {OPENAI_BASE_URL}",
+            sleep=self.sleep,
+            log=self.log,
+        )
 
     def _request_once(self, messages: list[dict[str, str]]) -> tuple[str, float | None]:
         import openai
