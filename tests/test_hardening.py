@@ -89,10 +89,14 @@ def test_a_malicious_feed_does_no_harm(arxiv_server: ArxivServer, isolated: Path
 
 
 # -- model faults -------------------------------------------------------------------------------
-def test_model_500_twice_then_fine(arxiv_server: ArxivServer, model_server: OpenAIServer) -> None:
+def test_model_500_twice_then_fine(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
     model_server.faults = [Fault(500), Fault(500)]
-    assert draft().code == 0
+    result = draft()
+    assert result.code == 0 and result.stderr.count("HTTP 500; retrying") == 2
     assert len(model_server.requests) == 3
+    assert load_draft(isolated, DATE, "2506.18896")["comment_en"] == EN
 
 
 def test_model_429_retry_after_is_honoured(
