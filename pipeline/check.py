@@ -1,7 +1,8 @@
 """Check stage: one small function per check over (Korean comment, English), each returning findings.
 
 The bounds and word lists here were calibrated on the author's own English
-(scripts/calibrate.py over shared/corpus/notes-2024.jsonl): his translations must not raise errors.
+(scripts/calibrate.py over shared/corpus/notes-2024.jsonl): what fires on his translations must be
+a real problem in them, never a false alarm.
 """
 
 from __future__ import annotations
