@@ -47,11 +47,11 @@ def worst_exit(outcomes: list[Outcome]) -> int:
     return max((o.exit_code for o in outcomes), default=0)
 
 
-def history_examples(store: Store, exclude: frozenset[str] = frozenset()) -> list[Example]:
+def history_examples(entries: list[Entry], exclude: frozenset[str] = frozenset()) -> list[Example]:
     """The author's published Korean -> English pairs, from every draft and import."""
     return [
         Example(entry.id, entry.comment_ko, entry.comment_en, tuple(entry.tags))
-        for entry in store.all_entries()
+        for entry in entries
         if entry.id not in exclude
         and entry.comment_ko.strip()
         and entry.comment_en.strip()
@@ -78,6 +78,7 @@ class Drafter:
         self._translator = translator
         self._index: ExampleIndex | None = None
         self._index_lock = threading.Lock()
+        self._history: list[Entry] | None = None
 
     # services are built on first use: a re-run that needs none needs no key either
     @property
@@ -92,6 +93,12 @@ class Drafter:
             self._translator = Translator(self.settings, log=self.log)
         return self._translator
 
+    def history(self) -> list[Entry]:
+        """Every draft, read at most once per run (both history indexes are built from it)."""
+        if self._history is None:
+            self._history = self.store.all_entries()
+        return self._history
+
     def examples_index(self, drafting: frozenset[str] = frozenset()) -> ExampleIndex:
         """The history index, built once per run and cached on disk between runs.
 
@@ -103,7 +110,9 @@ class Drafter:
                 names = {file_safe(i) for i in drafting}
                 sources = [p for p in self.store.files() if p.stem not in names]
                 self._index = cached_index(
-                    sources, self.settings.cache_dir, lambda: history_examples(self.store, drafting)
+                    sources,
+                    self.settings.cache_dir,
+                    lambda: history_examples(self.history(), drafting),
                 )
             return self._index
 
@@ -114,7 +123,7 @@ class Drafter:
             self.settings.cache_dir,
             lambda: [
                 Example(e.id, f"{e.title} {e.abstract}", "", tuple(e.tags))
-                for e in self.store.all_entries()
+                for e in self.history()
                 if e.tags
             ],
             kind="papers",

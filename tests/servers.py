@@ -199,6 +199,7 @@ class ArxivServer(_Server):
             base = re.sub(r"v\d+$", "", raw)
             if base.startswith("bad"):
                 status = 400
+                # the id arXiv writes into its error entries; a name, never a URL anyone requests
                 entries.append(
                     f"<entry><id>http://arxiv.org/api/errors#incorrect_id_format_for_{escape(raw)}</id>"
                     f"<title>Error</title><summary>incorrect id format for {escape(raw)}</summary></entry>"
