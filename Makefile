@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 DIGEST := $(VENV)/bin/digest
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint draft review export bench clean
+.PHONY: install test lint draft edit review export bench clean
 
 $(STAMP): pyproject.toml
 	@echo "Installing digest into $(VENV) ..." >&2
@@ -28,6 +28,10 @@ lint: $(STAMP)
 draft: $(STAMP)
 	@test -n "$(ID)" || { echo "Error: usage: make draft ID=2506.18896 [DATE=YYYY-MM-DD]" >&2; exit 2; }
 	@$(DIGEST) draft "$(ID)" $(if $(DATE),--date "$(DATE)")
+
+edit: $(STAMP)
+	@test -n "$(ID)" || { echo "Error: usage: make edit ID=2506.18896 [DATE=YYYY-MM-DD]" >&2; exit 2; }
+	@$(DIGEST) edit "$(ID)" $(if $(DATE),--date "$(DATE)")
 
 review: $(STAMP)
 	@test -n "$(ID)" || { echo "Error: usage: make review ID=2506.18896" >&2; exit 2; }

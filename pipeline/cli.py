@@ -290,7 +290,8 @@ def draft_one(
     click.echo(entry_text(entry), nl=False)
     if entry.errors:
         say(
-            f"{entry.id}: needs review: edit comment_en in {store.path(date, entry.id)}, then run: digest check {entry.id}"
+            f"{entry.id}: needs review: fix the English with `digest edit {entry.id}` "
+            f"(or edit comment_en in {store.path(date, entry.id)}, then run `digest check {entry.id}`)"
         )
     return outcome.exit_code
 
@@ -438,6 +439,57 @@ def check(app: App, papers: tuple[str, ...], date_text: str | None) -> int:
         return int(ExitCode.BAD_INPUT)
     say(f"{len(entries) - failing} of {len(entries)} pass")
     return int(ExitCode.CHECK_FAILED) if failing else 0
+
+
+@cli.command()
+@click.argument("paper")
+@click.option(
+    "--date", "date_text", metavar="YYYY-MM-DD", help="Which day's draft (default: the latest)."
+)
+@pass_app
+def edit(app: App, paper: str, date_text: str | None) -> int:
+    """Edit the published English of a draft in $EDITOR, then check it.
+
+    The editor opens on comment_en, with the Korean, the model's English and the last check
+    shown below it as // lines; a last line of #tags sets the tags. When stdin is not a
+    terminal, the new English is read from it instead. Your text is saved before it is
+    checked; machine_en is kept, so `digest review` shows what you changed. Exits 1 if the
+    English still fails a check.
+
+    \b
+    Examples:
+      digest edit 2506.18896
+      echo "A PRM that scores each step." | digest edit 2506.18896 --date 2025-06-24
+    """
+    from pipeline.arxiv import parse_id
+    from pipeline.comment import english_template, parse_edited, run_editor
+    from pipeline.review import edit_rate
+
+    drafter = app.drafter()
+    store = drafter.store
+    entry = store.find(parse_id(paper).base, parse_date(date_text) if date_text else None)
+    if sys.stdin.isatty():
+        english, tags = run_editor(english_template(entry), what="English")
+    else:
+        english, tags = parse_edited(sys.stdin.read())
+        if not english:
+            raise InputError("the English is empty; nothing was saved")
+    entry = store.find(entry.id, entry.date)  # as it is now: another run may have saved it
+    if tags:
+        from pipeline.tags import new_tag_warnings
+
+        for warning in new_tag_warnings(tags, drafter.tag_vocabulary(frozenset([entry.id]))):
+            say(f"Warning: {warning}")
+    if drafter.publish_edit(entry, english, tags):
+        say(f"Saved comment_en in {store.path(entry.date, entry.id)}")
+    else:
+        say(f"{entry.id}: the English is unchanged")
+    click.echo(f"{entry.id} ({entry.date}): {entry.status}")
+    for finding in entry.checks:
+        click.echo(f"  {finding}")
+    if entry.machine_en:
+        click.echo(f"Edit rate: {edit_rate(entry.machine_en, entry.comment_en)}")
+    return int(ExitCode.CHECK_FAILED) if entry.errors else 0
 
 
 @cli.command()

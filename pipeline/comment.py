@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.arxiv import PaperId, parse_id
+from pipeline.entry import Entry
 from pipeline.errors import InputError
 
 GUIDE = "//"  # guide lines in the editor template; '#' already starts the tags line
@@ -102,9 +103,34 @@ def parse_edited(text: str) -> tuple[str, list[str] | None]:
     return body, None
 
 
-def run_editor(template: str, editor: str | None = None) -> tuple[str, list[str] | None]:
+def english_template(entry: Entry) -> str:
+    """The published English to edit, with the Korean, the model's English and the findings."""
+    guide = [
+        "Edit the published English above. Lines starting with // are removed.",
+        "An optional last line of tags: #rl #reasoning",
+        "Save and quit to keep it; an empty text changes nothing.",
+        "",
+        f"{entry.id}  {entry.title}",
+        "",
+        "Korean:",
+        *entry.comment_ko.split("\n"),
+    ]
+    if entry.machine_en and entry.machine_en != entry.comment_en:
+        guide += ["", "The model's English (machine_en):", *entry.machine_en.split("\n")]
+    if entry.checks:
+        guide += ["", "Last check:", *(str(f) for f in entry.checks)]
+    head = entry.comment_en.strip()
+    if entry.tags:
+        head += "\n" + " ".join(f"#{t}" for t in entry.tags)
+    return head + "\n\n" + "\n".join(f"{GUIDE} {line}".rstrip() for line in guide) + "\n"
+
+
+def run_editor(
+    template: str, editor: str | None = None, what: str = "comment"
+) -> tuple[str, list[str] | None]:
+    """Open $VISUAL/$EDITOR on the template; the text and tags the author saved."""
     editor = editor or os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    fd, name = tempfile.mkstemp(prefix="digest-comment-", suffix=".md")
+    fd, name = tempfile.mkstemp(prefix=f"digest-{what}-", suffix=".md")
     path = Path(name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -121,7 +147,7 @@ def run_editor(template: str, editor: str | None = None) -> tuple[str, list[str]
     finally:
         path.unlink(missing_ok=True)
     if not comment:
-        raise InputError("the comment is empty; nothing was saved")
+        raise InputError(f"the {what} is empty; nothing was saved")
     return comment, tags
 
 

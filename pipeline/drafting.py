@@ -235,6 +235,20 @@ class Drafter:
         outcome.state = entry.status
         return outcome
 
+    def publish_edit(self, entry: Entry, english: str, tags: list[str] | None) -> bool:
+        """The author's English becomes comment_en; saved, then checked. False if unchanged."""
+        changed = english != entry.comment_en or (tags is not None and tags != entry.tags)
+        entry.comment_en = english
+        if tags is not None:
+            entry.tags = tags
+        if changed:
+            self.store.save(entry)  # the author's text is on disk before anything can fail
+        before = (entry.checks, entry.status)
+        self.recheck(entry)
+        if (entry.checks, entry.status) != before:
+            self.store.save(entry)
+        return changed
+
     def recheck(self, entry: Entry) -> list[Finding]:
         """Check the published English as it is now and set the status from the result."""
         if not entry.comment_en.strip() and not entry.machine_en:

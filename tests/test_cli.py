@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from pipeline.cli import cli
+from pipeline.review import edit_rate
 from tests.cli_helpers import draft_file, load_draft, run
 from tests.conftest import SHARED, TRANSLATIONS
 from tests.servers import ArxivServer, FakePaper, Fault, OpenAIServer
@@ -238,6 +239,7 @@ def test_a_reply_that_stays_bad_needs_review(
     result = run("draft", "2506.18896", "--comment", KO, "--date", DATE)
     assert result.code == 1
     assert "error: hangul" in result.stderr
+    assert "fix the English with `digest edit 2506.18896`" in result.stderr
     assert load_draft(isolated, DATE, "2506.18896")["status"] == "needs-review"
     assert run("export", DATE).code == 1
     assert run("export", DATE, "--force").code == 0
@@ -422,3 +424,102 @@ def test_a_broken_draft_is_named_and_the_others_still_work(
     assert run("export", DATE).code == 2
     forced = run("export", DATE, "--force")
     assert forced.code == 0 and forced.stdout.startswith("2025년 6월 24일\nReasonFlux")
+
+
+def test_edit_in_the_editor_keeps_the_machine_english(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    run("draft", "2506.18896", "--comment", KO, "--tags", "rl", "--date", DATE)
+    edited = "A PRM that scores whether the steps are coherent and the reasoning templates fit."
+    editor = isolated / "ed.sh"
+    # keep what the template shows, then put the new English and tags in place of the old
+    editor.write_text(
+        f'#!/bin/sh\ncp "$1" {isolated}/seen.txt\n'
+        f"printf '%s\\n%s\\n' '{edited}' '#rl #prm' > \"$1\"\n",
+        encoding="utf-8",
+    )
+    editor.chmod(0o755)
+    result = run_with_tty_stdin(["edit", "2506.18896"], {"EDITOR": str(editor)})
+    assert result.code == 0, result.stderr
+    seen = (isolated / "seen.txt").read_text(encoding="utf-8")
+    assert seen.startswith(EN + "\n#rl\n") and f"// {KO}" in seen
+    draft = load_draft(isolated, DATE, "2506.18896")
+    assert draft["comment_en"] == edited and draft["machine_en"] == EN
+    assert draft["tags"] == ["rl", "prm"] and draft["status"] == "ready"
+    assert "2506.18896 (2025-06-24): ready" in result.stdout
+    rate = edit_rate(EN, edited)
+    assert rate.edits > 0 and f"\nEdit rate: {rate}\n" in result.stdout
+    # the next template shows the model's English, since the published one now differs
+    editor.write_text(f'#!/bin/sh\ncp "$1" {isolated}/seen.txt\n', encoding="utf-8")
+    again = run_with_tty_stdin(["edit", "2506.18896"], {"EDITOR": str(editor)})
+    assert again.code == 0 and "the English is unchanged" in again.stderr
+    assert f"// {EN}" in (isolated / "seen.txt").read_text(encoding="utf-8")
+
+
+def test_edit_from_stdin_saves_bad_english_and_marks_it(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    run("draft", "2506.18896", "--comment", KO, "--date", DATE)
+    bad = run("edit", "2506.18896", stdin="A PRM. 각 단계를 평가.\n")
+    assert bad.code == 1 and "error: hangul" in bad.stdout
+    draft = load_draft(isolated, DATE, "2506.18896")
+    assert draft["comment_en"] == "A PRM. 각 단계를 평가." and draft["status"] == "needs-review"
+    assert run("export", DATE).code == 1
+    fixed = run(
+        "edit", "2506.18896", "--date", DATE, stdin="A PRM that grades each reasoning step.\n"
+    )
+    assert fixed.code == 0 and "ready" in fixed.stdout
+    assert load_draft(isolated, DATE, "2506.18896")["status"] == "ready"
+    assert run("export", DATE).code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["edit", "2506.18896"], "", "the English is empty; nothing was saved"),
+        (["edit", "2506.99999"], "x", "no draft of 2506.99999"),
+        (["edit", "2506.18896", "--date", "2025-06-25"], "x", "no draft of 2506.18896 on"),
+    ],
+)
+def test_edit_refuses_bad_input_and_changes_nothing(
+    args: list[str],
+    stdin: str,
+    message: str,
+    arxiv_server: ArxivServer,
+    model_server: OpenAIServer,
+    isolated: Path,
+) -> None:
+    run("draft", "2506.18896", "--comment", KO, "--date", DATE)
+    before = draft_file(isolated, DATE, "2506.18896").read_bytes()
+    result = run(*args, stdin=stdin)
+    assert result.code == 2 and result.stderr.count("\n") == 1 and message in result.stderr
+    assert draft_file(isolated, DATE, "2506.18896").read_bytes() == before
+
+
+def test_make_targets_pass_stdin_through(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    """The contract's make targets, run the way the README shows them."""
+    import subprocess
+
+    from tests.conftest import REPO
+
+    def make(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["make", "--no-print-directory", "-C", str(REPO), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    drafted = make("draft", "ID=2506.18896", f"DATE={DATE}", stdin=f"{KO}\n#rl\n")
+    assert drafted.returncode == 0, drafted.stderr
+    assert drafted.stdout.endswith(f"{KO}\n{EN}\n#rl\n")
+    edited = make("edit", "ID=2506.18896", stdin="A PRM that grades each reasoning step.\n")
+    assert edited.returncode == 0 and "ready" in edited.stdout
+    reviewed = make("review", "ID=2506.18896")
+    assert reviewed.returncode == 0 and "{+ that grades each reasoning step+}" in reviewed.stdout
+    exported = make("export", f"DATE={DATE}", "FORMAT=json")
+    assert json.loads(exported.stdout)["entries"][0]["comment_en"].startswith("A PRM that")
+    assert make("draft").returncode == 2
