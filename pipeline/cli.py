@@ -16,7 +16,7 @@ import click
 
 from pipeline import __version__
 from pipeline.config import DIGEST_DEBUG, ENVIRONMENT_HELP, Settings, load_settings
-from pipeline.errors import CheckFailed, DigestError, ExitCode, InputError
+from pipeline.errors import CheckFailed, DigestError, ExitCode, InputError, ServiceError
 
 if TYPE_CHECKING:
     from pipeline.drafting import Drafter, Outcome
@@ -245,16 +245,29 @@ def draft_one(
     elif not sys.stdin.isatty():
         comment, stdin_tags = parse_edited(sys.stdin.read())
         tags = tags if tags is not None else stdin_tags
-    if comment is not None and not comment:
-        raise InputError("the comment is empty; nothing was saved")
 
     drafter = app.drafter()
     store = drafter.store
     existing = store.get(date, paper_id.base)
+    if comment is not None and not comment:
+        if existing is None:
+            raise InputError("the comment is empty; nothing was saved")
+        comment = existing.comment_ko  # nothing new given: finish the saved draft
+    if comment is None and existing is not None and not existing.title:
+        comment = existing.comment_ko  # saved while arXiv was down: no need to type it again
     paper_meta = None
-    if existing is None or refresh:
+    if existing is None or refresh or not existing.title:
         say(f"Fetching {paper_id} from arXiv ...")
-        paper_meta = drafter.arxiv.fetch_one(paper_id, refresh=refresh)
+        try:
+            paper_meta = drafter.arxiv.fetch_one(paper_id, refresh=refresh)
+        except ServiceError as exc:
+            if comment is None:
+                raise  # the editor has not opened yet: nothing was typed
+            entry = drafter.save_comment(paper_id, date, comment, tags, None, existing)
+            raise ServiceError(
+                f"{exc}; your comment is saved in {store.path(date, entry.id)}: run "
+                f"`digest draft {entry.id} --date {date}` again when arXiv answers"
+            ) from None
     if comment is None:
         from pipeline.examples import suggest_tags
 
@@ -385,6 +398,10 @@ def translate(app: App, paper: str, date_text: str | None, force: bool) -> int:
     paper_id = parse_id(paper)
     drafter = app.drafter()
     entry = drafter.store.find(paper_id.base, parse_date(date_text) if date_text else None)
+    if not entry.title:  # saved while arXiv was down
+        say(f"Fetching {paper_id} from arXiv ...")
+        paper_meta = drafter.arxiv.fetch_one(paper_id)
+        drafter.save_comment(paper_id, entry.date, entry.comment_ko, None, paper_meta, entry)
     say(f"Translating {entry.id} ({entry.date}) with {app.settings.model} ...")
     outcome = drafter.translate(entry, force)
     report(outcome)

@@ -47,6 +47,27 @@ def worst_exit(outcomes: list[Outcome]) -> int:
     return max((o.exit_code for o in outcomes), default=0)
 
 
+def apply_paper(entry: Entry, paper: Paper) -> bool:
+    """Take arXiv's current metadata into the draft; True if anything changed."""
+    fresh = {
+        "title": paper.title,
+        "authors": list(paper.authors),
+        "abstract": paper.abstract,
+        "version": paper.version,
+        "url": paper.url or entry.url,
+        "published": paper.published,
+        "updated": paper.updated,
+        "primary_category": paper.primary_category,
+        "arxiv_comment": paper.comment,
+    }
+    changed = False
+    for name, value in fresh.items():
+        if getattr(entry, name) != value:
+            setattr(entry, name, value)
+            changed = True
+    return changed
+
+
 def history_examples(entries: list[Entry], exclude: frozenset[str] = frozenset()) -> list[Example]:
     """The author's published Korean -> English pairs, from every draft and import."""
     return [
@@ -147,44 +168,33 @@ class Drafter:
         paper: Paper | None = None,
         existing: Entry | None = None,
     ) -> Entry:
-        """Put the comment on disk before any model call; a changed comment awaits translation."""
-        if existing is not None:
-            entry = existing
-            changed = False
-            if comment.strip() != entry.comment_ko.strip():
-                entry.comment_ko = comment
-                entry.status = AWAITING
-                changed = True
-            if tags is not None and tags != entry.tags:
-                entry.tags = tags
-                changed = True
-            if paper is not None:  # fetched again (--refresh): take arXiv's current metadata
-                fresh = (paper.title, list(paper.authors), paper.abstract, paper.version)
-                if fresh != (entry.title, entry.authors, entry.abstract, entry.version):
-                    entry.title, entry.authors, entry.abstract, entry.version = fresh
-                    changed = True
-            if changed:
-                self.store.save(entry)  # untouched drafts are not rewritten
-            return entry
-        else:
-            assert paper is not None, "a new draft needs the paper's metadata"
-            entry = Entry(
-                id=paper_id.base,
-                date=date,
-                title=paper.title,
-                authors=list(paper.authors),
-                abstract=paper.abstract,
-                comment_ko=comment,
-                tags=tags or [],
-                status=AWAITING,
-                url=paper.url or f"https://arxiv.org/abs/{paper_id.base}",
-                version=paper.version,
-                published=paper.published,
-                updated=paper.updated,
-                primary_category=paper.primary_category,
-                arxiv_comment=paper.comment,
-            )
-        self.store.save(entry)
+        """Put the comment on disk before any model call; a changed comment awaits translation.
+
+        Without `paper` (arXiv did not answer) a new draft is saved with the comment only; the
+        paper's metadata is filled in when it is fetched later.
+        """
+        entry = existing or Entry(
+            id=paper_id.base,
+            date=date,
+            title="",
+            authors=[],
+            abstract="",
+            comment_ko=comment,
+            tags=tags or [],
+            url=f"https://arxiv.org/abs/{paper_id.base}",
+        )
+        changed = existing is None
+        if comment.strip() != entry.comment_ko.strip():
+            entry.comment_ko = comment
+            entry.status = AWAITING
+            changed = True
+        if tags is not None and tags != entry.tags:
+            entry.tags = tags
+            changed = True
+        if paper is not None:  # new, fetched again (--refresh), or fetched at last
+            changed |= apply_paper(entry, paper)
+        if changed:
+            self.store.save(entry)  # untouched drafts are not rewritten
         return entry
 
     def _attempt(
@@ -251,12 +261,21 @@ class Drafter:
 
     def recheck(self, entry: Entry) -> list[Finding]:
         """Check the published English as it is now and set the status from the result."""
+        checks = run_checks(entry.comment_ko, entry.comment_en, self.glossary)
+        if not entry.title:
+            checks.append(
+                Finding(
+                    "paper",
+                    "error",
+                    "the paper's title and abstract are not fetched yet: run "
+                    f"`digest draft {entry.id} --date {entry.date}` when arXiv answers",
+                )
+            )
+        entry.checks = checks
         if not entry.comment_en.strip() and not entry.machine_en:
-            entry.checks = run_checks(entry.comment_ko, "", self.glossary)
             entry.status = AWAITING
-            return entry.checks
-        entry.checks = run_checks(entry.comment_ko, entry.comment_en, self.glossary)
-        entry.status = NEEDS_REVIEW if any(f.is_error for f in entry.checks) else READY
+        else:
+            entry.status = NEEDS_REVIEW if any(f.is_error for f in checks) else READY
         return entry.checks
 
     def finish(self, entry: Entry, force: bool = False) -> Outcome:

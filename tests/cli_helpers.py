@@ -32,6 +32,26 @@ def run(
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
+def run_with_tty_stdin(args: list[str], env: dict[str, str]) -> Result:
+    """Run with a pseudo-terminal on stdin, so that digest opens $EDITOR."""
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "pipeline", *args],
+            stdin=follower,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+            timeout=60,
+        )
+    finally:
+        os.close(leader)
+        os.close(follower)
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
 def draft_file(root: Path, date: str, entry_id: str) -> Path:
     return root / "drafts" / date / f"{entry_id.replace('/', '_')}.yaml"
 

@@ -12,7 +12,7 @@ import yaml
 
 from pipeline.cli import cli
 from pipeline.review import edit_rate
-from tests.cli_helpers import draft_file, load_draft, run
+from tests.cli_helpers import draft_file, load_draft, run, run_with_tty_stdin
 from tests.conftest import SHARED, TRANSLATIONS
 from tests.servers import ArxivServer, FakePaper, Fault, OpenAIServer
 
@@ -92,31 +92,6 @@ def test_comment_sources(
     draft = load_draft(isolated, DATE, "2506.18896")
     assert draft["comment_ko"] == KO
     assert draft["tags"] == ["rl", "prm"]
-
-
-def run_with_tty_stdin(args: list[str], env: dict[str, str]):  # type: ignore[no-untyped-def]
-    """Run with a pseudo-terminal on stdin, so that digest opens $EDITOR."""
-    import os
-    import pty
-    import subprocess
-    import sys
-
-    from tests.cli_helpers import Result
-
-    leader, follower = pty.openpty()
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "pipeline", *args],
-            stdin=follower,
-            capture_output=True,
-            text=True,
-            env={**os.environ, **env},
-            timeout=60,
-        )
-    finally:
-        os.close(leader)
-        os.close(follower)
-    return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from pipeline.arxiv import parse_id
 from pipeline.comment import parse_notes
 from pipeline.errors import InputError
-from tests.cli_helpers import draft_file, load_draft, run
+from tests.cli_helpers import draft_file, load_draft, run, run_with_tty_stdin
 from tests.conftest import TRANSLATIONS, closed_port
 from tests.servers import ArxivServer, FakePaper, Fault, OpenAIServer
 
@@ -61,17 +61,55 @@ def test_arxiv_retry_after_is_honoured(
     assert second - first >= 0.95
 
 
-def test_arxiv_refused_is_exit_3_and_nothing_is_half_written(
+def test_arxiv_down_keeps_a_piped_comment_and_drafting_again_finishes_it(
+    isolated: Path, arxiv_server: ArxivServer, model_server: OpenAIServer
+) -> None:
+    down = {"DIGEST_ARXIV_API_URL": f"http://127.0.0.1:{closed_port()}/api/query"}
+    result = run("draft", "2506.18896", "--date", DATE, stdin=f"{KO}\n#rl\n", env=down)
+    assert result.code == 3
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: arXiv failed after retries: cannot reach arXiv")
+    assert (
+        "your comment is saved in" in last and "`digest draft 2506.18896 --date 2025-06-24`" in last
+    )
+    saved = load_draft(isolated, DATE, "2506.18896")
+    assert (saved["comment_ko"], saved["tags"], saved["title"]) == (KO, ["rl"], "")
+    assert saved["status"] == "awaiting-translation" and not model_server.requests
+    refused = run("export", DATE)
+    assert refused.code == 1 and "not fetched yet" in refused.stderr
+    # arXiv answers again: the same command, with nothing new on stdin, finishes the draft
+    done = run("draft", "2506.18896", "--date", DATE)
+    assert done.code == 0, done.stderr
+    data = load_draft(isolated, DATE, "2506.18896")
+    assert data["title"].startswith("ReasonFlux-PRM") and data["authors"][0] == "Jiaru Zou"
+    assert (data["comment_en"], data["status"], data["tags"]) == (EN, "ready", ["rl"])
+    assert run("export", DATE).code == 0
+
+
+def test_translate_fetches_what_arxiv_could_not_give_before(
+    isolated: Path, arxiv_server: ArxivServer, model_server: OpenAIServer
+) -> None:
+    down = {"DIGEST_ARXIV_API_URL": f"http://127.0.0.1:{closed_port()}/api/query"}
+    assert draft(env=down).code == 3  # --comment: saved as well
+    assert load_draft(isolated, DATE, "2506.18896")["comment_ko"] == KO
+    result = run("translate", "2506.18896")
+    assert result.code == 0, result.stderr
+    assert result.stdout.startswith("ReasonFlux-PRM") and f"\n{EN}\n" in result.stdout
+    assert len(arxiv_server.requests) == 1
+
+
+def test_arxiv_down_before_the_editor_opens_writes_nothing(
     isolated: Path, model_server: OpenAIServer
 ) -> None:
-    result = draft(env={"DIGEST_ARXIV_API_URL": f"http://127.0.0.1:{closed_port()}/api/query"})
-    assert result.code == 3
-    assert (
-        result.stderr.strip()
-        .splitlines()[-1]
-        .startswith("Error: arXiv failed after retries: cannot reach arXiv")
+    editor = isolated / "ed.sh"
+    editor.write_text(f"#!/bin/sh\ntouch {isolated}/opened\n", encoding="utf-8")
+    editor.chmod(0o755)
+    down = {"DIGEST_ARXIV_API_URL": f"http://127.0.0.1:{closed_port()}/api/query"}
+    result = run_with_tty_stdin(
+        ["draft", "2506.18896", "--date", DATE], {**down, "EDITOR": str(editor)}
     )
-    assert not (isolated / "drafts" / DATE).exists()
+    assert result.code == 3 and "arXiv failed after retries" in result.stderr
+    assert not (isolated / "opened").exists() and not (isolated / "drafts" / DATE).exists()
 
 
 def test_a_malicious_feed_does_no_harm(arxiv_server: ArxivServer, isolated: Path) -> None:

@@ -275,7 +275,7 @@ def test_draft_warns_of_a_probable_tag_typo(arxiv_server, model_server, isolated
 
 
 def test_the_editor_template_suggests_tags_of_similar_papers(arxiv_server, isolated: Path) -> None:  # type: ignore[no-untyped-def]
-    from tests.test_cli import run_with_tty_stdin
+    from tests.cli_helpers import run_with_tty_stdin
 
     run("import", "--vault", str(VAULT))
     editor = isolated / "ed.sh"
