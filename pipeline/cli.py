@@ -282,7 +282,10 @@ def draft_one(
             tags if tags is not None else (existing.tags if existing else None),
             suggest_tags(drafter.papers_index(), f"{source.title} {source.abstract}"),
         )
-        comment, editor_tags = run_editor(template)
+        comment, editor_tags = run_editor(
+            template,
+            retry_with=f"run: digest draft {paper_id.base} --date {date} --comment-file {{path}}",
+        )
         tags = tags if tags is not None else editor_tags
 
     if tags:
@@ -486,7 +489,11 @@ def edit(app: App, paper: str, date_text: str | None) -> int:
     store = drafter.store
     entry = store.find(parse_id(paper).base, parse_date(date_text) if date_text else None)
     if sys.stdin.isatty():
-        english, tags = run_editor(english_template(entry), what="English")
+        english, tags = run_editor(
+            english_template(entry),
+            what="English",
+            retry_with=f"run: digest edit {entry.id} --date {entry.date} < {{path}}",
+        )
     else:
         english, tags = parse_edited(sys.stdin.read())
         if not english:

@@ -126,12 +126,17 @@ def english_template(entry: Entry) -> str:
 
 
 def run_editor(
-    template: str, editor: str | None = None, what: str = "comment"
+    template: str, editor: str | None = None, what: str = "comment", retry_with: str = ""
 ) -> tuple[str, list[str] | None]:
-    """Open $VISUAL/$EDITOR on the template; the text and tags the author saved."""
+    """Open $VISUAL/$EDITOR on the template; the text and tags the author saved.
+
+    Text that cannot be taken (a bad tag, not UTF-8) is not thrown away: the file is kept and
+    the error names it, with `retry_with` ("... {path}") saying how to use it.
+    """
     editor = editor or os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    fd, name = tempfile.mkstemp(prefix=f"digest-{what}-", suffix=".md")
+    fd, name = tempfile.mkstemp(prefix=f"digest-{what.lower()}-", suffix=".md")
     path = Path(name)
+    keep = False
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(template)
@@ -143,9 +148,18 @@ def run_editor(
             raise InputError(
                 f"the editor {editor!r} exited with status {status}; nothing was saved"
             )
-        comment, tags = parse_edited(path.read_text(encoding="utf-8"))
+        try:
+            comment, tags = parse_edited(path.read_text(encoding="utf-8"))
+        except (InputError, UnicodeDecodeError) as exc:
+            keep = True
+            problem = str(exc) if isinstance(exc, InputError) else "the text is not UTF-8"
+            hint = f"; then {retry_with.format(path=path)}" if retry_with else ""
+            raise InputError(
+                f"{problem}; your text is kept in {path}: fix it there{hint}"
+            ) from None
     finally:
-        path.unlink(missing_ok=True)
+        if not keep:
+            path.unlink(missing_ok=True)
     if not comment:
         raise InputError(f"the {what} is empty; nothing was saved")
     return comment, tags

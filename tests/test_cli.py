@@ -498,3 +498,26 @@ def test_make_targets_pass_stdin_through(
     exported = make("export", f"DATE={DATE}", "FORMAT=json")
     assert json.loads(exported.stdout)["entries"][0]["comment_en"].startswith("A PRM that")
     assert make("draft").returncode == 2
+
+
+def test_text_typed_in_the_editor_survives_a_bad_tag(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    editor = isolated / "ed.sh"
+    editor.write_text(
+        f"#!/bin/sh\nprintf '%s\\n%s\\n' '{KO}' '#rl #bad!tag' > \"$1\"\n", encoding="utf-8"
+    )
+    editor.chmod(0o755)
+    result = run_with_tty_stdin(["draft", "2506.18896", "--date", DATE], {"EDITOR": str(editor)})
+    error = result.stderr.strip().splitlines()[-1]
+    assert result.code == 2 and error.startswith("Error: tag '#bad!tag' is not a tag")
+    match = re.search(r"your text is kept in (\S+): fix it there; then run: (.+)$", error)
+    assert match and "not a tag" in result.stderr, result.stderr
+    kept = Path(match.group(1))
+    assert kept.read_text(encoding="utf-8").startswith(KO)
+    assert match.group(2) == f"digest draft 2506.18896 --date {DATE} --comment-file {kept}"
+    kept.write_text(f"{KO}\n#rl #good-tag\n", encoding="utf-8")
+    retried = run("draft", "2506.18896", "--date", DATE, "--comment-file", str(kept))
+    assert retried.code == 0, retried.stderr
+    assert load_draft(isolated, DATE, "2506.18896")["tags"] == ["rl", "good-tag"]
+    kept.unlink()
