@@ -182,7 +182,8 @@ def draft(
     Fetches the paper from arXiv, takes your Korean comment, translates it into English with the
     glossary's terms, checks the English, saves the draft in drafts/DATE/ID.yaml and prints the
     entry. The comment comes from --comment or --comment-file; else from stdin when it is not a
-    terminal; else $EDITOR opens on the paper. It is saved before the model is called.
+    terminal; else $EDITOR opens on the paper. It is saved before the model is called, and
+    even when arXiv does not answer: then run the same command again later, without a comment.
 
     \b
     Examples:
@@ -479,7 +480,7 @@ def edit(app: App, paper: str, date_text: str | None) -> int:
     \b
     Examples:
       digest edit 2506.18896
-      echo "A PRM that scores each step." | digest edit 2506.18896 --date 2025-06-24
+      echo "A PRM that scores each reasoning step." | digest edit 2506.18896 --date 2025-06-24
     """
     from pipeline.arxiv import parse_id
     from pipeline.comment import english_template, parse_edited, run_editor
