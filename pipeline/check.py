@@ -112,7 +112,8 @@ def check_urls(korean: str, english: str) -> list[Finding]:
 
 
 # 20K, 1.5B and 7B are names to the check_names check, which keeps them verbatim
-_NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)(\s*(?:%|배|퍼센트))?")
+_NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*(?:\^\d+)?)(\s*(?:%|배|퍼센트))?")
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _WORDS = tuple(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
     "fifteen sixteen seventeen eighteen nineteen twenty".split(" ")
@@ -140,6 +141,10 @@ def numbers(korean: str) -> list[tuple[str, str]]:
 
 def _number_pattern(number: str, unit: str) -> re.Pattern[str]:
     plain = number.replace(",", "")
+    if "^" in plain:  # a power, 2^32: as written, 2**32 or 2³²
+        base, power = plain.split("^")
+        forms = [rf"{base}\s*(?:\^|\*\*)\s*{power}(?![\d])", base + power.translate(_SUPERSCRIPT)]
+        return re.compile(r"(?<![\w.])(?:" + "|".join(forms) + ")")
     forms = [re.escape(plain) + r"(?![\d])"]
     if "," in number:
         forms.append(re.escape(number))

@@ -76,6 +76,20 @@ def test_usual_renderings_pass(english: str) -> None:
     assert errors(KO, english) == set()
 
 
+def test_a_power_is_one_number() -> None:
+    korean = "비트를 예측해 2^32에 달하는 Vocabulary를 지원."
+    for english in [
+        "A vocabulary of 2^32 by predicting bits.",
+        "A 2³² vocabulary.",
+        "2 ** 32 codes.",
+    ]:
+        assert "number" not in errors(korean, english), english
+    findings = run_checks(korean, "A huge vocabulary of 32 bits.", GLOSSARY)
+    assert [f.message for f in findings if f.check == "number"] == [
+        "number 2^32 is missing from the English"
+    ]
+
+
 def test_inflection_case_and_hyphen_variants_of_terms() -> None:
     pattern = rendering_pattern("pre-training")
     for text in ["pretraining", "pre training", "Pre-Training", "pre-trained", "pretrain's"]:
@@ -126,8 +140,27 @@ def test_prompt_injection_obeyed_is_caught() -> None:
     assert errors(korean, "HACKED")
 
 
-def test_the_authors_own_english_passes_on_at_least_95_percent() -> None:
-    """Calibration floor (scripts/calibrate.py reports the full figure and each failure)."""
+# Every note of the corpus whose English fails a check, and why: each is a real problem in the
+# author's English (the Korean says something the English leaves out), none a false alarm.
+REAL_PROBLEMS = {
+    "2409.19606": {"url"},  # the cited arXiv link is left out
+    "2410.12781": {"url"},  # the project page is left out
+    "2411.08017": {"url", "names"},  # the project page and "1B" are left out
+    "2412.03069": {"url"},  # the cited BEiT v2 link
+    "2412.12095": {"url"},  # the third of three cited links
+    "2412.15188": {"url"},  # the Transfusion link
+    "2410.13857": {"glossary"},  # 트랜스포머 (low precision transformers -> "low precision")
+    "2410.23922": {"glossary"},  # 파라미터 (the parameters' angle change -> "angular differences")
+    "2411.13055": {"glossary"},  # 하드웨어 (as hardware improves: the clause is dropped)
+    "2410.03170": {"glossary"},  # LLM (the claim that an LLM is a universal Turing machine)
+    "2410.20796": {"glossary"},  # LLM (paraphrasing the corpus with an LLM)
+    "2412.04431": {"number"},  # the 2^32 vocabulary size
+}
+
+
+def test_on_the_authors_own_english_only_real_problems_are_errors() -> None:
+    """Calibration (scripts/calibrate.py prints the same figures): any new failing note is a
+    false alarm a change introduced; a note leaving the list means a check went blind."""
     from scripts.calibrate import has_english
 
     notes = [
@@ -135,9 +168,12 @@ def test_the_authors_own_english_passes_on_at_least_95_percent() -> None:
         for line in (CORPUS / "notes-2024.jsonl").read_text(encoding="utf-8").splitlines()
     ]
     usable = [n for n in notes if has_english(n)]
-    clean = sum(not errors(n["comment_ko"], n["comment_en"]) for n in usable)
-    assert len(usable) >= 250
-    assert clean / len(usable) >= 0.95
+    failing = {
+        n["id"]: found for n in usable if (found := errors(n["comment_ko"], n["comment_en"]))
+    }
+    assert len(usable) == 259
+    assert failing == REAL_PROBLEMS
+    assert (len(usable) - len(failing)) / len(usable) > 0.95
 
 
 @settings(max_examples=300, deadline=None)
