@@ -327,7 +327,11 @@ def draft_notes(app: App, notes: Path, date: str, jobs: int, force: bool, refres
     drafter = app.drafter()
     store = drafter.store
     existing = {b.paper_id.base: store.get(date, b.paper_id.base) for b in blocks}
-    missing = [b.paper_id for b in blocks if existing[b.paper_id.base] is None or refresh]
+    missing = [
+        b.paper_id
+        for b in blocks
+        if refresh or (draft := existing[b.paper_id.base]) is None or not draft.title
+    ]
     papers: dict[str, Any] = {}
     problems: dict[str, Any] = {}
     if missing:
@@ -372,7 +376,7 @@ def draft_notes(app: App, notes: Path, date: str, jobs: int, force: bool, refres
     failed = [o.paper_id for o in ordered if o.error is not None]
     say(f"Summary: {len(ready)} ready, {len(review)} need review, {len(failed)} failed")
     if review:
-        say("  needs review: " + " ".join(review))
+        say("  needs review: " + " ".join(review) + " (fix each with: digest edit ID)")
     if failed:
         say("  failed: " + " ".join(failed) + " (run the same command again to retry them)")
     return worst_exit(ordered)

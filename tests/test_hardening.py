@@ -98,6 +98,18 @@ def test_translate_fetches_what_arxiv_could_not_give_before(
     assert len(arxiv_server.requests) == 1
 
 
+def test_a_notes_file_finishes_a_draft_saved_while_arxiv_was_down(
+    isolated: Path, arxiv_server: ArxivServer, model_server: OpenAIServer
+) -> None:
+    down = {"DIGEST_ARXIV_API_URL": f"http://127.0.0.1:{closed_port()}/api/query"}
+    assert draft(env=down).code == 3
+    (isolated / "day.txt").write_text(f"2506.18896\n{KO}\n", encoding="utf-8")
+    result = run("draft", "--notes", "day.txt", "--date", DATE)
+    assert result.code == 0, result.stderr
+    data = load_draft(isolated, DATE, "2506.18896")
+    assert data["title"].startswith("ReasonFlux-PRM") and data["comment_en"] == EN
+
+
 def test_arxiv_down_before_the_editor_opens_writes_nothing(
     isolated: Path, model_server: OpenAIServer
 ) -> None:
