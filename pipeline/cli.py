@@ -446,7 +446,7 @@ def check(app: App, papers: tuple[str, ...], date_text: str | None) -> int:
         day = store.day(date or parse_date(None))
         entries, problems = day.entries, day.problems
         if not entries and not problems:
-            raise InputError(f"no drafts for {day.date} in {store.root}")
+            raise store.no_drafts(day.date, "digest check --date {date}")
     failing = 0
     for entry in entries:
         before = (entry.checks, entry.status)
@@ -565,7 +565,7 @@ def review(
             say(f"Error: {problem}")
         entries = day.entries
         if not entries:
-            raise InputError(f"no drafts for {date} in {store.root}")
+            raise store.no_drafts(date, "digest review --date {date}")
         title = f"Review of {date}"
     else:
         raise InputError("give a paper id or --date (see: digest review --help)")
@@ -623,7 +623,7 @@ def export_cmd(app: App, date_text: str, fmt: str, output: Path | None, force: b
             f"{len(day.problems)} draft(s) of {date} cannot be read (above); fix them or use --force"
         )
     if not day.entries:
-        raise InputError(f"no drafts for {date} in {drafter.store.root}")
+        raise drafter.store.no_drafts(date, "digest export {date}")
     failing = []
     for entry in day.entries:
         errors = [f for f in drafter.recheck(entry) if f.is_error]
@@ -744,7 +744,7 @@ def tags(app: App, show_all: bool) -> int:
         click.echo(f"#{tag:<{width}}  {count}")
     hidden = len(vocab) - len(shown)
     if hidden:
-        click.echo(f"(and {hidden} tags used once: digest tags --all)")
+        click.echo(f"(and {hidden} tag{'s' * (hidden != 1)} used once: digest tags --all)")
     pairs = near_duplicates(vocab)
     if pairs:
         click.echo("\nNear-duplicates (decide which to keep):")

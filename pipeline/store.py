@@ -122,6 +122,19 @@ class Store:
             return []
         return sorted(p.name for p in self.root.iterdir() if p.is_dir() and DATE_RE.match(p.name))
 
+    def no_drafts(self, date: str, command: str) -> InputError:
+        """The error for a day without drafts, naming the latest day that has some.
+
+        `command` is how to ask for a day, e.g. "digest export {date}".
+        """
+        days = [d for d in self.days() if any((self.root / d).glob("*.yaml"))]
+        if not days:
+            return InputError(f"no drafts in {self.root} yet; start with: digest draft ID")
+        return InputError(
+            f"no drafts for {date} in {self.root}; the latest day with drafts is {days[-1]}: "
+            + command.format(date=days[-1])
+        )
+
     def dates_of(self, entry_id: str) -> list[str]:
         """The days on which this id has a draft, oldest first."""
         name = f"{file_safe(entry_id)}.yaml"

@@ -331,13 +331,22 @@ def test_export_formats(isolated: Path) -> None:
     assert page.startswith("<!DOCTYPE html>") and '<p class="ko" lang="ko">' in page
 
 
-def test_export_of_an_empty_day_is_bad_input() -> None:
-    result = run("export", "2025-01-01")
-    assert (
-        result.code == 2
-        and result.stderr.strip()
-        == "Error: no drafts for 2025-01-01 in " + result.stderr.strip().split(" in ")[-1]
-    )
+def test_a_day_without_drafts_is_bad_input_naming_the_latest_day(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    empty = run("export", "2025-01-01")
+    assert empty.code == 2 and empty.stderr.startswith("Error: no drafts in ")
+    assert "start with: digest draft ID" in empty.stderr
+    run("draft", "2506.18896", "--comment", KO, "--date", DATE)
+    for args, retry in [
+        (["export", "2025-01-01"], f"digest export {DATE}"),
+        (["check", "--date", "2025-01-01"], f"digest check --date {DATE}"),
+        (["review", "--date", "2025-01-01"], f"digest review --date {DATE}"),
+    ]:
+        result = run(*args)
+        assert result.code == 2 and result.stderr.count("\n") == 1, args
+        assert result.stderr.startswith("Error: no drafts for 2025-01-01 in ")
+        assert result.stderr.endswith(f"; the latest day with drafts is {DATE}: {retry}\n")
 
 
 @pytest.mark.parametrize(
