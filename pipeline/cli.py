@@ -315,7 +315,7 @@ def draft_one(
 
 def draft_notes(app: App, notes: Path, date: str, jobs: int, force: bool, refresh: bool) -> int:
     from pipeline.comment import parse_notes
-    from pipeline.drafting import FAILED, Outcome, worst_exit
+    from pipeline.drafting import FAILED, Outcome
 
     try:
         text = notes.read_text(encoding="utf-8")
@@ -354,67 +354,140 @@ def draft_notes(app: App, notes: Path, date: str, jobs: int, force: bool, refres
             existing[key],
         )
         pending.append(entry)
-    progress = Progress(len(blocks))
+    finished = run_batch(drafter, pending, jobs, force, list(outcomes.values()))
+    outcomes.update((o.paper_id, o) for o in finished)
+    ordered = [outcomes[b.paper_id.base] for b in blocks]
+    for outcome in ordered:
+        if outcome.entry is not None and outcome.error is None:
+            click.echo(entry_text(outcome.entry), nl=False)
+    return summarize(ordered)
+
+
+def run_batch(
+    drafter: Drafter,
+    entries: list[Entry],
+    jobs: int,
+    force: bool,
+    failed_before: list[Outcome],
+    again: bool = False,
+) -> list[Outcome]:
+    """Translate entries `jobs` at a time, a progress line each (and a bar on a terminal)."""
+    progress = Progress(len(entries) + len(failed_before))
 
     def on_done(outcome: Outcome) -> None:
         state = outcome.state if outcome.error is None else f"failed: {outcome.error}"
         progress.tick(f"[{progress.done + 1}/{progress.total}] {outcome.paper_id}: {state}")
 
-    for outcome in list(outcomes.values()):
+    for outcome in failed_before:
         on_done(outcome)
     try:
-        for outcome in drafter.finish_many(pending, jobs, on_done, force):
-            outcomes[outcome.paper_id] = outcome
+        return drafter.finish_many(entries, jobs, on_done, force, again)
     finally:
         progress.close()
-    ordered = [outcomes[b.paper_id.base] for b in blocks]
-    for outcome in ordered:
-        if outcome.entry is not None and outcome.error is None:
-            click.echo(entry_text(outcome.entry), nl=False)
-    ready = [o.paper_id for o in ordered if o.error is None and o.entry and not o.entry.errors]
-    review = [o.paper_id for o in ordered if o.error is None and o.entry and o.entry.errors]
-    failed = [o.paper_id for o in ordered if o.error is not None]
+
+
+def summarize(outcomes: list[Outcome]) -> int:
+    """One summary line (and the ids to act on) on stderr; the exit code of the worst."""
+    from pipeline.drafting import worst_exit
+
+    ready = [o.paper_id for o in outcomes if o.error is None and o.entry and not o.entry.errors]
+    review = [o.paper_id for o in outcomes if o.error is None and o.entry and o.entry.errors]
+    failed = [o.paper_id for o in outcomes if o.error is not None]
     say(f"Summary: {len(ready)} ready, {len(review)} need review, {len(failed)} failed")
     if review:
         say("  needs review: " + " ".join(review) + " (fix each with: digest edit ID)")
     if failed:
         say("  failed: " + " ".join(failed) + " (run the same command again to retry them)")
-    return worst_exit(ordered)
+    return worst_exit(outcomes)
 
 
 @cli.command()
-@click.argument("paper")
+@click.argument("papers", nargs=-1)
 @click.option(
-    "--date", "date_text", metavar="YYYY-MM-DD", help="Which day's draft (default: the latest)."
+    "--date",
+    "date_text",
+    metavar="YYYY-MM-DD",
+    help="With ids: which day's drafts (default: the latest). Alone: every draft of the day.",
+)
+@click.option(
+    "--pending",
+    is_flag=True,
+    help="Every draft, of any day (or of --date), that awaits translation.",
 )
 @click.option(
     "--force", is_flag=True, help="Replace a hand-edited English with the new translation."
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Model requests in flight at once.",
+)
 @pass_app
-def translate(app: App, paper: str, date_text: str | None, force: bool) -> int:
-    """Translate (again) an existing draft from its saved comment, then check it.
+def translate(
+    app: App,
+    papers: tuple[str, ...],
+    date_text: str | None,
+    pending: bool,
+    force: bool,
+    jobs: int,
+) -> int:
+    """Translate (again) existing drafts from their saved comments, then check them.
 
-    Use it to finish a draft whose translation failed, or after changing the glossary or
-    DIGEST_MODEL. A hand-edited comment_en is kept unless --force.
+    Use it to finish a draft whose translation failed, after changing the glossary or
+    DIGEST_MODEL, or to translate the Korean-only notes an import brought in (--pending).
+    A hand-edited comment_en is kept unless --force. Unchanged requests are answered from
+    the cache, so translating again after no change asks the model nothing.
 
     \b
-    Example:
+    Examples:
       digest translate 2506.18896
+      digest translate --date 2025-06-24       # the whole day, after a glossary change
+      digest translate --pending               # everything that awaits translation
     """
     from pipeline.arxiv import parse_id
+    from pipeline.entry import AWAITING
 
-    paper_id = parse_id(paper)
     drafter = app.drafter()
-    entry = drafter.store.find(paper_id.base, parse_date(date_text) if date_text else None)
-    if not entry.title:  # saved while arXiv was down
-        say(f"Fetching {paper_id} from arXiv ...")
-        paper_meta = drafter.arxiv.fetch_one(paper_id)
-        drafter.save_comment(paper_id, entry.date, entry.comment_ko, None, paper_meta, entry)
-    say(f"Translating {entry.id} ({entry.date}) with {app.settings.model} ...")
-    outcome = drafter.translate(entry, force)
-    report(outcome)
-    click.echo(entry_text(entry), nl=False)
-    return outcome.exit_code
+    store = drafter.store
+    date = parse_date(date_text) if date_text else None
+    if papers and pending:
+        raise InputError("give paper ids or --pending, not both")
+    if papers:
+        entries = [store.find(parse_id(p).base, date) for p in papers]
+    elif pending:
+        entries = [e for e in drafter.history() if e.status == AWAITING and date in (None, e.date)]
+        if not entries:
+            say("Nothing awaits translation.")
+            return 0
+    elif date is not None:
+        day = store.day(date)
+        for problem in day.problems:
+            say(f"Error: {problem}")
+        entries = day.entries
+        if not entries:
+            raise store.no_drafts(date, "digest translate --date {date}")
+    else:
+        raise InputError("give paper ids, --date D or --pending (see: digest translate --help)")
+    if any(not e.title for e in entries):  # saved while arXiv was down
+        say("Fetching the papers' metadata from arXiv ...")
+        for entry_id, unknown in drafter.fetch_missing_metadata(entries).items():
+            say(f"Warning: {entry_id}: {unknown}")
+    if len(entries) == 1 and papers:
+        entry = entries[0]
+        say(f"Translating {entry.id} ({entry.date}) with {app.settings.model} ...")
+        outcome = drafter.translate(entry, force)
+        report(outcome)
+        click.echo(entry_text(entry), nl=False)
+        return outcome.exit_code
+    say(f"Translating {len(entries)} drafts with {app.settings.model} ...")
+    outcomes = run_batch(drafter, entries, jobs, force, [], again=True)
+    if not pending:
+        for outcome in outcomes:
+            if outcome.entry is not None and outcome.error is None:
+                click.echo(entry_text(outcome.entry), nl=False)
+    return summarize(outcomes)
 
 
 @cli.command()

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
-from pipeline.arxiv import ArxivClient, FetchResult, Paper, PaperId
+from pipeline.arxiv import ArxivClient, FetchResult, Paper, PaperId, parse_id
 from pipeline.check import problems_for_repair, run_checks
 from pipeline.config import Settings
 from pipeline.entry import AWAITING, NEEDS_REVIEW, READY, Entry, Finding
-from pipeline.errors import DigestError, ExitCode, ServiceError
+from pipeline.errors import DigestError, ExitCode, InputError, ServiceError
 from pipeline.examples import Example, ExampleIndex, cached_index
 from pipeline.glossary import Glossary
 from pipeline.store import Store, file_safe
@@ -278,9 +278,27 @@ class Drafter:
             entry.status = NEEDS_REVIEW if any(f.is_error for f in checks) else READY
         return entry.checks
 
-    def finish(self, entry: Entry, force: bool = False) -> Outcome:
-        """Translate what awaits translation; leave a finished draft as it is."""
-        if entry.status == AWAITING:
+    def fetch_missing_metadata(self, entries: list[Entry]) -> dict[str, InputError]:
+        """Drafts saved while arXiv was down get their paper's metadata, in one request.
+
+        Returns the papers arXiv does not know; a failing arXiv raises ServiceError.
+        """
+        lacking = [e for e in entries if not e.title]
+        if not lacking:
+            return {}
+        ids = [parse_id(e.id) for e in lacking]
+        result = self.fetch(ids)
+        problems: dict[str, InputError] = {}
+        for entry, paper_id in zip(lacking, ids, strict=True):
+            if paper_id.query in result.problems:
+                problems[entry.id] = result.problems[paper_id.query]
+            elif apply_paper(entry, result.papers[paper_id.query]):
+                self.store.save(entry)
+        return problems
+
+    def finish(self, entry: Entry, force: bool = False, again: bool = False) -> Outcome:
+        """Translate what awaits translation (everything, when `again`); leave the rest as it is."""
+        if entry.status == AWAITING or again:
             try:
                 return self.translate(entry, force)
             except ServiceError as exc:
@@ -296,13 +314,14 @@ class Drafter:
         jobs: int,
         on_done: Callable[[Outcome], None] = lambda outcome: None,
         force: bool = False,
+        again: bool = False,
     ) -> list[Outcome]:
         """Translate several entries with at most `jobs` model requests in flight."""
         results: dict[str, Outcome] = {}
         self.examples_index(frozenset(e.id for e in entries))  # once, before the workers share it
         pool = ThreadPoolExecutor(max_workers=max(1, jobs))
         try:
-            futures = {pool.submit(self.finish, entry, force): entry.id for entry in entries}
+            futures = {pool.submit(self.finish, entry, force, again): entry.id for entry in entries}
             for future in as_completed(futures):
                 outcome = future.result()
                 results[futures[future]] = outcome

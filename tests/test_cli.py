@@ -265,6 +265,65 @@ def test_a_whole_day_from_a_notes_file(
     assert (len(arxiv_server.requests), len(model_server.requests)) == calls
 
 
+def test_translate_pending_finishes_what_the_model_left(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    add_notes_papers(arxiv_server)
+    (isolated / "notes.txt").write_text(NOTES, encoding="utf-8")
+    model_server.faults = [Fault(401)] * 3  # a bad key: nothing is translated, all is saved
+    failed = run("draft", "--notes", "notes.txt", "--date", DATE, "--jobs", "1")
+    assert failed.code == 3 and "Summary: 0 ready, 0 need review, 3 failed" in failed.stderr
+    assert {load_draft(isolated, DATE, i)["status"] for i in ("2506.18896", "2506.08737")} == {
+        "awaiting-translation"
+    }
+    done = run("translate", "--pending")
+    assert done.code == 0, done.stderr
+    assert "Translating 3 drafts" in done.stderr and "Summary: 3 ready" in done.stderr
+    assert done.stdout == ""  # drafts of any day: see them with export
+    assert load_draft(isolated, DATE, "2506.18896")["comment_en"] == EN
+    calls = len(model_server.requests)
+    nothing = run("translate", "--pending")
+    assert nothing.code == 0 and "Nothing awaits translation." in nothing.stderr
+    assert len(model_server.requests) == calls
+
+
+def test_translate_a_whole_day_again_keeps_hand_edits(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    add_notes_papers(arxiv_server)
+    (isolated / "notes.txt").write_text(NOTES, encoding="utf-8")
+    run("draft", "--notes", "notes.txt", "--date", DATE)
+    mine = "A PRM that grades each reasoning step."
+    assert run("edit", "2506.18896", stdin=mine).code == 0
+    model_server.responder = lambda request: "A new machine English about reasoning, RL and SFT."
+    calls = len(model_server.requests)
+    same = run("translate", "--date", DATE)  # nothing changed: answered from the reply cache
+    assert same.code == 0 and len(model_server.requests) == calls
+    assert load_draft(isolated, DATE, "2506.18896")["machine_en"] == EN
+    result = run("translate", "--date", DATE, env={"DIGEST_MODEL": "another-model"})
+    assert "Translating 3 drafts with another-model" in result.stderr
+    kept = load_draft(isolated, DATE, "2506.18896")
+    assert kept["comment_en"] == mine
+    assert kept["machine_en"] == "A new machine English about reasoning, RL and SFT."
+    assert kept["history"][0]["machine_en"] == EN
+    other = load_draft(isolated, DATE, "2506.08737")
+    assert other["comment_en"] == other["machine_en"] != TRANSLATIONS[other["comment_ko"]]
+    assert result.stdout.count("\n#") >= 2  # the day's entries, in order, on stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["translate"], "give paper ids, --date D or --pending"),
+        (["translate", "2506.18896", "--pending"], "give paper ids or --pending, not both"),
+        (["translate", "--date", "2025-01-01"], "no drafts in "),
+    ],
+)
+def test_translate_usage_errors(args: list[str], message: str) -> None:
+    result = run(*args)
+    assert result.code == 2 and result.stderr.count("\n") == 1 and message in result.stderr
+
+
 def test_a_malformed_notes_block_is_reported_before_any_work(
     arxiv_server: ArxivServer, isolated: Path
 ) -> None:
