@@ -457,7 +457,11 @@ def translate(
     if papers:
         entries = [store.find(parse_id(p).base, date) for p in papers]
     elif pending:
-        entries = [e for e in drafter.history() if e.status == AWAITING and date in (None, e.date)]
+        entries = [
+            e
+            for e in drafter.history()
+            if e.status == AWAITING and (date is None or e.date == date)
+        ]
         if not entries:
             say("Nothing awaits translation.")
             return 0
