@@ -212,15 +212,15 @@ class Drafter:
         """Translate, check, repair once more if needed, and save; the best attempt is kept."""
         outcome = Outcome(entry.id, entry)
         best, findings = self._attempt(entry, None)
-        repairs = 0
-        while any(f.is_error for f in findings) and repairs < self.settings.repairs:
-            repairs += 1
+        attempts = [(best, findings)]
+        while any(f.is_error for f in findings) and len(attempts) <= self.settings.repairs:
             self.log(
                 f"{entry.id}: asking the model again ({'; '.join(problems_for_repair(findings))})"
             )
             candidate, candidate_findings = self._attempt(
                 entry, (best.text, problems_for_repair(findings))
             )
+            attempts.append((candidate, candidate_findings))
             if sum(f.is_error for f in candidate_findings) < sum(f.is_error for f in findings):
                 best, findings = candidate, candidate_findings
         if entry.machine_en and entry.machine_en != best.text:
@@ -239,7 +239,15 @@ class Drafter:
         entry.model = best.model
         entry.glossary = self.glossary.fingerprint
         entry.cleanup = best.removed
-        entry.repairs = repairs
+        entry.repairs = len(attempts) - 1
+        entry.attempts = (
+            [
+                {"english": t.text, "errors": [str(f) for f in found if f.is_error]}
+                for t, found in attempts
+            ]
+            if len(attempts) > 1
+            else []
+        )
         self.recheck(entry)
         self.store.save(entry)
         outcome.state = entry.status

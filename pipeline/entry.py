@@ -59,6 +59,8 @@ class Entry:
     model: str = ""
     glossary: str = ""
     repairs: int = 0
+    # every try of the last translation when a check sent it back: its English and its errors
+    attempts: list[dict[str, Any]] = field(default_factory=list)
     cleanup: list[str] = field(default_factory=list)
     history: list[dict[str, str]] = field(default_factory=list)
     checks: list[Finding] = field(default_factory=list)
@@ -147,7 +149,7 @@ def entry_from_yaml(text: str, source: str) -> Entry:
             value = [] if value is None else value
             if not _text_list(value):
                 raise bad(key, "must be a list of text items")
-        elif key == "history":
+        elif key in ("history", "attempts"):
             value = [] if value is None else value
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
                 raise bad(key, "must be a list of mappings")

@@ -204,7 +204,13 @@ def test_a_bad_reply_is_repaired_once(
     repair = model_server.bodies()[1]["messages"]
     assert repair[-2] == {"role": "assistant", "content": "PRM. 각 단계를 평가합니다."}
     assert "hangul" in repair[-1]["content"]
-    assert load_draft(isolated, DATE, "2506.18896")["repairs"] == 1
+    saved = load_draft(isolated, DATE, "2506.18896")
+    assert saved["repairs"] == 1 and saved["comment_en"] == EN
+    first, second = saved["attempts"]
+    assert first["english"] == "PRM. 각 단계를 평가합니다." and any(
+        e.startswith("error: hangul") for e in first["errors"]
+    )
+    assert second == {"english": EN, "errors": []}
 
 
 def test_a_reply_that_stays_bad_needs_review(
