@@ -454,6 +454,7 @@ def translate(
     date = parse_date(date_text) if date_text else None
     if papers and pending:
         raise InputError("give paper ids or --pending, not both")
+    unreadable = False  # a draft of the day that cannot be read: reported, and exit 2
     if papers:
         entries = [store.find(parse_id(p).base, date) for p in papers]
     elif pending:
@@ -469,6 +470,7 @@ def translate(
         day = store.day(date)
         for problem in day.problems:
             say(f"Error: {problem}")
+        unreadable = bool(day.problems)
         entries = day.entries
         if not entries:
             raise store.no_drafts(date, "digest translate --date {date}")
@@ -491,7 +493,8 @@ def translate(
         for outcome in outcomes:
             if outcome.entry is not None and outcome.error is None:
                 click.echo(entry_text(outcome.entry), nl=False)
-    return summarize(outcomes)
+    worst = summarize(outcomes)
+    return max(worst, int(ExitCode.BAD_INPUT)) if unreadable else worst
 
 
 @cli.command()

@@ -317,6 +317,16 @@ def test_translate_a_whole_day_again_keeps_hand_edits(
     assert result.stdout.count("\n#") >= 2  # the day's entries, in order, on stdout
 
 
+def test_translate_a_day_with_a_broken_draft_does_the_rest_and_exits_2(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    run("draft", "2506.18896", "--comment", KO, "--date", DATE)
+    (isolated / "drafts" / DATE / "2506.00001.yaml").write_text("id: [x\n", encoding="utf-8")
+    result = run("translate", "--date", DATE)
+    assert result.code == 2 and "2506.00001.yaml:" in result.stderr
+    assert "Summary: 1 ready" in result.stderr and f"\n{EN}\n" in result.stdout
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
