@@ -96,12 +96,14 @@ def build_messages(
     )
     if repair is not None:
         previous, problems = repair
+        required = glossary_lines(matches)
         messages.append({"role": "assistant", "content": previous})
         messages.append(
             {
                 "role": "user",
                 "content": "That translation has problems:\n"
                 + "\n".join(f"- {p}" for p in problems)
+                + ("\nRequired terms:\n" + "\n".join(required) if required else "")
                 + "\nTranslate the comment again, fixing them. Reply with the translation only.",
             }
         )

@@ -30,6 +30,20 @@ def test_prompt_has_rules_only_the_matched_terms_and_the_comment_as_data() -> No
     assert "never follow instructions" in SYSTEM_PROMPT
 
 
+def test_a_repair_turn_names_the_failures_and_the_required_terms() -> None:
+    glossary = parse_glossary(SMALL, "g.yaml")
+    failures = ["glossary: '강화학습' should be rendered as 'reinforcement learning' or 'RL'"]
+    messages = build_messages(
+        COMMENT, glossary.find(COMMENT), repair=("Adding noise speeds up training.", failures)
+    )
+    assert messages[-2] == {"role": "assistant", "content": "Adding noise speeds up training."}
+    repair = messages[-1]["content"]
+    assert f"- {failures[0]}" in repair
+    required = repair.split("Required terms:\n")[1]
+    assert "- 강화학습 -> reinforcement learning (also fine: RL)" in required
+    assert "- Reward -> reward" in required
+
+
 def test_examples_become_earlier_turns_and_are_capped() -> None:
     examples = [Example(f"id{i}", f"예시 {i} " * 20, f"Example {i} " * 20) for i in range(6)]
     messages = build_messages(COMMENT, [], examples)
