@@ -110,6 +110,15 @@ def entry_text(entry: Entry) -> str:
     return render_entry(text_entry(entry))
 
 
+def fix_hints(entries: list[Entry], most: int = 3) -> str:
+    """The command that fixes each failing entry: translate what has no English, else edit."""
+    hints = [
+        f"digest {'translate' if e.status == 'awaiting-translation' else 'edit'} {e.id}"
+        for e in entries[:most]
+    ]
+    return "; ".join(hints) + ("; ..." if len(entries) > most else "")
+
+
 def report(outcome: Outcome) -> None:
     """Findings and notes of one drafted entry, on stderr."""
     for note in outcome.notes:
@@ -527,14 +536,14 @@ def check(app: App, papers: tuple[str, ...], date_text: str | None) -> int:
         entries, problems = day.entries, day.problems
         if not entries and not problems:
             raise store.no_drafts(day.date, "digest check --date {date}")
-    failing = 0
+    failing: list[Entry] = []
     for entry in entries:
         before = (entry.checks, entry.status)
         findings = drafter.recheck(entry)
         if (entry.checks, entry.status) != before:
             store.save(entry)
-        errors = [f for f in findings if f.is_error]
-        failing += bool(errors)
+        if entry.errors:
+            failing.append(entry)
         click.echo(f"{entry.id} ({entry.date}): {entry.status}")
         for finding in findings:
             click.echo(f"  {finding}")
@@ -542,7 +551,9 @@ def check(app: App, papers: tuple[str, ...], date_text: str | None) -> int:
         say(f"Error: {problem}")
     if problems:
         return int(ExitCode.BAD_INPUT)
-    say(f"{len(entries) - failing} of {len(entries)} pass")
+    say(f"{len(entries) - len(failing)} of {len(entries)} pass")
+    if failing:
+        say(f"Fix: {fix_hints(failing)}")
     return int(ExitCode.CHECK_FAILED) if failing else 0
 
 
@@ -714,7 +725,7 @@ def export_cmd(app: App, date_text: str, fmt: str, output: Path | None, force: b
     if failing and not force:
         raise CheckFailed(
             f"{len(failing)} of {len(day.entries)} entries fail their checks; fix them "
-            f"(digest check --date {date}) or export with --force"
+            f"({fix_hints(failing)}) or export with --force"
         )
     rendered = RENDERERS[fmt](date, day.entries)
     if output is None:

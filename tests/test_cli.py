@@ -222,7 +222,8 @@ def test_a_reply_that_stays_bad_needs_review(
     assert "error: hangul" in result.stderr
     assert "fix the English with `digest edit 2506.18896`" in result.stderr
     assert load_draft(isolated, DATE, "2506.18896")["status"] == "needs-review"
-    assert run("export", DATE).code == 1
+    refused = run("export", DATE)
+    assert refused.code == 1 and "fix them (digest edit 2506.18896)" in refused.stderr
     assert run("export", DATE, "--force").code == 0
 
 
@@ -469,6 +470,7 @@ def test_check_command(
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     bad = run("check", "2506.18896")
     assert bad.code == 1 and "error: hangul" in bad.stdout
+    assert bad.stderr.endswith("0 of 1 pass\nFix: digest edit 2506.18896\n")
     assert load_draft(isolated, DATE, "2506.18896")["status"] == "needs-review"
 
 

@@ -77,6 +77,7 @@ def test_arxiv_down_keeps_a_piped_comment_and_drafting_again_finishes_it(
     assert saved["status"] == "awaiting-translation" and not model_server.requests
     refused = run("export", DATE)
     assert refused.code == 1 and "not fetched yet" in refused.stderr
+    assert "fix them (digest translate 2506.18896)" in refused.stderr
     # arXiv answers again: the same command, with nothing new on stdin, finishes the draft
     done = run("draft", "2506.18896", "--date", DATE)
     assert done.code == 0, done.stderr
