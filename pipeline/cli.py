@@ -846,6 +846,31 @@ def tags(app: App, show_all: bool) -> int:
     return 0
 
 
+@cli.command()
+def doctor() -> int:
+    """Check that everything a draft needs is in place, and say what to fix.
+
+    Loads the glossary, reads every draft, checks that the drafts and cache folders take
+    writes, asks arXiv about one paper and asks the model server which models it serves
+    (no translation, nothing is spent). Exits 2 for a set-up problem, 3 for a service.
+
+    \b
+    Example:
+      digest doctor
+    """
+    from pipeline.doctor import Probe, run_probes
+
+    settings = load_settings()
+
+    def show(probe: Probe) -> None:
+        click.echo(f"{probe.name:<9} {'ok  ' if probe.ok else 'FAIL'}  {probe.detail}")
+
+    probes = run_probes(settings, show)
+    failed = [p for p in probes if not p.ok]
+    say("All good." if not failed else f"{len(failed)} of {len(probes)} failed.")
+    return max((p.exit_code for p in failed), default=0)
+
+
 @cli.group()
 def glossary() -> None:
     """Work with the terminology glossary (glossary.yaml).

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import yamlio
-from pipeline.config import OPENAI_API_KEY, OPENAI_BASE_URL, Settings
+from pipeline.config import OPENAI_API_KEY, OPENAI_BASE_URL, RetryPolicy, Settings
 from pipeline.errors import ServiceError
 from pipeline.examples import Example
 from pipeline.glossary import Match, distinct_terms
@@ -244,20 +244,18 @@ class Translator:
             response = self.client().chat.completions.create(
                 model=self.model, messages=messages, **extra
             )
-        except openai.APITimeoutError:
-            raise TransientError("no answer in time") from None
-        except openai.APIConnectionError as exc:
-            raise TransientError(f"cannot connect ({exc.message})") from None
         except openai.APIStatusError as exc:
-            status = exc.status_code
-            if status == 429 or status >= 500:
-                retry_after = parse_retry_after(exc.response.headers.get("retry-after"))
-                raise TransientError(f"HTTP {status}", retry_after) from None
-            if status == 400 and temperature is not None and "temperature" in str(exc).lower():
+            if (
+                exc.status_code == 400
+                and temperature is not None
+                and "temperature" in str(exc).lower()
+            ):
                 # some models (reasoning ones) only take their default temperature
                 self._temperature_ok = False
                 return self._request_once(messages)
-            raise ServiceError(_status_advice(status, self.model, exc)) from None
+            raise api_failure(exc, self.model) from None
+        except openai.APIError as exc:
+            raise api_failure(exc, self.model) from None
         if not response.choices:
             raise TransientError("the reply has no choices")
         choice = response.choices[0]
@@ -267,6 +265,44 @@ class Translator:
                 "was complete; try another DIGEST_MODEL"
             )
         return choice.message.content or "", temperature
+
+
+def api_failure(exc: Exception, model: str) -> Exception:
+    """What an openai client error means here: worth retrying (TransientError) or not."""
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return TransientError("no answer in time")
+    if isinstance(exc, openai.APIConnectionError):
+        return TransientError(f"cannot connect ({exc.message})")
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        if status == 429 or status >= 500:
+            return TransientError(
+                f"HTTP {status}", parse_retry_after(exc.response.headers.get("retry-after"))
+            )
+        return ServiceError(_status_advice(status, model, exc))
+    return ServiceError(f"the model API ({model}) failed: {exc}")
+
+
+def list_models(settings: Settings, retry: RetryPolicy | None = None) -> list[str] | None:
+    """The models the server offers, or None when it does not list them (HTTP 404)."""
+    import openai
+
+    def once() -> list[str] | None:
+        try:
+            return [m.id for m in make_client(settings).models.list().data]
+        except openai.NotFoundError:
+            return None
+        except openai.APIError as exc:
+            raise api_failure(exc, settings.model) from None
+
+    return call_service(
+        once,
+        retry or settings.retry,
+        service=f"the model API ({settings.base_url or 'OpenAI'})",
+        advice=f"Check your connection and {OPENAI_BASE_URL}",
+    )
 
 
 def _status_advice(status: int, model: str, exc: Exception) -> str:

@@ -232,6 +232,7 @@ class OpenAIServer(_Server):
         self.replies: list[str] = []
         self.latency = latency
         self.finish_reason = "stop"
+        self.models: list[str] | None = ["gpt-5-mini", "another-model"]  # None: no /models
         super().__init__()
 
     @property
@@ -244,6 +245,17 @@ class OpenAIServer(_Server):
     def answer(
         self, handler: BaseHTTPRequestHandler, body: bytes | None, record: dict[str, Any]
     ) -> tuple[int, bytes, dict[str, str]]:
+        if handler.command == "GET" and handler.path.rstrip("/").endswith("/models"):
+            if self.models is None:
+                return 404, b'{"error": {"message": "not found"}}', {}
+            listing = {
+                "object": "list",
+                "data": [
+                    {"id": m, "object": "model", "created": 0, "owned_by": "test"}
+                    for m in self.models
+                ],
+            }
+            return 200, json.dumps(listing).encode("utf-8"), {"Content-Type": "application/json"}
         if self.latency:
             time.sleep(self.latency)
         request = json.loads(body or b"{}")

@@ -1,0 +1,125 @@
+"""`digest doctor`: is everything a draft needs in place? One probe per piece, each independent,
+so that one failure does not hide the others.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.config import RetryPolicy, Settings
+from pipeline.errors import DigestError, ExitCode
+
+# A paper that will always be on arXiv; any answer about it shows the API is reachable.
+PROBE_PAPER = "1706.03762"
+# One quick retry at most: a doctor that waits a minute is no help.
+PROBE_RETRY = RetryPolicy(attempts=2, first_wait=1.0)
+
+
+@dataclass
+class Probe:
+    name: str
+    ok: bool
+    detail: str
+    exit_code: int = 0  # of a failed probe: 2 bad input or set-up, 3 a service
+
+
+def _writable(folder: Path) -> bool:
+    """The folder, or the nearest existing parent it would be created in, takes writes."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder.is_dir() and os.access(folder, os.W_OK)
+
+
+def probe_glossary(settings: Settings) -> str:
+    from pipeline.glossary import load_glossary
+
+    glossary = load_glossary(settings.glossary_path)
+    return f"{settings.glossary_path}: {len(glossary.terms)} terms, {len(glossary.keep)} keep words"
+
+
+def probe_drafts(settings: Settings) -> str:
+    from pipeline.errors import InputError
+    from pipeline.store import Store
+
+    store = Store(settings.drafts_dir)
+    if not _writable(settings.drafts_dir):
+        raise InputError(f"{settings.drafts_dir} is not writable")
+    days = [store.day(d) for d in store.days()]
+    drafts = sum(len(d.entries) for d in days)
+    broken = [p for d in days for p in d.problems]
+    if broken:
+        raise InputError(f"{len(broken)} draft(s) cannot be read; the first: {broken[0]}")
+    if not drafts:
+        return f"{settings.drafts_dir}: no drafts yet"
+    return (
+        f"{settings.drafts_dir}: {drafts} draft{'s' * (drafts != 1)} "
+        f"over {len(days)} day{'s' * (len(days) != 1)}"
+    )
+
+
+def probe_cache(settings: Settings) -> str:
+    from pipeline.errors import InputError
+
+    if not _writable(settings.cache_dir):
+        raise InputError(f"{settings.cache_dir} is not writable (set DIGEST_CACHE_DIR)")
+    return str(settings.cache_dir)
+
+
+def probe_arxiv(settings: Settings) -> str:
+    from pipeline.arxiv import ArxivClient, parse_id
+
+    started = time.monotonic()
+    client = ArxivClient(dataclasses.replace(settings, retry=PROBE_RETRY))
+    try:
+        client.fetch([parse_id(PROBE_PAPER)], refresh=True)
+    finally:
+        client.close()
+    return f"{settings.arxiv_api_url} answered in {time.monotonic() - started:.2f} s"
+
+
+def probe_model(settings: Settings) -> str:
+    from pipeline.config import DIGEST_MODEL
+    from pipeline.errors import ServiceError
+    from pipeline.translate import list_models
+
+    where = settings.base_url or "OpenAI"
+    started = time.monotonic()
+    models = list_models(settings, PROBE_RETRY)
+    took = f"answered in {time.monotonic() - started:.2f} s"
+    if models is None:
+        return f"{where} {took}; it does not list its models, so {settings.model} is untested"
+    if settings.model not in models:
+        shown = ", ".join(sorted(models)[:8]) + (", ..." if len(models) > 8 else "")
+        raise ServiceError(
+            f"{where} does not serve {settings.model!r}; set {DIGEST_MODEL} to one of: {shown}"
+        )
+    return f"{settings.model} at {where} ({took})"
+
+
+PROBES: list[tuple[str, Callable[[Settings], str]]] = [
+    ("glossary", probe_glossary),
+    ("drafts", probe_drafts),
+    ("cache", probe_cache),
+    ("arXiv", probe_arxiv),
+    ("model", probe_model),
+]
+
+
+def run_probes(settings: Settings, on_probe: Callable[[Probe], None]) -> list[Probe]:
+    """Every probe in turn, each reported as soon as it is done."""
+    results = []
+    for name, probe in PROBES:
+        try:
+            result = Probe(name, True, probe(settings))
+        except DigestError as exc:
+            result = Probe(name, False, str(exc), int(exc.exit_code))
+        except OSError as exc:
+            result = Probe(name, False, f"{exc.strerror}: {exc.filename}", int(ExitCode.BAD_INPUT))
+        on_probe(result)
+        results.append(result)
+    return results
