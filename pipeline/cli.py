@@ -134,7 +134,9 @@ def report(outcome: Outcome) -> None:
 
 \b
 Quick start:
+  digest doctor                      # is the set-up complete?
   digest draft 2506.18896 --comment "Reward에 노이즈를 추가하는 것으로 ..." --tags rl
+  digest edit 2506.18896             # fix the English if a check failed
   digest export 2025-06-24
 
 {ENVIRONMENT_HELP}
