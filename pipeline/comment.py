@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import signal
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,6 +127,23 @@ def english_template(entry: Entry) -> str:
     return head + "\n\n" + "\n".join(f"{GUIDE} {line}".rstrip() for line in guide) + "\n"
 
 
+def _wait_for_editor(command: list[str], editor: str) -> int:
+    """Run the editor with Ctrl-C ignored here, as git does: the key belongs to the editor
+    (and kills one that does not catch it), never to us, which would kill the editor with
+    the text in it."""
+    try:
+        process = subprocess.Popen(command)
+    except OSError as exc:
+        raise InputError(f"cannot start the editor {editor!r}: {exc.strerror}") from None
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main_thread else None
+    try:
+        return process.wait()
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGINT, previous or signal.default_int_handler)
+
+
 def run_editor(
     template: str, editor: str | None = None, what: str = "comment", retry_with: str = ""
 ) -> tuple[str, list[str] | None]:
@@ -140,10 +159,7 @@ def run_editor(
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(template)
-        try:
-            status = subprocess.call([*shlex.split(editor), str(path)])
-        except OSError as exc:
-            raise InputError(f"cannot start the editor {editor!r}: {exc.strerror}") from None
+        status = _wait_for_editor([*shlex.split(editor), str(path)], editor)
         if status != 0:
             raise InputError(
                 f"the editor {editor!r} exited with status {status}; nothing was saved"

@@ -112,6 +112,21 @@ def test_editor_failures_write_nothing(
     assert not draft_file(isolated, DATE, "2506.18896").exists()
 
 
+def test_ctrl_c_while_the_editor_is_open_belongs_to_the_editor(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    """As with git: the key goes to the editor; digest must not die and take the text with it."""
+    editor = isolated / "ed.sh"
+    editor.write_text(
+        f"#!/bin/sh\nkill -INT $PPID\nsleep 0.3\nprintf '%s\\n' '{KO}' > \"$1\"\n",
+        encoding="utf-8",
+    )
+    editor.chmod(0o755)
+    result = run_with_tty_stdin(["draft", "2506.18896", "--date", DATE], {"EDITOR": str(editor)})
+    assert result.code == 0, result.stderr
+    assert load_draft(isolated, DATE, "2506.18896")["comment_ko"] == KO
+
+
 def test_the_editor_template_shows_the_paper(arxiv_server: ArxivServer, isolated: Path) -> None:
     editor = isolated / "ed.sh"
     editor.write_text(f'#!/bin/sh\ncp "$1" {isolated}/seen.txt\nexit 1\n', encoding="utf-8")
