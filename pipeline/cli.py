@@ -110,6 +110,16 @@ def entry_text(entry: Entry) -> str:
     return render_entry(text_entry(entry))
 
 
+def write_output(path: Path, text: str) -> None:
+    """A file the author asked for (-o, --html), written atomically; a bad path is bad input."""
+    from pipeline.yamlio import atomic_write
+
+    try:
+        atomic_write(path, text)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}") from None
+
+
 def fix_hints(entries: list[Entry], most: int = 3) -> str:
     """The command that fixes each failing entry: translate what has no English, else edit."""
     hints = [
@@ -645,7 +655,6 @@ def review(
     """
     from pipeline.arxiv import parse_id
     from pipeline.review import average_rate, format_review, render_html_page, review_entry
-    from pipeline.yamlio import atomic_write
 
     store = app.store()
     date = parse_date(date_text) if date_text else None
@@ -673,7 +682,7 @@ def review(
             else "\nNo entry has machine English to compare."
         )
     if html_file is not None:
-        atomic_write(html_file, render_html_page(reviews, title))
+        write_output(html_file, render_html_page(reviews, title))
         say(f"Wrote {html_file}")
     return 0
 
@@ -704,7 +713,6 @@ def export_cmd(app: App, date_text: str, fmt: str, output: Path | None, force: b
       digest export 2025-06-24 --format html -o digest.html
     """
     from pipeline.export import RENDERERS
-    from pipeline.yamlio import atomic_write
 
     date = parse_date(date_text)
     drafter = app.drafter()
@@ -733,7 +741,7 @@ def export_cmd(app: App, date_text: str, fmt: str, output: Path | None, force: b
     if output is None:
         click.echo(rendered, nl=False)
     else:
-        atomic_write(output, rendered)
+        write_output(output, rendered)
         say(f"Wrote {len(day.entries)} entries to {output}")
     return 0
 
@@ -943,4 +951,8 @@ def main(argv: list[str] | None = None) -> None:
         os._exit(int(ExitCode.INTERRUPTED))
     except click.ClickException as exc:
         _fail(exc.format_message(), int(ExitCode.BAD_INPUT))
+    except OSError as exc:  # a file or folder the environment names, not usable as it is
+        if debug:
+            raise
+        _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), int(ExitCode.BAD_INPUT))
     sys.exit(result if isinstance(result, int) else 0)

@@ -395,6 +395,14 @@ def test_import_then_export_gives_back_the_sample(isolated: Path) -> None:
     assert exported.stdout.encode("utf-8") == sample.read_bytes()
 
 
+def test_an_output_file_that_cannot_be_written_is_one_line(isolated: Path) -> None:
+    assert run("import", str(SHARED / "format-sample.txt")).code == 0
+    result = run("export", "2025-06-24", "-o", "/proc/digest/out.html")
+    assert result.code == 2
+    assert result.stderr.startswith("Error: cannot write /proc/digest/out.html: ")
+    assert result.stderr.count("\n") == 1
+
+
 def test_the_documented_title_id() -> None:
     from pipeline.importer import title_id
 
