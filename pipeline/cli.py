@@ -83,9 +83,10 @@ class App:
         from pipeline.drafting import Drafter
         from pipeline.glossary import load_glossary
 
-        return Drafter(
-            self.settings, self.store(), load_glossary(self.settings.glossary_path), log=say
-        )
+        glossary = load_glossary(self.settings.glossary_path, self.settings.glossary_named)
+        if not glossary.terms and not glossary.keep:
+            say(f"Warning: no glossary at {self.settings.glossary_path}: terms are not enforced")
+        return Drafter(self.settings, self.store(), glossary, log=say)
 
 
 pass_app = click.make_pass_decorator(App)
@@ -918,7 +919,7 @@ def suggest(app: App, min_notes: int) -> int:
         raise InputError(
             f"no drafts in {app.settings.drafts_dir} to learn from; import your history first"
         )
-    current = load_glossary(app.settings.glossary_path)
+    current = load_glossary(app.settings.glossary_path, app.settings.glossary_named)
     terms = mine_terms(((e.comment_ko, e.comment_en) for e in entries), current, min_notes)
     click.echo(suggestions_yaml(terms, hand_replacements(entries)), nl=False)
     return 0

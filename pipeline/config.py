@@ -27,6 +27,9 @@ DIGEST_REPAIRS = "DIGEST_REPAIRS"
 DEFAULT_MODEL = "gpt-5-mini"
 DEFAULT_ARXIV_API_URL = "https://export.arxiv.org/api/query"
 DEFAULT_ARXIV_DELAY = 3.0
+# The glossary that ships beside the package (an editable install from the repository), used
+# when the current folder has no glossary.yaml, so that digest run anywhere enforces the terms.
+SHIPPED_GLOSSARY = Path(__file__).resolve().parent.parent / "glossary.yaml"
 
 ENVIRONMENT_HELP = f"""\b
 Environment:
@@ -36,7 +39,7 @@ Environment:
   {DIGEST_ARXIV_API_URL}  arXiv API query endpoint
   {DIGEST_ARXIV_DELAY}    seconds between arXiv requests (default 3)
   {DIGEST_DRAFTS_DIR}     where drafts live (default drafts)
-  {DIGEST_GLOSSARY}       the glossary file (default glossary.yaml)
+  {DIGEST_GLOSSARY}       the glossary file (default glossary.yaml here, else the shipped one)
   {DIGEST_CACHE_DIR}      cache of fetched papers and model replies
   {DIGEST_RETRY_WAIT}     first retry wait in seconds (default 2), doubling
   {DIGEST_RETRY_ATTEMPTS} tries per request before giving up (default 5)
@@ -65,6 +68,7 @@ class Settings:
     arxiv_delay: float
     drafts_dir: Path
     glossary_path: Path
+    glossary_named: bool  # set in the environment: then it must exist
     cache_dir: Path
     retry: RetryPolicy
     arxiv_timeout: float = 30.0
@@ -91,6 +95,14 @@ def _number(env: Mapping[str, str], name: str, default: float, minimum: float = 
     return value
 
 
+def glossary_path(env: Mapping[str, str]) -> Path:
+    named = env.get(DIGEST_GLOSSARY)
+    if named:
+        return Path(named)
+    here = Path("glossary.yaml")
+    return here if here.exists() or not SHIPPED_GLOSSARY.exists() else SHIPPED_GLOSSARY
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read the environment once; every stage gets its values from the result."""
     env = os.environ if env is None else env
@@ -102,7 +114,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         arxiv_api_url=env.get(DIGEST_ARXIV_API_URL) or DEFAULT_ARXIV_API_URL,
         arxiv_delay=_number(env, DIGEST_ARXIV_DELAY, DEFAULT_ARXIV_DELAY),
         drafts_dir=Path(env.get(DIGEST_DRAFTS_DIR) or "drafts"),
-        glossary_path=Path(env.get(DIGEST_GLOSSARY) or "glossary.yaml"),
+        glossary_path=glossary_path(env),
+        glossary_named=bool(env.get(DIGEST_GLOSSARY)),
         cache_dir=Path(env.get(DIGEST_CACHE_DIR) or default_cache_dir(env)),
         retry=RetryPolicy(
             attempts=int(_number(env, DIGEST_RETRY_ATTEMPTS, 5, minimum=1)),

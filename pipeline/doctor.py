@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import RetryPolicy, Settings
-from pipeline.errors import DigestError, ExitCode
+from pipeline.errors import DigestError, ExitCode, InputError, ServiceError
 
 # A paper that will always be on arXiv; any answer about it shows the API is reachable.
 PROBE_PAPER = "1706.03762"
@@ -38,12 +38,15 @@ def _writable(folder: Path) -> bool:
 def probe_glossary(settings: Settings) -> str:
     from pipeline.glossary import load_glossary
 
-    glossary = load_glossary(settings.glossary_path)
+    glossary = load_glossary(settings.glossary_path, settings.glossary_named)
+    if not glossary.terms and not glossary.keep:
+        raise InputError(
+            f"no glossary at {settings.glossary_path}: terms are not enforced (set DIGEST_GLOSSARY)"
+        )
     return f"{settings.glossary_path}: {len(glossary.terms)} terms, {len(glossary.keep)} keep words"
 
 
 def probe_drafts(settings: Settings) -> str:
-    from pipeline.errors import InputError
     from pipeline.store import Store
 
     store = Store(settings.drafts_dir)
@@ -63,8 +66,6 @@ def probe_drafts(settings: Settings) -> str:
 
 
 def probe_cache(settings: Settings) -> str:
-    from pipeline.errors import InputError
-
     if not _writable(settings.cache_dir):
         raise InputError(f"{settings.cache_dir} is not writable (set DIGEST_CACHE_DIR)")
     return str(settings.cache_dir)
@@ -84,7 +85,6 @@ def probe_arxiv(settings: Settings) -> str:
 
 def probe_model(settings: Settings) -> str:
     from pipeline.config import DIGEST_MODEL
-    from pipeline.errors import ServiceError
     from pipeline.translate import list_models
 
     where = settings.base_url or "OpenAI"

@@ -241,11 +241,14 @@ def parse_glossary(text: str, source: str) -> Glossary:
     return Glossary(terms, keep, fingerprint)
 
 
-def load_glossary(path: Path) -> Glossary:
-    """The glossary file; a missing one is an empty glossary (the checks then use no terms)."""
+def load_glossary(path: Path, required: bool = False) -> Glossary:
+    """The glossary file; a missing one is an empty glossary (the checks then use no terms),
+    unless it was named (DIGEST_GLOSSARY): then a missing file is a mistake to report."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
+        if required:
+            raise InputError(f"the glossary {path} does not exist (DIGEST_GLOSSARY)") from None
         return Glossary([], [], "none")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read the glossary: {exc}") from None

@@ -630,3 +630,25 @@ def test_text_typed_in_the_editor_survives_a_bad_tag(
     assert retried.code == 0, retried.stderr
     assert load_draft(isolated, DATE, "2506.18896")["tags"] == ["rl", "good-tag"]
     kept.unlink()
+
+
+def test_which_glossary_is_used(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    def prompt_after(env: dict[str, str]) -> str:
+        result = run("draft", "2506.18896", "--comment", KO, "--date", DATE, "--force", env=env)
+        assert result.code in (0, 1), result.stderr
+        return model_server.bodies()[-1]["messages"][-1]["content"]
+
+    # nothing named and none here: the glossary shipped with digest
+    assert "- 추론 -> reasoning" in prompt_after({"DIGEST_GLOSSARY": ""})
+    # a glossary.yaml in the current folder comes first
+    (isolated / "glossary.yaml").write_text("terms:\n  추론: [inference]\n", encoding="utf-8")
+    draft_file(isolated, DATE, "2506.18896").unlink()
+    assert "- 추론 -> inference" in prompt_after({"DIGEST_GLOSSARY": ""})
+    # a named glossary that does not exist is a mistake, not an empty glossary
+    missing = run("draft", "2506.18896", "--comment", KO, env={"DIGEST_GLOSSARY": "nope.yaml"})
+    assert missing.code == 2
+    assert (
+        missing.stderr.strip() == "Error: the glossary nope.yaml does not exist (DIGEST_GLOSSARY)"
+    )
