@@ -96,13 +96,15 @@ def import_vault(
     if not folder.is_dir():
         raise InputError(f"vault folder {folder} does not exist")
     files = note_files(folder)
+    if not files:
+        raise InputError(f"no Markdown notes (*.md) in {folder}")
     summary = ImportSummary()
     for done, path in enumerate(files, 1):
         progress(done, len(files))
         name = str(path.relative_to(folder))
         try:
             note = parse_note(path.read_text(encoding="utf-8"), path)
-        except UnicodeDecodeError:
+        except (UnicodeDecodeError, OSError):
             summary.skipped.setdefault(UNREADABLE, []).append(name)
             continue
         except Skip as skip:

@@ -27,7 +27,7 @@ _URL_ONLY = re.compile(r"^\s*(?:https?://\S+\s*)+$")
 NO_LINK = "no arXiv link"
 NO_DATE = "no date in the file name"
 NO_COMMENT = "no Korean comment"
-UNREADABLE = "not UTF-8 text"
+UNREADABLE = "unreadable: not UTF-8 or no permission"
 
 
 class Skip(Exception):

@@ -349,3 +349,21 @@ def test_tags_command(isolated: Path) -> None:
         "#diffusion             11\n#llm                   9\n"
     )
     assert "#llm (9) / #lm (1): 1 edit apart" in result.stdout
+
+
+def test_a_vault_without_notes_and_an_unreadable_note(isolated: Path) -> None:
+    empty = isolated / "empty-vault"
+    empty.mkdir()
+    (empty / "readme.txt").write_text("not a note", encoding="utf-8")
+    result = run("import", "--vault", str(empty))
+    assert (
+        result.code == 2 and result.stderr.strip() == f"Error: no Markdown notes (*.md) in {empty}"
+    )
+    vault = isolated / "vault"
+    vault.mkdir()
+    good = VAULT / "arXiv/2024/241208 Does RLHF Scale.md"
+    (vault / good.name).write_bytes(good.read_bytes())
+    (vault / "241209 Broken.md").write_bytes("한국어 코멘트".encode("euc-kr"))
+    mixed = run("import", "--vault", str(vault), "--list-skipped")
+    assert mixed.code == 0, mixed.stderr
+    assert "1 imported" in mixed.stderr and "1 skipped (unreadable" in mixed.stderr
