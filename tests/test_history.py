@@ -366,4 +366,7 @@ def test_a_vault_without_notes_and_an_unreadable_note(isolated: Path) -> None:
     (vault / "241209 Broken.md").write_bytes("한국어 코멘트".encode("euc-kr"))
     mixed = run("import", "--vault", str(vault), "--list-skipped")
     assert mixed.code == 0, mixed.stderr
-    assert "1 imported" in mixed.stderr and "1 skipped (unreadable" in mixed.stderr
+    assert (
+        "1 imported" in mixed.stderr
+        and "1 skipped (1 unreadable: not UTF-8 or no permission)" in mixed.stderr
+    )
