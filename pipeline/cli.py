@@ -253,6 +253,7 @@ def draft_one(
         parse_edited,
         parse_tags,
         read_comment_file,
+        read_stdin,
         run_editor,
     )
 
@@ -266,7 +267,7 @@ def draft_one(
         comment, file_tags = parse_edited(read_comment_file(comment_file))
         tags = tags if tags is not None else file_tags
     elif not sys.stdin.isatty():
-        comment, stdin_tags = parse_edited(sys.stdin.read())
+        comment, stdin_tags = parse_edited(read_stdin())
         tags = tags if tags is not None else stdin_tags
 
     drafter = app.drafter()
@@ -336,15 +337,10 @@ def draft_one(
 
 
 def draft_notes(app: App, notes: Path, date: str, jobs: int, force: bool, refresh: bool) -> int:
-    from pipeline.comment import parse_notes
+    from pipeline.comment import parse_notes, read_text_file
     from pipeline.drafting import FAILED, Outcome
 
-    try:
-        text = notes.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"notes file {notes} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read notes file {notes}: {exc}") from None
+    text = read_text_file(notes, "notes file")
     blocks = parse_notes(text, str(notes))  # every block is checked before any work starts
     drafter = app.drafter()
     store = drafter.store
@@ -591,7 +587,7 @@ def edit(app: App, paper: str, date_text: str | None) -> int:
       echo "A PRM that scores each reasoning step." | digest edit 2506.18896 --date 2025-06-24
     """
     from pipeline.arxiv import parse_id
-    from pipeline.comment import english_template, parse_edited, run_editor
+    from pipeline.comment import english_template, parse_edited, read_stdin, run_editor
     from pipeline.review import edit_rate
 
     drafter = app.drafter()
@@ -604,7 +600,7 @@ def edit(app: App, paper: str, date_text: str | None) -> int:
             retry_with=f"run: digest edit {entry.id} --date {entry.date} < {{path}}",
         )
     else:
-        english, tags = parse_edited(sys.stdin.read())
+        english, tags = parse_edited(read_stdin())
         if not english:
             raise InputError("the English is empty; nothing was saved")
     entry = store.find(entry.id, entry.date)  # as it is now: another run may have saved it
@@ -802,12 +798,10 @@ def import_cmd(
     else:
         if since_text:
             raise InputError("--since goes with --vault")
-        try:
-            text = file.read_text(encoding="utf-8")  # type: ignore[union-attr]
-        except FileNotFoundError:
-            raise InputError(f"{file} does not exist") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read {file}: {exc}") from None
+        from pipeline.comment import read_text_file
+
+        assert file is not None
+        text = read_text_file(file, "digest file")
         summary = import_digest(text, str(file), drafter.store, drafter.recheck)
         source = str(file)
     say(f"{source}: {summary.line()}")

@@ -8,6 +8,7 @@ import re
 import shlex
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Iterable
@@ -18,6 +19,7 @@ from pipeline.arxiv import PaperId, parse_id
 from pipeline.entry import Entry
 from pipeline.errors import InputError
 
+_UNDECODABLE = re.compile("[\udc80-\udcff]")  # how Python keeps bytes it could not decode
 GUIDE = "//"  # guide lines in the editor template; '#' already starts the tags line
 _TAG_OK = re.compile(r"^[0-9a-z\uac00-\ud7a3][0-9a-z\uac00-\ud7a3.+-]*$")
 
@@ -50,19 +52,39 @@ def is_tags_line(line: str) -> bool:
 
 def clean_comment(text: str) -> str:
     """Outer blank lines and trailing spaces go; the author's own line breaks stay."""
+    if _UNDECODABLE.search(text):  # bytes that were not UTF-8 (a command-line argument)
+        raise InputError("the text is not UTF-8; nothing was saved")
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
     return "\n".join(lines).strip("\n").strip()
 
 
-def read_comment_file(path: Path) -> str:
+def read_text_file(path: Path, what: str) -> str:
+    """An input file of the author's, as text: UTF-8 (a BOM is dropped), or one clear error."""
     try:
-        return path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
-        raise InputError(f"comment file {path} does not exist") from None
-    except UnicodeDecodeError:
-        raise InputError(f"comment file {path} is not UTF-8 text") from None
+        raise InputError(f"{what} {path} does not exist") from None
     except OSError as exc:
-        raise InputError(f"cannot read comment file {path}: {exc.strerror}") from None
+        raise InputError(f"cannot read {what} {path}: {exc.strerror}") from None
+    return _decode(data, f"{what} {path}")
+
+
+def read_stdin() -> str:
+    return _decode(sys.stdin.buffer.read(), "stdin")
+
+
+def _decode(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{source} is not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start}); "
+            "nothing was saved"
+        ) from None
+
+
+def read_comment_file(path: Path) -> str:
+    return read_text_file(path, "comment file")
 
 
 # -- $EDITOR ------------------------------------------------------------------------------------

@@ -405,6 +405,46 @@ def test_drafts_broken_by_hand(
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def run_bytes(args: list[str], stdin: bytes) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args], input=stdin, capture_output=True, timeout=60
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["draft", "2506.18896", "--date", DATE], ["edit", "2506.18896"]],
+    ids=["draft", "edit"],
+)
+def test_stdin_that_is_not_utf8_is_one_line_and_saves_nothing(
+    args: list[str], arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    if args[0] == "edit":
+        assert draft().code == 0
+    before = draft_file(isolated, DATE, "2506.18896")
+    saved = before.read_bytes() if before.exists() else None
+    result = run_bytes(args, KO.encode("euc-kr"))
+    error = result.stderr.decode()
+    assert result.returncode == 2 and error.count("\n") == 1 and "Traceback" not in error
+    assert error.startswith("Error: stdin is not UTF-8 text (byte 0x")
+    assert (before.read_bytes() if before.exists() else None) == saved
+
+
+def test_a_byte_order_mark_is_dropped_and_bad_argv_bytes_refused(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    (isolated / "c.txt").write_bytes(b"\xef\xbb\xbf" + KO.encode())
+    assert run("draft", "2506.18896", "--comment-file", "c.txt", "--date", DATE).code == 0
+    assert load_draft(isolated, DATE, "2506.18896")["comment_ko"] == KO
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "draft", "2506.08737", "--comment", b"\xbf\xf6 x"],
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.decode().strip() == "Error: the text is not UTF-8; nothing was saved"
+
+
 # -- fuzzing ------------------------------------------------------------------------------------
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=120))
