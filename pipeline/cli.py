@@ -255,6 +255,7 @@ def draft_one(
         read_comment_file,
         read_stdin,
         run_editor,
+        within_limit,
     )
 
     paper_id = parse_id(paper)
@@ -262,7 +263,7 @@ def draft_one(
     # Read a comment that does not need the paper first, so bad input fails before any request.
     comment: str | None = None
     if comment_text is not None:
-        comment = clean_comment(comment_text)
+        comment = within_limit(clean_comment(comment_text))
     elif comment_file is not None:
         comment, file_tags = parse_edited(read_comment_file(comment_file))
         tags = tags if tags is not None else file_tags

@@ -50,6 +50,20 @@ def is_tags_line(line: str) -> bool:
     return bool(words) and all(w.startswith("#") and len(w) > 1 for w in words)
 
 
+# The author's longest comment in a year is 859 characters; ten times that is a wrong file or
+# paste (a whole paper), which would be sent to the model at its full cost.
+MAX_CHARS = 8000
+
+
+def within_limit(text: str, where: str = "") -> str:
+    if len(text) > MAX_CHARS:
+        raise InputError(
+            f"{where}the text is {len(text):,} characters; a comment is at most {MAX_CHARS:,} "
+            "(a wrong file?)"
+        )
+    return text
+
+
 def clean_comment(text: str) -> str:
     """Outer blank lines and trailing spaces go; the author's own line breaks stay."""
     if _UNDECODABLE.search(text):  # bytes that were not UTF-8 (a command-line argument)
@@ -118,7 +132,7 @@ def editor_template(
 def parse_edited(text: str) -> tuple[str, list[str] | None]:
     """Drop guide lines; a last line of #tags becomes the tags."""
     lines = [line for line in text.split("\n") if not line.lstrip().startswith(GUIDE)]
-    body = clean_comment("\n".join(lines))
+    body = within_limit(clean_comment("\n".join(lines)))
     if not body:
         return "", None
     *rest, last = body.split("\n")
@@ -236,7 +250,7 @@ def parse_notes(text: str, source: str) -> list[NoteBlock]:
                 tags = parse_tags(body.pop())
             except InputError as exc:
                 raise InputError(f"{source}:{current[len(body) + 1][0]}: {exc}") from None
-        comment = clean_comment("\n".join(body))
+        comment = within_limit(clean_comment("\n".join(body)), f"{source}:{first_line}: ")
         if not comment:
             raise InputError(f"{source}:{first_line}: {id_text.strip()} has no comment")
         if paper_id.base in seen:

@@ -371,6 +371,7 @@ def test_a_broken_glossary_is_exit_2_with_file_and_line(
         ("2506.18896\n코멘트\n\n2506.18896v2\n또\n", 4, "appears twice"),
         ("코멘트부터\n2506.18896\n", 1, "not an arXiv id"),
         ("\n\n", 0, "no notes found"),
+        ("2506.18896\n" + "가" * 9000 + "\n", 1, "9,000 characters; a comment is at most 8,000"),
     ],
 )
 def test_bad_notes_files(text: str, line: int, message: str) -> None:
@@ -428,6 +429,16 @@ def test_stdin_that_is_not_utf8_is_one_line_and_saves_nothing(
     assert result.returncode == 2 and error.count("\n") == 1 and "Traceback" not in error
     assert error.startswith("Error: stdin is not UTF-8 text (byte 0x")
     assert (before.read_bytes() if before.exists() else None) == saved
+
+
+def test_a_whole_paper_piped_by_mistake_is_refused_before_any_request(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    result = run("draft", "2506.18896", "--date", DATE, stdin="논문 전문. " * 2000)
+    assert result.code == 2 and result.stderr == (
+        "Error: the text is 13,999 characters; a comment is at most 8,000 (a wrong file?)\n"
+    )
+    assert not arxiv_server.requests and not model_server.requests
 
 
 def test_a_byte_order_mark_is_dropped_and_bad_argv_bytes_refused(
