@@ -183,7 +183,10 @@ class Translator:
         self.cache_dir = settings.cache_dir / "replies"
         self.calls = 0  # requests sent to the server, retries included
         self._calls_lock = threading.Lock()
-        self._temperature_ok = True
+        # A model that refused temperature 0 once (reasoning models) is remembered between runs,
+        # so that each run does not spend a request learning it again.
+        self._no_temperature_file = settings.cache_dir / "no-temperature" / _model_key(settings)
+        self._temperature_ok = not self._no_temperature_file.exists()
 
     def _cache_path(self, messages: list[dict[str, str]], temperature: float | None) -> Path:
         key = json.dumps(
@@ -252,6 +255,10 @@ class Translator:
             ):
                 # some models (reasoning ones) only take their default temperature
                 self._temperature_ok = False
+                try:
+                    yamlio.atomic_write(self._no_temperature_file, self.model + "\n")
+                except OSError:
+                    pass  # only costs the same lesson next run
                 return self._request_once(messages)
             raise api_failure(exc, self.model) from None
         except openai.APIError as exc:
@@ -265,6 +272,12 @@ class Translator:
                 "was complete; try another DIGEST_MODEL"
             )
         return choice.message.content or "", temperature
+
+
+def _model_key(settings: Settings) -> str:
+    """A file name for a model at a server: the same name may be another model elsewhere."""
+    where = f"{settings.base_url or 'openai'}|{settings.model}"
+    return hashlib.sha256(where.encode("utf-8")).hexdigest()[:16]
 
 
 def api_failure(exc: Exception, model: str) -> Exception:

@@ -206,6 +206,10 @@ def test_a_server_that_refuses_temperature_is_asked_without_it(model_server: Ope
     bodies = model_server.bodies()
     assert bodies[0]["temperature"] == 0 and "temperature" not in bodies[1]
     assert translator().translate(COMMENT, messages()).from_cache  # the cache knows it
+    # the next run asks without temperature at once
+    other = build_messages("다른 코멘트입니다.", [])
+    translator().translate("다른 코멘트입니다.", other)
+    assert len(model_server.requests) == 3 and "temperature" not in model_server.bodies()[2]
 
 
 @pytest.mark.parametrize(("status", "advice"), [(401, "OPENAI_API_KEY"), (404, "DIGEST_MODEL")])
