@@ -236,6 +236,27 @@ def draft(
     return draft_one(app, paper, comment_text, comment_file, tags, date, force, refresh)
 
 
+def given_comment(
+    comment_text: str | None, comment_file: Path | None
+) -> tuple[str | None, list[str] | None]:
+    """The comment (and tags) from --comment, --comment-file or piped stdin; None: none given."""
+    from pipeline.comment import (
+        clean_comment,
+        parse_edited,
+        read_comment_file,
+        read_stdin,
+        within_limit,
+    )
+
+    if comment_text is not None:
+        return within_limit(clean_comment(comment_text)), None
+    if comment_file is not None:
+        return parse_edited(read_comment_file(comment_file))
+    if not sys.stdin.isatty():
+        return parse_edited(read_stdin())
+    return None, None
+
+
 def draft_one(
     app: App,
     paper: str,
@@ -247,29 +268,13 @@ def draft_one(
     refresh: bool,
 ) -> int:
     from pipeline.arxiv import parse_id
-    from pipeline.comment import (
-        clean_comment,
-        editor_template,
-        parse_edited,
-        parse_tags,
-        read_comment_file,
-        read_stdin,
-        run_editor,
-        within_limit,
-    )
+    from pipeline.comment import editor_template, parse_tags, run_editor
 
     paper_id = parse_id(paper)
     tags = parse_tags(tags_text) if tags_text is not None else None
     # Read a comment that does not need the paper first, so bad input fails before any request.
-    comment: str | None = None
-    if comment_text is not None:
-        comment = within_limit(clean_comment(comment_text))
-    elif comment_file is not None:
-        comment, file_tags = parse_edited(read_comment_file(comment_file))
-        tags = tags if tags is not None else file_tags
-    elif not sys.stdin.isatty():
-        comment, stdin_tags = parse_edited(read_stdin())
-        tags = tags if tags is not None else stdin_tags
+    comment, given_tags = given_comment(comment_text, comment_file)
+    tags = tags if tags is not None else given_tags
 
     drafter = app.drafter()
     store = drafter.store
