@@ -50,6 +50,8 @@ def probe_drafts(settings: Settings) -> str:
     from pipeline.store import Store
 
     store = Store(settings.drafts_dir)
+    if settings.drafts_dir.exists() and not settings.drafts_dir.is_dir():
+        raise InputError(f"{settings.drafts_dir} is a file, not a folder (DIGEST_DRAFTS_DIR)")
     if not _writable(settings.drafts_dir):
         raise InputError(f"{settings.drafts_dir} is not writable")
     days = [store.day(d) for d in store.days()]
