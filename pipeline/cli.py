@@ -401,6 +401,8 @@ def run_batch(
     def on_done(outcome: Outcome) -> None:
         state = outcome.state if outcome.error is None else f"failed: {outcome.error}"
         progress.tick(f"[{progress.done + 1}/{progress.total}] {outcome.paper_id}: {state}")
+        for note in outcome.notes:  # e.g. a hand-edited English kept
+            progress.line(f"  Note: {note}")
 
     for outcome in failed_before:
         on_done(outcome)

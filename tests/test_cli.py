@@ -324,6 +324,7 @@ def test_translate_a_whole_day_again_keeps_hand_edits(
     assert load_draft(isolated, DATE, "2506.18896")["machine_en"] == EN
     result = run("translate", "--date", DATE, env={"DIGEST_MODEL": "another-model"})
     assert "Translating 3 drafts with another-model" in result.stderr
+    assert "Note: 2506.18896: comment_en was edited by hand, so it was kept" in result.stderr
     kept = load_draft(isolated, DATE, "2506.18896")
     assert kept["comment_en"] == mine
     assert kept["machine_en"] == "A new machine English about reasoning, RL and SFT."
