@@ -139,6 +139,18 @@ def report(outcome: Outcome) -> None:
             say(f"  {finding}")
 
 
+# options shared by draft and translate
+force_option = click.option(
+    "--force", is_flag=True, help="Replace a hand-edited English with the new translation."
+)
+
+
+def jobs_option(help_text: str) -> Any:
+    return click.option(
+        "--jobs", type=click.IntRange(1, 64), default=8, show_default=True, help=help_text
+    )
+
+
 # -- the group ----------------------------------------------------------------------------------
 @click.group(
     help=f"""Write the bilingual (Korean/English) daily digest of arXiv papers.
@@ -175,17 +187,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 )
 @click.option("--tags", metavar="TAGS", help="Tags, separated by spaces or commas ('#' optional).")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="The digest day (default: today).")
-@click.option(
-    "--force", is_flag=True, help="Replace a hand-edited English with the new translation."
-)
+@force_option
 @click.option("--refresh", is_flag=True, help="Fetch from arXiv even when the cache is fresh.")
-@click.option(
-    "--jobs",
-    type=click.IntRange(1, 64),
-    default=8,
-    show_default=True,
-    help="Model requests in flight at once (with --notes).",
-)
+@jobs_option("Model requests in flight at once (with --notes).")
 @pass_app
 def draft(
     app: App,
@@ -440,16 +444,8 @@ def summarize(outcomes: list[Outcome]) -> int:
     is_flag=True,
     help="Every draft, of any day (or of --date), that awaits translation.",
 )
-@click.option(
-    "--force", is_flag=True, help="Replace a hand-edited English with the new translation."
-)
-@click.option(
-    "--jobs",
-    type=click.IntRange(1, 64),
-    default=8,
-    show_default=True,
-    help="Model requests in flight at once.",
-)
+@force_option
+@jobs_option("Model requests in flight at once.")
 @pass_app
 def translate(
     app: App,
