@@ -244,18 +244,12 @@ def given_comment(
     comment_text: str | None, comment_file: Path | None
 ) -> tuple[str | None, list[str] | None]:
     """The comment (and tags) from --comment, --comment-file or piped stdin; None: none given."""
-    from pipeline.comment import (
-        clean_comment,
-        parse_edited,
-        read_comment_file,
-        read_stdin,
-        within_limit,
-    )
+    from pipeline.comment import clean_comment, parse_edited, read_stdin, read_text_file
 
     if comment_text is not None:
-        return within_limit(clean_comment(comment_text)), None
+        return clean_comment(comment_text), None
     if comment_file is not None:
-        return parse_edited(read_comment_file(comment_file))
+        return parse_edited(read_text_file(comment_file, "comment file"))
     if not sys.stdin.isatty():
         return parse_edited(read_stdin())
     return None, None
@@ -358,7 +352,7 @@ def draft_notes(app: App, notes: Path, date: str, jobs: int, force: bool, refres
     missing = [
         b.paper_id
         for b in blocks
-        if refresh or (draft := existing[b.paper_id.base]) is None or not draft.title
+        if refresh or (saved := existing[b.paper_id.base]) is None or not saved.title
     ]
     papers: dict[str, Any] = {}
     problems: dict[str, Any] = {}
@@ -581,9 +575,9 @@ def edit(app: App, paper: str, date_text: str | None) -> int:
 
     The editor opens on comment_en, with the Korean, the model's English and the last check
     shown below it as // lines; a last line of #tags sets the tags. When stdin is not a
-    terminal, the new English is read from it instead. Your text is saved before it is
-    checked; machine_en is kept, so `digest review` shows what you changed. Exits 1 if the
-    English still fails a check.
+    terminal, the new English is read from it instead. Your text is saved with the result
+    of its check; machine_en is kept, so `digest review` shows what you changed. Exits 1 if
+    the English still fails a check.
 
     \b
     Examples:

@@ -55,21 +55,21 @@ def is_tags_line(line: str) -> bool:
 MAX_CHARS = 8000
 
 
-def within_limit(text: str, where: str = "") -> str:
-    if len(text) > MAX_CHARS:
-        raise InputError(
-            f"{where}the text is {len(text):,} characters; a comment is at most {MAX_CHARS:,} "
-            "(a wrong file?)"
-        )
-    return text
-
-
 def clean_comment(text: str) -> str:
-    """Outer blank lines and trailing spaces go; the author's own line breaks stay."""
+    """Outer blank lines and trailing spaces go; the author's own line breaks stay.
+
+    Every way the author's text comes in passes here, so the input rules live here too.
+    """
     if _UNDECODABLE.search(text):  # bytes that were not UTF-8 (a command-line argument)
         raise InputError("the text is not UTF-8; nothing was saved")
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
-    return "\n".join(lines).strip("\n").strip()
+    cleaned = "\n".join(lines).strip("\n").strip()
+    if len(cleaned) > MAX_CHARS:
+        raise InputError(
+            f"the text is {len(cleaned):,} characters; a comment is at most {MAX_CHARS:,} "
+            "(a wrong file?)"
+        )
+    return cleaned
 
 
 def read_text_file(path: Path, what: str) -> str:
@@ -95,10 +95,6 @@ def _decode(data: bytes, source: str) -> str:
             f"{source} is not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start}); "
             "nothing was saved"
         ) from None
-
-
-def read_comment_file(path: Path) -> str:
-    return read_text_file(path, "comment file")
 
 
 # -- $EDITOR ------------------------------------------------------------------------------------
@@ -132,7 +128,7 @@ def editor_template(
 def parse_edited(text: str) -> tuple[str, list[str] | None]:
     """Drop guide lines; a last line of #tags becomes the tags."""
     lines = [line for line in text.split("\n") if not line.lstrip().startswith(GUIDE)]
-    body = within_limit(clean_comment("\n".join(lines)))
+    body = clean_comment("\n".join(lines))
     if not body:
         return "", None
     *rest, last = body.split("\n")
@@ -250,7 +246,10 @@ def parse_notes(text: str, source: str) -> list[NoteBlock]:
                 tags = parse_tags(body.pop())
             except InputError as exc:
                 raise InputError(f"{source}:{current[len(body) + 1][0]}: {exc}") from None
-        comment = within_limit(clean_comment("\n".join(body)), f"{source}:{first_line}: ")
+        try:
+            comment = clean_comment("\n".join(body))
+        except InputError as exc:
+            raise InputError(f"{source}:{first_line}: {exc}") from None
         if not comment:
             raise InputError(f"{source}:{first_line}: {id_text.strip()} has no comment")
         if paper_id.base in seen:

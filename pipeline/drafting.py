@@ -254,16 +254,14 @@ class Drafter:
         return outcome
 
     def publish_edit(self, entry: Entry, english: str, tags: list[str] | None) -> bool:
-        """The author's English becomes comment_en; saved, then checked. False if unchanged."""
+        """The author's English becomes comment_en, checked and saved. False if unchanged."""
         changed = english != entry.comment_en or (tags is not None and tags != entry.tags)
         entry.comment_en = english
         if tags is not None:
             entry.tags = tags
-        if changed:
-            self.store.save(entry)  # the author's text is on disk before anything can fail
         before = (entry.checks, entry.status)
-        self.recheck(entry)
-        if (entry.checks, entry.status) != before:
+        self.recheck(entry)  # local and pure: nothing between the edit and the save can fail
+        if changed or (entry.checks, entry.status) != before:
             self.store.save(entry)
         return changed
 
