@@ -44,8 +44,28 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("DIGEST_RETRY_WAIT", "0.01")
     monkeypatch.setenv("DIGEST_RETRY_ATTEMPTS", "4")
     monkeypatch.setenv("DIGEST_TIMEOUT", "5")
+    # Belt and braces: whatever URL a test or a draft names, nothing leaves this machine. The
+    # CLI runs in subprocesses, whose HTTP clients send every non-local request to a proxy on
+    # a closed local port; in this process, sockets refuse any address but loopback.
+    dead_proxy = f"http://127.0.0.1:{port}"
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.setenv(name, dead_proxy)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only(socket.socket.connect))
+    monkeypatch.setattr(socket.socket, "connect_ex", _loopback_only(socket.socket.connect_ex))
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+def _loopback_only(connect):  # type: ignore[no-untyped-def]
+    def guarded(sock: socket.socket, address, *args):  # type: ignore[no-untyped-def]
+        host = address[0] if isinstance(address, tuple) else None
+        if host is not None and host not in ("127.0.0.1", "::1", "localhost"):
+            raise ConnectionRefusedError(f"tests may not reach {host}: loopback only")
+        return connect(sock, address, *args)
+
+    return guarded
 
 
 @pytest.fixture
