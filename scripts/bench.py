@@ -160,7 +160,7 @@ def bench_day(work: Path) -> None:
 def bench_examples() -> None:
     import json
 
-    corpus = ROOT.parent / "shared" / "corpus" / "notes-2024.jsonl"
+    corpus = ROOT / "tests" / "data" / "notes-2024.jsonl"
     notes = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
     pairs = [
         Example(f"{n['id']}-{k}", n["comment_ko"] + f" ({k})", "x")
@@ -183,7 +183,7 @@ def bench_examples() -> None:
 
 def bench_vault(work: Path) -> None:
     """Thousands of notes: the real sample notes, copied with new ids and days."""
-    sample = sorted((ROOT.parent / "shared" / "corpus" / "vault-sample").rglob("*.md"))
+    sample = sorted((ROOT / "tests" / "data" / "vault-sample").rglob("*.md"))
     vault = work / "vault"
     vault.mkdir()
     count = 0

@@ -1,4 +1,4 @@
-"""Run every check on the author's own English (shared/corpus/notes-2024.jsonl) and report.
+"""Run every check on the author's own English (tests/data/notes-2024.jsonl, a copy of shared/corpus/notes-2024.jsonl) and report.
 
 The author's translations are the ground truth of his style: a check that fires on them is a
 false alarm. Usage: python scripts/calibrate.py [--corpus PATH] [--glossary PATH] [--show N]
@@ -18,7 +18,7 @@ from pipeline.digest import HANGUL
 from pipeline.glossary import load_glossary
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "notes-2024.jsonl"
+DEFAULT_CORPUS = ROOT / "tests" / "data" / "notes-2024.jsonl"
 
 
 def has_english(note: dict) -> bool:

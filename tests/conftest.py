@@ -9,8 +9,10 @@ import pytest
 from tests.servers import ArxivServer, FakePaper, OpenAIServer
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-CORPUS = SHARED / "corpus"
+# Everything the tests read lives in the repository: a clone with nothing beside it passes.
+DATA = REPO / "tests" / "data"
+CORPUS = DATA
+FORMAT_SAMPLE = DATA / "format-sample.txt"
 
 
 def closed_port() -> int:

@@ -13,7 +13,7 @@ import yaml
 from pipeline.cli import cli
 from pipeline.review import edit_rate
 from tests.cli_helpers import draft_file, load_draft, run, run_with_tty_stdin
-from tests.conftest import SHARED, TRANSLATIONS
+from tests.conftest import FORMAT_SAMPLE, TRANSLATIONS
 from tests.servers import ArxivServer, FakePaper, Fault, OpenAIServer
 
 DATE = "2025-06-24"
@@ -383,7 +383,7 @@ def test_one_failing_entry_does_not_stop_the_day(
 
 
 def test_import_then_export_gives_back_the_sample(isolated: Path) -> None:
-    sample = SHARED / "format-sample.txt"
+    sample = FORMAT_SAMPLE
     first = run("import", str(sample))
     assert first.code == 0 and "3 imported" in first.stderr
     files = sorted(p.name for p in (isolated / "drafts" / DATE).glob("*.yaml"))
@@ -397,7 +397,7 @@ def test_import_then_export_gives_back_the_sample(isolated: Path) -> None:
 
 
 def test_an_output_file_that_cannot_be_written_is_one_line(isolated: Path) -> None:
-    assert run("import", str(SHARED / "format-sample.txt")).code == 0
+    assert run("import", str(FORMAT_SAMPLE)).code == 0
     result = run("export", "2025-06-24", "-o", "/proc/digest/out.html")
     assert result.code == 2
     assert result.stderr.startswith("Error: cannot write /proc/digest/out.html: ")
@@ -415,7 +415,7 @@ def test_the_documented_title_id() -> None:
 def test_export_formats(isolated: Path) -> None:
     import jsonschema
 
-    run("import", str(SHARED / "format-sample.txt"))
+    run("import", str(FORMAT_SAMPLE))
     as_json = run("export", DATE, "--format", "json", "--force")
     document = json.loads(as_json.stdout)
     schema = json.loads(

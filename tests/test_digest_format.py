@@ -14,9 +14,9 @@ from pipeline.digest import (
     render_day,
     render_entry,
 )
-from tests.conftest import SHARED
+from tests.conftest import FORMAT_SAMPLE
 
-SAMPLE = (SHARED / "format-sample.txt").read_bytes()
+SAMPLE = FORMAT_SAMPLE.read_bytes()
 
 
 def test_sample_round_trips_byte_for_byte() -> None:
