@@ -15,64 +15,19 @@ from pipeline import __version__, yamlio
 from pipeline.config import Settings
 from pipeline.errors import InputError, ServiceError
 from pipeline.retry import TransientError, call_service, parse_retry_after
+from pipeline.text import PaperId, parse_id
+
+__all__ = ["ArxivClient", "FetchResult", "Paper", "PaperId", "parse_feed", "parse_id"]
 
 BATCH_SIZE = 100  # arXiv takes up to this many ids in one id_list request
 UNVERSIONED_TTL = 24 * 3600.0  # an unversioned id may gain a new version: refresh daily
 USER_AGENT = f"digest/{__version__} (bilingual arXiv digest; one request at a time)"
 
-_NEW_ID = re.compile(r"^(?P<base>(?P<yymm>\d{4})\.\d{4,5})(?P<version>v\d+)?$")
-_OLD_ID = re.compile(
-    r"^(?P<archive>[a-z]+(?:-[a-z]+)*)(?:\.[A-Za-z]{2})?/(?P<num>\d{7})(?P<version>v\d+)?$"
-)
-_URL = re.compile(
-    r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(?P<rest>.+?)/?$",
-    re.IGNORECASE,
-)
 _NS = {
     "atom": "http://www.w3.org/2005/Atom",
     "arxiv": "http://arxiv.org/schemas/atom",
     "opensearch": "http://a9.com/-/spec/opensearch/1.1/",
 }
-
-
-@dataclass(frozen=True)
-class PaperId:
-    """A paper as the author named it: the canonical id, and a version if he gave one."""
-
-    base: str  # 2506.18896 or hep-th/9901001: one draft per base
-    version: str = ""  # "v2", or "" for the latest
-
-    @property
-    def query(self) -> str:
-        return self.base + self.version
-
-    def __str__(self) -> str:
-        return self.query
-
-
-def parse_id(text: str) -> PaperId:
-    """Any spelling of an arXiv id (plain, versioned, arXiv:, abs/pdf URL, old-style)."""
-    raw = text.strip()
-    candidate = raw
-    url = _URL.match(candidate.split("?")[0].split("#")[0])
-    if url:
-        candidate = url.group("rest")
-        if candidate.lower().endswith(".pdf"):
-            candidate = candidate[:-4]
-    elif candidate.lower().startswith("arxiv:"):
-        candidate = candidate[6:].strip()
-    new = _NEW_ID.match(candidate)
-    if new and 1 <= int(new.group("yymm")[2:]) <= 12:
-        return PaperId(new.group("base"), new.group("version") or "")
-    old = _OLD_ID.match(candidate)
-    if old:
-        # arXiv's canonical old-style id drops the subject class: math.GT/0309136 -> math/0309136
-        return PaperId(f"{old.group('archive')}/{old.group('num')}", old.group("version") or "")
-    shown = raw if len(raw) <= 80 else raw[:77] + "..."
-    raise InputError(
-        f"not an arXiv id: {shown!r} (expected e.g. 2506.18896, arXiv:2506.18896v2, "
-        "https://arxiv.org/abs/2506.18896 or hep-th/9901001)"
-    )
 
 
 @dataclass
@@ -117,6 +72,18 @@ def _split_abs_url(url: str) -> tuple[str, str]:
     match = re.match(r"^(.*?)(v\d+)?$", tail)
     assert match is not None
     return match.group(1), match.group(2) or ""
+
+
+_ARXIV_LINK = re.compile(r"^https?://(?:www\.|export\.)?arxiv\.org/[\w./-]+$", re.IGNORECASE)
+
+
+def arxiv_link(href: str, fallback: str) -> str:
+    """A link from the feed, kept only when it is an http(s) URL on arxiv.org (https from now on):
+    a feed is data from the network, and a `javascript:` link must never reach a page."""
+    href = href.strip()
+    if not _ARXIV_LINK.match(href):
+        return fallback
+    return "https://" + href.split("://", 1)[1]
 
 
 def parse_feed(body: bytes) -> tuple[list[Paper], dict[str, str]]:
@@ -169,8 +136,8 @@ def parse_feed(body: bytes) -> tuple[list[Paper], dict[str, str]]:
                 updated=_text(element.find("atom:updated", _NS)).strip(),
                 primary_category=primary.get("term", "") if primary is not None else "",
                 comment=" ".join(_text(element.find("arxiv:comment", _NS)).split()),
-                url=alternate.replace("http://", "https://", 1),
-                pdf_url=pdf.replace("http://", "https://", 1),
+                url=arxiv_link(alternate, f"https://arxiv.org/abs/{base}{version}"),
+                pdf_url=arxiv_link(pdf, f"https://arxiv.org/pdf/{base}{version}"),
                 categories=[c.get("term", "") for c in element.findall("atom:category", _NS)],
             )
         )

@@ -6,67 +6,30 @@ starts fast.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pipeline import __version__
 from pipeline.config import DIGEST_DEBUG, ENVIRONMENT_HELP, Settings, load_settings
-from pipeline.errors import CheckFailed, DigestError, ExitCode, InputError, ServiceError
+from pipeline.console import Console
+from pipeline.errors import DigestError, ExitCode, InputError
 
 if TYPE_CHECKING:
-    from pipeline.drafting import Drafter, Outcome
-    from pipeline.entry import Entry
-    from pipeline.store import Store
-
-
-# -- shared plumbing ----------------------------------------------------------------------------
-def say(message: str) -> None:
-    """Progress and diagnostics: stderr, so stdout carries only the result."""
-    click.echo(message, err=True)
-
-
-class Progress:
-    """Progress on stderr: lines for the record, and on a terminal a bar the next line replaces."""
-
-    WIDTH = 24
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.done = 0
-        self.bar = sys.stderr.isatty()
-
-    def line(self, text: str) -> None:
-        click.echo(("\r\x1b[K" if self.bar else "") + text, err=True)
-        self._draw()
-
-    def tick(self, text: str | None = None) -> None:
-        self.done += 1
-        if text is not None:
-            self.line(text)
-        else:
-            self._draw()
-
-    def _draw(self) -> None:
-        if self.bar and self.total:
-            filled = self.WIDTH * self.done // self.total
-            bar = "#" * filled + "." * (self.WIDTH - filled)
-            click.echo(f"\r[{bar}] {self.done}/{self.total}", err=True, nl=False)
-
-    def close(self) -> None:
-        if self.bar:
-            click.echo("\r\x1b[K", err=True, nl=False)
+    from pipeline.workflow import Workflow
 
 
 class App:
-    """What every command needs, built on first use from the environment and the options."""
+    """What every command needs, made on first use: settings, the console, the workflow."""
 
-    def __init__(self) -> None:
+    def __init__(self, console: Console) -> None:
+        self.console = console
         self._settings: Settings | None = None
+        self._workflow: Workflow | None = None
 
     @property
     def settings(self) -> Settings:
@@ -74,74 +37,44 @@ class App:
             self._settings = load_settings()
         return self._settings
 
-    def store(self) -> Store:
-        from pipeline.store import Store
+    @property
+    def workflow(self) -> Workflow:
+        if self._workflow is None:
+            from pipeline.workflow import Workflow
 
-        return Store(self.settings.drafts_dir)
+            self._workflow = Workflow(self.settings, log=self.console.err)
+        return self._workflow
 
-    def drafter(self) -> Drafter:
-        from pipeline.drafting import Drafter
-        from pipeline.glossary import load_glossary
+    def write(self, path: Path, text: str) -> None:
+        """A file the author asked for (-o, --html), written atomically."""
+        from pipeline.store import write_failure
+        from pipeline.yamlio import atomic_write
 
-        glossary = load_glossary(self.settings.glossary_path, self.settings.glossary_named)
-        if not glossary.terms and not glossary.keep:
-            say(f"Warning: no glossary at {self.settings.glossary_path}: terms are not enforced")
-        return Drafter(self.settings, self.store(), glossary, log=say)
+        try:
+            atomic_write(path, text)
+        except OSError as exc:
+            raise write_failure(path, exc) from None
 
 
 pass_app = click.make_pass_decorator(App)
 
 
-def parse_date(value: str | None) -> str:
-    if value is None:
-        return dt.date.today().isoformat()
-    text = value.strip()
-    try:
-        if len(text) != 10:
-            raise ValueError  # fromisoformat also takes 20250624 and week dates; the contract does not
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise InputError(f"date {value!r} is not a date YYYY-MM-DD") from None
+# -- options shared by several commands -------------------------------------------------------
+def day_option(help_text: str) -> Any:
+    return click.option("--date", "date_text", metavar="YYYY-MM-DD", help=help_text)
 
 
-def entry_text(entry: Entry) -> str:
-    from pipeline.digest import render_entry
-    from pipeline.export import text_entry
+def parse_optional_day(text: str | None) -> str | None:
+    from pipeline.workflow import parse_day
 
-    return render_entry(text_entry(entry))
-
-
-def write_output(path: Path, text: str) -> None:
-    """A file the author asked for (-o, --html), written atomically; a bad path is bad input."""
-    from pipeline.yamlio import atomic_write
-
-    try:
-        atomic_write(path, text)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror}") from None
+    return parse_day(text) if text is not None else None
 
 
-def fix_hints(entries: list[Entry], most: int = 3) -> str:
-    """The command that fixes each failing entry: translate what has no English, else edit."""
-    hints = [
-        f"digest {'translate' if e.status == 'awaiting-translation' else 'edit'} {e.id}"
-        for e in entries[:most]
-    ]
-    return "; ".join(hints) + ("; ..." if len(entries) > most else "")
-
-
-def report(outcome: Outcome) -> None:
-    """Findings and notes of one drafted entry, on stderr."""
-    for note in outcome.notes:
-        say(f"Note: {note}")
-    if outcome.entry is not None:
-        for finding in outcome.entry.checks:
-            say(f"  {finding}")
-
-
-# options shared by draft and translate
 force_option = click.option(
     "--force", is_flag=True, help="Replace a hand-edited English with the new translation."
+)
+print_option = click.option(
+    "--print", "print_entries", is_flag=True, help="Print each entry on stdout when done."
 )
 
 
@@ -165,15 +98,16 @@ Quick start:
 {ENVIRONMENT_HELP}
 
 \b
-Exit codes: 0 done, 1 a check failed, 2 bad input, 3 a service failed, 130 interrupted.""",
+Exit codes: 0 done, 1 a check failed, 2 bad input, 3 a service failed,
+4 the machine failed (disk full), 130 interrupted.""",
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    invoke_without_command=False,
 )
 @click.version_option(__version__, prog_name="digest")
 @click.option("--debug", is_flag=True, help="Show a traceback for errors.")
-@click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(debug: bool) -> None:
     # --debug is read again in main(): errors raised while click parses must honour it too
-    ctx.obj = App()
+    pass
 
 
 @cli.command()
@@ -186,10 +120,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
     "--notes", type=click.Path(path_type=Path), help="Draft a whole day from a notes file."
 )
 @click.option("--tags", metavar="TAGS", help="Tags, separated by spaces or commas ('#' optional).")
-@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="The digest day (default: today).")
+@day_option("The digest day (default: the day the paper is drafted on, else today).")
 @force_option
 @click.option("--refresh", is_flag=True, help="Fetch from arXiv even when the cache is fresh.")
 @jobs_option("Model requests in flight at once (with --notes).")
+@print_option
 @pass_app
 def draft(
     app: App,
@@ -202,14 +137,16 @@ def draft(
     force: bool,
     refresh: bool,
     jobs: int,
+    print_entries: bool,
 ) -> int:
     """Draft the digest entry of one paper, or of a whole day with --notes.
 
     Fetches the paper from arXiv, takes your Korean comment, translates it into English with the
     glossary's terms, checks the English, saves the draft in drafts/DATE/ID.yaml and prints the
     entry. The comment comes from --comment or --comment-file; else from stdin when it is not a
-    terminal; else $EDITOR opens on the paper. It is saved before the model is called, and
-    even when arXiv does not answer: then run the same command again later, without a comment.
+    terminal; else $EDITOR opens on the paper. A comment you give is saved before any request,
+    so nothing is lost when arXiv or the model does not answer: then run the same command
+    again later, without a comment.
 
     \b
     Examples:
@@ -225,214 +162,49 @@ def draft(
       PRM. 각 단계의 일관성을 평가하게 했군요.
       #rl #reward-model
     """
-    date = parse_date(date_text)
+    from pipeline import views
+    from pipeline.comment import read_text_file
+    from pipeline.workflow import today
+
+    date = parse_optional_day(date_text)
     if (paper is None) == (notes is None):
         raise InputError("give either a paper id or --notes FILE (see: digest draft --help)")
     if comment_text is not None and comment_file is not None:
         raise InputError("give --comment or --comment-file, not both")
+    console, workflow = app.console, app.workflow
     if notes is not None:
         if comment_text is not None or comment_file is not None or tags is not None:
             raise InputError(
                 "--notes takes the comments and tags from the file; drop --comment/--tags"
             )
-        return draft_notes(app, notes, date, jobs, force, refresh)
+        blocks = workflow.parse_notes(read_text_file(notes, "notes file"), str(notes))
+        outcomes = views.batch(
+            console,
+            len(blocks),
+            lambda on_done: workflow.draft_notes(
+                blocks, date or today(), jobs=jobs, force=force, refresh=refresh, on_done=on_done
+            ),
+        )
+        return views.summarize(console, outcomes, print_entries)
     assert paper is not None
-    return draft_one(app, paper, comment_text, comment_file, tags, date, force, refresh)
-
-
-def given_comment(
-    comment_text: str | None, comment_file: Path | None
-) -> tuple[str | None, list[str] | None]:
-    """The comment (and tags) from --comment, --comment-file or piped stdin; None: none given."""
-    from pipeline.comment import clean_comment, parse_edited, read_stdin, read_text_file
-
-    if comment_text is not None:
-        return clean_comment(comment_text), None
-    if comment_file is not None:
-        return parse_edited(read_text_file(comment_file, "comment file"))
-    if not sys.stdin.isatty():
-        return parse_edited(read_stdin())
-    return None, None
-
-
-def draft_one(
-    app: App,
-    paper: str,
-    comment_text: str | None,
-    comment_file: Path | None,
-    tags_text: str | None,
-    date: str,
-    force: bool,
-    refresh: bool,
-) -> int:
-    from pipeline.arxiv import parse_id
-    from pipeline.comment import editor_template, parse_tags, run_editor
-
-    paper_id = parse_id(paper)
-    tags = parse_tags(tags_text) if tags_text is not None else None
-    # Read a comment that does not need the paper first, so bad input fails before any request.
-    comment, given_tags = given_comment(comment_text, comment_file)
-    tags = tags if tags is not None else given_tags
-
-    drafter = app.drafter()
-    store = drafter.store
-    existing = store.get(date, paper_id.base)
-    if comment is not None and not comment:
-        if existing is None:
-            raise InputError("the comment is empty; nothing was saved")
-        comment = existing.comment_ko  # nothing new given: finish the saved draft
-    if comment is None and existing is not None and not existing.title:
-        comment = existing.comment_ko  # saved while arXiv was down: no need to type it again
-    paper_meta = None
-    if existing is None or refresh or not existing.title:
-        say(f"Fetching {paper_id} from arXiv ...")
-        try:
-            paper_meta = drafter.arxiv.fetch_one(paper_id, refresh=refresh)
-        except ServiceError as exc:
-            if comment is None:
-                raise  # the editor has not opened yet: nothing was typed
-            entry = drafter.save_comment(paper_id, date, comment, tags, None, existing)
-            raise ServiceError(
-                f"{exc}; your comment is saved in {store.path(date, entry.id)}: run "
-                f"`digest draft {entry.id} --date {date}` again when arXiv answers"
-            ) from None
-    if comment is None:
-        from pipeline.examples import suggest_tags
-
-        source = existing or paper_meta
-        assert source is not None
-        template = editor_template(
-            paper_id.base,
-            source.title,
-            source.authors,
-            source.abstract,
-            existing.comment_ko if existing else "",
-            tags if tags is not None else (existing.tags if existing else None),
-            suggest_tags(drafter.papers_index(), f"{source.title} {source.abstract}"),
-        )
-        comment, editor_tags = run_editor(
-            template,
-            retry_with=f"run: digest draft {paper_id.base} --date {date} --comment-file {{path}}",
-        )
-        tags = tags if tags is not None else editor_tags
-
-    if tags:
-        from pipeline.tags import new_tag_warnings
-
-        for warning in new_tag_warnings(tags, drafter.tag_vocabulary(frozenset([paper_id.base]))):
-            say(f"Warning: {warning}")
-    entry = drafter.save_comment(paper_id, date, comment, tags, paper_meta, existing)
-    if entry.status == "awaiting-translation":
-        say(f"Saved the comment in {store.path(date, entry.id)}")
-        say(f"Translating with {app.settings.model} ...")
-    outcome = drafter.finish(entry, force)
-    if outcome.error is not None:
-        raise outcome.error
-    if outcome.state == "unchanged":
-        say(f"{entry.id}: the comment is unchanged; nothing to do ({entry.status})")
-    report(outcome)
-    click.echo(entry_text(entry), nl=False)
-    if entry.errors:
-        say(
-            f"{entry.id}: needs review: fix the English with `digest edit {entry.id}` "
-            f"(or edit comment_en in {store.path(date, entry.id)}, then run `digest check {entry.id}`)"
-        )
-    return outcome.exit_code
-
-
-def draft_notes(app: App, notes: Path, date: str, jobs: int, force: bool, refresh: bool) -> int:
-    from pipeline.comment import parse_notes, read_text_file
-    from pipeline.drafting import FAILED, Outcome
-
-    text = read_text_file(notes, "notes file")
-    blocks = parse_notes(text, str(notes))  # every block is checked before any work starts
-    drafter = app.drafter()
-    store = drafter.store
-    existing = {b.paper_id.base: store.get(date, b.paper_id.base) for b in blocks}
-    missing = [
-        b.paper_id
-        for b in blocks
-        if refresh or (saved := existing[b.paper_id.base]) is None or not saved.title
-    ]
-    papers: dict[str, Any] = {}
-    problems: dict[str, Any] = {}
-    if missing:
-        say(f"Fetching {len(missing)} paper{'s' * (len(missing) != 1)} from arXiv ...")
-        fetched = drafter.fetch(missing, refresh=refresh)
-        papers, problems = fetched.papers, fetched.problems
-    outcomes: dict[str, Outcome] = {}
-    pending = []
-    for block in blocks:
-        key = block.paper_id.base
-        if block.paper_id.query in problems:
-            outcomes[key] = Outcome(key, None, FAILED, problems[block.paper_id.query])
-            continue
-        entry = drafter.save_comment(
-            block.paper_id,
-            date,
-            block.comment,
-            block.tags or None,
-            papers.get(block.paper_id.query),
-            existing[key],
-        )
-        pending.append(entry)
-    finished = run_batch(drafter, pending, jobs, force, list(outcomes.values()))
-    outcomes.update((o.paper_id, o) for o in finished)
-    ordered = [outcomes[b.paper_id.base] for b in blocks]
-    for outcome in ordered:
-        if outcome.entry is not None and outcome.error is None:
-            click.echo(entry_text(outcome.entry), nl=False)
-    return summarize(ordered)
-
-
-def run_batch(
-    drafter: Drafter,
-    entries: list[Entry],
-    jobs: int,
-    force: bool,
-    failed_before: list[Outcome],
-    again: bool = False,
-) -> list[Outcome]:
-    """Translate entries `jobs` at a time, a progress line each (and a bar on a terminal)."""
-    progress = Progress(len(entries) + len(failed_before))
-
-    def on_done(outcome: Outcome) -> None:
-        state = outcome.state if outcome.error is None else f"failed: {outcome.error}"
-        progress.tick(f"[{progress.done + 1}/{progress.total}] {outcome.paper_id}: {state}")
-        for note in outcome.notes:  # e.g. a hand-edited English kept
-            progress.line(f"  Note: {note}")
-
-    for outcome in failed_before:
-        on_done(outcome)
-    try:
-        return drafter.finish_many(entries, jobs, on_done, force, again)
-    finally:
-        progress.close()
-
-
-def summarize(outcomes: list[Outcome]) -> int:
-    """One summary line (and the ids to act on) on stderr; the exit code of the worst."""
-    from pipeline.drafting import worst_exit
-
-    ready = [o.paper_id for o in outcomes if o.error is None and o.entry and not o.entry.errors]
-    review = [o.paper_id for o in outcomes if o.error is None and o.entry and o.entry.errors]
-    failed = [o.paper_id for o in outcomes if o.error is not None]
-    say(f"Summary: {len(ready)} ready, {len(review)} need review, {len(failed)} failed")
-    if review:
-        say("  needs review: " + " ".join(review) + " (fix each with: digest edit ID)")
-    if failed:
-        say("  failed: " + " ".join(failed) + " (run the same command again to retry them)")
-    return worst_exit(outcomes)
+    comment, given_tags = views.given_comment(console, comment_text, comment_file)
+    tag_list = views.tags_or(tags, given_tags)
+    result = workflow.draft(
+        paper,
+        comment,
+        tag_list,
+        date,
+        force=force,
+        refresh=refresh,
+        write_comment=views.comment_editor(workflow, date, tag_list),
+        comment_file=comment_file,
+    )
+    return views.show_draft(console, result)
 
 
 @cli.command()
 @click.argument("papers", nargs=-1)
-@click.option(
-    "--date",
-    "date_text",
-    metavar="YYYY-MM-DD",
-    help="With ids: which day's drafts (default: the latest). Alone: every draft of the day.",
-)
+@day_option("With ids: which day's drafts (default: the latest). Alone: every draft of the day.")
 @click.option(
     "--pending",
     is_flag=True,
@@ -440,6 +212,7 @@ def summarize(outcomes: list[Outcome]) -> int:
 )
 @force_option
 @jobs_option("Model requests in flight at once.")
+@print_option
 @pass_app
 def translate(
     app: App,
@@ -448,13 +221,16 @@ def translate(
     pending: bool,
     force: bool,
     jobs: int,
+    print_entries: bool,
 ) -> int:
     """Translate (again) existing drafts from their saved comments, then check them.
 
     Use it to finish a draft whose translation failed, after changing the glossary or
     DIGEST_MODEL, or to translate the Korean-only notes an import brought in (--pending).
-    A hand-edited comment_en is kept unless --force. Unchanged requests are answered from
-    the cache, so translating again after no change asks the model nothing.
+    A hand-edited comment_en is kept unless --force (which keeps the replaced English in the
+    draft's history). Unchanged requests are answered from the cache, so translating again
+    after no change asks the model nothing. One id prints its entry; several print progress
+    and a summary (the entries too with --print).
 
     \b
     Examples:
@@ -462,62 +238,45 @@ def translate(
       digest translate --date 2025-06-24       # the whole day, after a glossary change
       digest translate --pending               # everything that awaits translation
     """
-    from pipeline.arxiv import parse_id
-    from pipeline.entry import AWAITING
+    from pipeline import views
 
-    drafter = app.drafter()
-    store = drafter.store
-    date = parse_date(date_text) if date_text else None
     if papers and pending:
         raise InputError("give paper ids or --pending, not both")
-    unreadable = False  # a draft of the day that cannot be read: reported, and exit 2
-    if papers:
-        entries = [store.find(parse_id(p).base, date) for p in papers]
-    elif pending:
-        entries = [
-            e
-            for e in drafter.history()
-            if e.status == AWAITING and (date is None or e.date == date)
-        ]
-        if not entries:
-            say("Nothing awaits translation.")
-            return 0
-    elif date is not None:
-        day = store.day(date)
-        for problem in day.problems:
-            say(f"Error: {problem}")
-        unreadable = bool(day.problems)
-        entries = day.entries
-        if not entries:
-            raise store.no_drafts(date, "digest translate --date {date}")
-    else:
+    if not papers and not pending and date_text is None:
         raise InputError("give paper ids, --date D or --pending (see: digest translate --help)")
-    if any(not e.title for e in entries):  # saved while arXiv was down
-        say("Fetching the papers' metadata from arXiv ...")
-        for entry_id, unknown in drafter.fetch_missing_metadata(entries).items():
-            say(f"Warning: {entry_id}: {unknown}")
-    if len(entries) == 1 and papers:
-        entry = entries[0]
-        say(f"Translating {entry.id} ({entry.date}) with {app.settings.model} ...")
-        outcome = drafter.translate(entry, force)
-        report(outcome)
-        click.echo(entry_text(entry), nl=False)
+    console, workflow = app.console, app.workflow
+    selected = workflow.select(
+        papers,
+        parse_optional_day(date_text),
+        pending=pending,
+        command="digest translate --date {date}",
+    )
+    views.show_problems(console, selected.problems)
+    if not selected.entries:
+        console.err("Nothing awaits translation." if pending else "Nothing to translate.")
+        return int(ExitCode.BAD_INPUT) if selected.problems else 0
+    console.err(
+        f"Translating {len(selected.entries)} draft{'s' * (len(selected.entries) != 1)} with {app.settings.model} ..."
+    )
+    if len(papers) == 1:
+        outcome = workflow.translate_again(selected, jobs=1, force=force)[0]
+        views.show_findings(console, outcome)
+        if outcome.error is not None:
+            raise outcome.error
+        console.out(views.entry_text(outcome.entry or selected.entries[0]), nl=False)
         return outcome.exit_code
-    say(f"Translating {len(entries)} drafts with {app.settings.model} ...")
-    outcomes = run_batch(drafter, entries, jobs, force, [], again=True)
-    if not pending:
-        for outcome in outcomes:
-            if outcome.entry is not None and outcome.error is None:
-                click.echo(entry_text(outcome.entry), nl=False)
-    worst = summarize(outcomes)
-    return max(worst, int(ExitCode.BAD_INPUT)) if unreadable else worst
+    outcomes = views.batch(
+        console,
+        len(selected.entries),
+        lambda on_done: workflow.translate_again(selected, jobs=jobs, force=force, on_done=on_done),
+    )
+    worst = views.summarize(console, outcomes, print_entries)
+    return max(worst, int(ExitCode.BAD_INPUT)) if selected.problems else worst
 
 
 @cli.command()
 @click.argument("papers", nargs=-1)
-@click.option(
-    "--date", "date_text", metavar="YYYY-MM-DD", help="The day to check (default: today)."
-)
+@day_option("The day to check (default: today).")
 @pass_app
 def check(app: App, papers: tuple[str, ...], date_text: str | None) -> int:
     """Run the checks on drafts as they are now, hand edits included.
@@ -530,45 +289,21 @@ def check(app: App, papers: tuple[str, ...], date_text: str | None) -> int:
       digest check 2506.18896
       digest check --date 2025-06-24
     """
-    from pipeline.arxiv import parse_id
+    from pipeline import views
+    from pipeline.workflow import today
 
-    drafter = app.drafter()
-    store = drafter.store
-    date = parse_date(date_text) if date_text else None
-    problems: list[InputError] = []
-    if papers:
-        entries = [store.find(parse_id(p).base, date) for p in papers]
-    else:
-        day = store.day(date or parse_date(None))
-        entries, problems = day.entries, day.problems
-        if not entries and not problems:
-            raise store.no_drafts(day.date, "digest check --date {date}")
-    failing: list[Entry] = []
-    for entry in entries:
-        before = (entry.checks, entry.status)
-        findings = drafter.recheck(entry)
-        if (entry.checks, entry.status) != before:
-            store.save(entry)
-        if entry.errors:
-            failing.append(entry)
-        click.echo(f"{entry.id} ({entry.date}): {entry.status}")
-        for finding in findings:
-            click.echo(f"  {finding}")
-    for problem in problems:
-        say(f"Error: {problem}")
-    if problems:
-        return int(ExitCode.BAD_INPUT)
-    say(f"{len(entries) - len(failing)} of {len(entries)} pass")
-    if failing:
-        say(f"Fix: {fix_hints(failing)}")
-    return int(ExitCode.CHECK_FAILED) if failing else 0
+    date = parse_optional_day(date_text)
+    selected = app.workflow.select(
+        papers, date if papers or date else today(), command="digest check --date {date}"
+    )
+    code = views.show_checks(app.console, app.workflow.check(selected.entries))
+    views.show_problems(app.console, selected.problems)
+    return int(ExitCode.BAD_INPUT) if selected.problems else code
 
 
 @cli.command()
 @click.argument("paper")
-@click.option(
-    "--date", "date_text", metavar="YYYY-MM-DD", help="Which day's draft (default: the latest)."
-)
+@day_option("Which day's draft (default: the latest).")
 @pass_app
 def edit(app: App, paper: str, date_text: str | None) -> int:
     """Edit the published English of a draft in $EDITOR, then check it.
@@ -584,44 +319,16 @@ def edit(app: App, paper: str, date_text: str | None) -> int:
       digest edit 2506.18896
       echo "A PRM that scores each reasoning step." | digest edit 2506.18896 --date 2025-06-24
     """
-    from pipeline.arxiv import parse_id
-    from pipeline.comment import english_template, parse_edited, read_stdin, run_editor
-    from pipeline.review import edit_rate
+    from pipeline import views
 
-    drafter = app.drafter()
-    store = drafter.store
-    entry = store.find(parse_id(paper).base, parse_date(date_text) if date_text else None)
-    if sys.stdin.isatty():
-        english, tags = run_editor(
-            english_template(entry),
-            what="English",
-            retry_with=f"run: digest edit {entry.id} --date {entry.date} < {{path}}",
-        )
-    else:
-        english, tags = parse_edited(read_stdin())
-        if not english:
-            raise InputError("the English is empty; nothing was saved")
-    entry = store.find(entry.id, entry.date)  # as it is now: another run may have saved it
-    if tags:
-        from pipeline.tags import new_tag_warnings
-
-        for warning in new_tag_warnings(tags, drafter.tag_vocabulary(frozenset([entry.id]))):
-            say(f"Warning: {warning}")
-    if drafter.publish_edit(entry, english, tags):
-        say(f"Saved comment_en in {store.path(entry.date, entry.id)}")
-    else:
-        say(f"{entry.id}: the English is unchanged")
-    click.echo(f"{entry.id} ({entry.date}): {entry.status}")
-    for finding in entry.checks:
-        click.echo(f"  {finding}")
-    if entry.machine_en:
-        click.echo(f"Edit rate: {edit_rate(entry.machine_en, entry.comment_en)}")
-    return int(ExitCode.CHECK_FAILED) if entry.errors else 0
+    writer = views.english_editor(app.console)
+    result = app.workflow.edit(paper, parse_optional_day(date_text), writer)
+    return views.show_edit(app.console, result)
 
 
 @cli.command()
 @click.argument("paper", required=False)
-@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Review every entry of this day.")
+@day_option("Review every entry of this day.")
 @click.option(
     "--html", "html_file", type=click.Path(path_type=Path), help="Also write an HTML page."
 )
@@ -648,37 +355,21 @@ def review(
       digest review 2506.18896
       digest review --date 2025-06-24 --html review.html
     """
-    from pipeline.arxiv import parse_id
-    from pipeline.review import average_rate, format_review, render_html_page, review_entry
+    from pipeline import views
+    from pipeline.review import render_html_page
 
-    store = app.store()
-    date = parse_date(date_text) if date_text else None
-    if paper is not None:
-        entries = [store.find(parse_id(paper).base, date)]
-        title = f"Review of {entries[0].id}"
-    elif date is not None:
-        day = store.day(date)
-        for problem in day.problems:
-            say(f"Error: {problem}")
-        entries = day.entries
-        if not entries:
-            raise store.no_drafts(date, "digest review --date {date}")
-        title = f"Review of {date}"
-    else:
+    date = parse_optional_day(date_text)
+    if paper is None and date is None:
         raise InputError("give a paper id or --date (see: digest review --help)")
-    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    reviews = [review_entry(e, against) for e in entries]
-    click.echo("\n".join(format_review(r, color) for r in reviews), nl=False)
-    if len(reviews) > 1:
-        average = average_rate(reviews)
-        click.echo(
-            f"\nAverage edit rate: {average:.1f}% over {sum(r.rate is not None for r in reviews)} entries"
-            if average is not None
-            else "\nNo entry has machine English to compare."
-        )
+    selected = app.workflow.select(
+        [paper] if paper else [], date, command="digest review --date {date}"
+    )
+    views.show_problems(app.console, selected.problems)
+    reviews = views.show_reviews(app.console, selected.entries, against)
     if html_file is not None:
-        write_output(html_file, render_html_page(reviews, title))
-        say(f"Wrote {html_file}")
+        title = f"Review of {selected.entries[0].id}" if paper else f"Review of {date}"
+        app.write(html_file, render_html_page(reviews, title))
+        app.console.err(f"Wrote {html_file}")
     return 0
 
 
@@ -700,44 +391,24 @@ def review(
 def export_cmd(app: App, date_text: str, fmt: str, output: Path | None, force: bool) -> int:
     """Export a day's digest, entries in the order they were first drafted.
 
-    Refuses (exit 1) while an entry fails its checks, unless --force.
+    DATE is YYYY-MM-DD, today or yesterday, or a range D1..D2 (both days included; days
+    without drafts are skipped). Refuses (exit 1) while an entry fails its checks, unless
+    --force.
 
     \b
     Examples:
       digest export 2025-06-24
       digest export 2025-06-24 --format html -o digest.html
+      digest export 2025-06-01..2025-06-30 -o june.txt
     """
-    from pipeline.export import RENDERERS
+    from pipeline.workflow import parse_dates
 
-    date = parse_date(date_text)
-    drafter = app.drafter()
-    day = drafter.store.day(date)
-    for problem in day.problems:
-        say(f"Warning: left out: {problem}" if force else f"Error: {problem}")
-    if day.problems and not force:
-        raise InputError(
-            f"{len(day.problems)} draft(s) of {date} cannot be read (above); fix them or use --force"
-        )
-    if not day.entries:
-        raise drafter.store.no_drafts(date, "digest export {date}")
-    failing = []
-    for entry in day.entries:
-        errors = [f for f in drafter.recheck(entry) if f.is_error]
-        if errors:
-            failing.append(entry)
-            for finding in errors:
-                say(f"{entry.id}: {finding}")
-    if failing and not force:
-        raise CheckFailed(
-            f"{len(failing)} of {len(day.entries)} entries fail their checks; fix them "
-            f"({fix_hints(failing)}) or export with --force"
-        )
-    rendered = RENDERERS[fmt](date, day.entries)
+    exported = app.workflow.export(parse_dates(date_text), fmt, force)
     if output is None:
-        click.echo(rendered, nl=False)
+        app.console.out(exported.text, nl=False)
     else:
-        write_output(output, rendered)
-        say(f"Wrote {len(day.entries)} entries to {output}")
+        app.write(output, exported.text)
+        app.console.err(f"Wrote {exported.entries} entries to {output}")
     return 0
 
 
@@ -773,40 +444,24 @@ def import_cmd(
       digest import 2025-06-24.txt
       digest import --vault ~/Obsidian/arXiv --since 2024-01-01 --list-skipped
     """
-    from pipeline.importer import import_digest, import_vault
+    from pipeline import views
 
     if (file is None) == (vault is None):
         raise InputError("give a digest FILE or --vault DIR (see: digest import --help)")
-    drafter = app.drafter()
+    if since_text and vault is None:
+        raise InputError("--since goes with --vault")
+    console, workflow = app.console, app.workflow
     if vault is not None:
-        since = parse_date(since_text) if since_text else None
-        bar: list[Progress] = []
-
-        def progress(done: int, total: int) -> None:
-            if not bar:
-                bar.append(Progress(total))
-            bar[0].tick(f"  {done}/{total} notes" if done == total or done % 500 == 0 else None)
-
-        try:
-            summary = import_vault(vault, drafter.store, drafter.recheck, since, progress)
-        finally:
-            if bar:
-                bar[0].close()
-        source = str(vault)
+        progress = views.counter(console, "notes")
+        summary = workflow.import_vault(vault, parse_optional_day(since_text), progress)
     else:
-        if since_text:
-            raise InputError("--since goes with --vault")
-        from pipeline.comment import read_text_file
-
         assert file is not None
-        text = read_text_file(file, "digest file")
-        summary = import_digest(text, str(file), drafter.store, drafter.recheck)
-        source = str(file)
-    say(f"{source}: {summary.line()}")
+        summary = workflow.import_digest(file)
+    console.err(f"{vault or file}: {summary.line()}")
     if list_skipped:
         for reason, names in sorted(summary.skipped.items()):
             for name in names:
-                say(f"  skipped ({reason}): {name}")
+                console.err(f"  skipped ({reason}): {name}")
     return 0
 
 
@@ -825,32 +480,18 @@ def tags(app: App, show_all: bool) -> int:
     Example:
       digest tags
     """
-    from pipeline.tags import near_duplicates, vocabulary
+    from pipeline import views
 
-    vocab = vocabulary(app.store().all_entries())
-    if not vocab:
+    entries = app.workflow.store.history()
+    if not any(e.tags for e in entries):
         raise InputError(f"no tagged drafts in {app.settings.drafts_dir}")
-    shown = [
-        (t, n) for t, n in sorted(vocab.items(), key=lambda i: (-i[1], i[0])) if show_all or n > 1
-    ]
-    width = max(len(t) for t, _ in shown) if shown else 0
-    for tag, count in shown:
-        click.echo(f"#{tag:<{width}}  {count}")
-    hidden = len(vocab) - len(shown)
-    if hidden:
-        click.echo(f"(and {hidden} tag{'s' * (hidden != 1)} used once: digest tags --all)")
-    pairs = near_duplicates(vocab)
-    if pairs:
-        click.echo("\nNear-duplicates (decide which to keep):")
-        for a, b, distance in pairs:
-            click.echo(
-                f"  #{a} ({vocab[a]}) / #{b} ({vocab[b]}): {distance} edit{'s' * (distance != 1)} apart"
-            )
+    views.show_tags(app.console, entries, show_all)
     return 0
 
 
 @cli.command()
-def doctor() -> int:
+@pass_app
+def doctor(app: App) -> int:
     """Check that everything a draft needs is in place, and say what to fix.
 
     Loads the glossary, reads every draft, checks that the drafts and cache folders take
@@ -863,25 +504,26 @@ def doctor() -> int:
     """
     from pipeline.doctor import Probe, run_probes
 
-    settings = load_settings()
-
     def show(probe: Probe) -> None:
-        click.echo(f"{probe.name:<9} {'ok  ' if probe.ok else 'FAIL'}  {probe.detail}")
+        app.console.out(f"{probe.name:<9} {'ok  ' if probe.ok else 'FAIL'}  {probe.detail}")
 
-    probes = run_probes(settings, show)
+    probes = run_probes(app.settings, show)
     failed = [p for p in probes if not p.ok]
-    say("All good." if not failed else f"{len(failed)} of {len(probes)} failed.")
+    app.console.err("All good." if not failed else f"{len(failed)} of {len(probes)} failed.")
     return max((p.exit_code for p in failed), default=0)
 
 
-@cli.group()
-def glossary() -> None:
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def glossary(ctx: click.Context) -> None:
     """Work with the terminology glossary (glossary.yaml).
 
     \b
     Example:
       digest glossary suggest
     """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
 
 
 @glossary.command()
@@ -903,49 +545,61 @@ def suggest(app: App, min_notes: int) -> int:
     Example:
       digest glossary suggest >> suggestions.yaml
     """
-    from pipeline.glossary import load_glossary
     from pipeline.suggest import hand_replacements, mine_terms, suggestions_yaml
 
-    entries = app.store().all_entries()
+    entries = app.workflow.store.history()
     if not entries:
         raise InputError(
             f"no drafts in {app.settings.drafts_dir} to learn from; import your history first"
         )
-    current = load_glossary(app.settings.glossary_path, app.settings.glossary_named)
-    terms = mine_terms(((e.comment_ko, e.comment_en) for e in entries), current, min_notes)
-    click.echo(suggestions_yaml(terms, hand_replacements(entries)), nl=False)
+    pairs = ((e.comment_ko, e.comment_en) for e in entries)
+    terms = mine_terms(pairs, app.workflow.glossary, min_notes)
+    app.console.out(suggestions_yaml(terms, hand_replacements(entries)), nl=False)
     return 0
 
 
 # -- entry point --------------------------------------------------------------------------------
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(code)
+def _debug(argv: Sequence[str]) -> bool:
+    return "--debug" in argv or os.environ.get(DIGEST_DEBUG, "") not in ("", "0", "false", "no")
+
+
+def _error(console: Console, message: str) -> None:
+    for line in message.splitlines() or [""]:
+        console.err(f"Error: {line}")
+
+
+def run(argv: Sequence[str], console: Console) -> int:
+    """Run one command line and return its exit code; errors are lines on the console."""
+    try:
+        result = cli.main(
+            args=list(argv), prog_name="digest", standalone_mode=False, obj=App(console)
+        )
+    except DigestError as exc:
+        if _debug(argv):
+            raise
+        _error(console, str(exc))
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        _error(console, exc.format_message())
+        return int(ExitCode.BAD_INPUT)
+    except OSError as exc:  # a file or folder the environment names, not usable as it is
+        if _debug(argv):
+            raise
+        _error(console, f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+        return int(ExitCode.BAD_INPUT)
+    return result if isinstance(result, int) else 0
 
 
 def main(argv: list[str] | None = None) -> None:
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or os.environ.get(
-        DIGEST_DEBUG, ""
-    ) not in ("", "0", "false", "no")
+    console = Console.from_system()
+    args = sys.argv[1:] if argv is None else argv
     try:
-        result = cli.main(args=argv, prog_name="digest", standalone_mode=False)
-    except DigestError as exc:
-        if debug:
-            raise
-        _fail(str(exc), int(exc.exit_code))
+        code = run(args, console)
     except (KeyboardInterrupt, click.exceptions.Abort):  # click turns Ctrl-C into Abort
-        if debug:
+        if _debug(args):
             raise
-        click.echo("Error: interrupted; drafts saved so far are intact", err=True)
-        sys.stdout.flush()
-        sys.stderr.flush()
+        _error(console, "interrupted; what was saved so far is intact")
         # Worker threads may be waiting on a slow reply; drafts are written atomically, so
         # leaving now loses nothing and does not make the author wait for the timeout.
         os._exit(int(ExitCode.INTERRUPTED))
-    except click.ClickException as exc:
-        _fail(exc.format_message(), int(ExitCode.BAD_INPUT))
-    except OSError as exc:  # a file or folder the environment names, not usable as it is
-        if debug:
-            raise
-        _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), int(ExitCode.BAD_INPUT))
-    sys.exit(result if isinstance(result, int) else 0)
+    sys.exit(code)

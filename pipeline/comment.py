@@ -8,46 +8,25 @@ import re
 import shlex
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.arxiv import PaperId, parse_id
 from pipeline.entry import Entry
 from pipeline.errors import InputError
+from pipeline.text import (
+    PaperId,
+    is_arxiv_id,
+    is_blank,
+    is_tags_line,
+    normalize_text,
+    parse_id,
+    parse_tags,
+)
 
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # how Python keeps bytes it could not decode
 GUIDE = "//"  # guide lines in the editor template; '#' already starts the tags line
-_TAG_OK = re.compile(r"^[0-9a-z\uac00-\ud7a3][0-9a-z\uac00-\ud7a3.+-]*$")
-
-
-def normalize_tag(raw: str) -> str:
-    """'#Object_Detection' -> 'object-detection'; words joined by '-'."""
-    tag = raw.strip().lstrip("#").strip().lower()
-    return re.sub(r"[\s_-]+", "-", tag).strip("-")
-
-
-def parse_tags(text: str | Iterable[str]) -> list[str]:
-    """Tags separated by spaces or commas, '#' optional, order kept, duplicates dropped."""
-    words = re.split(r"[\s,]+", text) if isinstance(text, str) else list(text)
-    tags: list[str] = []
-    for word in words:
-        if not word.strip() or word.strip() == "#":
-            continue
-        tag = normalize_tag(word)
-        if not _TAG_OK.match(tag):
-            raise InputError(f"tag {word!r} is not a tag (letters, digits and '-' only)")
-        if tag not in tags:
-            tags.append(tag)
-    return tags
-
-
-def is_tags_line(line: str) -> bool:
-    words = line.split()
-    return bool(words) and all(w.startswith("#") and len(w) > 1 for w in words)
 
 
 # The author's longest comment in a year is 859 characters; ten times that is a wrong file or
@@ -62,6 +41,7 @@ def clean_comment(text: str) -> str:
     """
     if _UNDECODABLE.search(text):  # bytes that were not UTF-8 (a command-line argument)
         raise InputError("the text is not UTF-8; nothing was saved")
+    text = normalize_text(text)
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
     cleaned = "\n".join(lines).strip("\n").strip()
     if len(cleaned) > MAX_CHARS:
@@ -80,14 +60,10 @@ def read_text_file(path: Path, what: str) -> str:
         raise InputError(f"{what} {path} does not exist") from None
     except OSError as exc:
         raise InputError(f"cannot read {what} {path}: {exc.strerror}") from None
-    return _decode(data, f"{what} {path}")
+    return decode_input(data, f"{what} {path}")
 
 
-def read_stdin() -> str:
-    return _decode(sys.stdin.buffer.read(), "stdin")
-
-
-def _decode(data: bytes, source: str) -> str:
+def decode_input(data: bytes, source: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -162,18 +138,26 @@ def english_template(entry: Entry) -> str:
 def _wait_for_editor(command: list[str], editor: str) -> int:
     """Run the editor with Ctrl-C ignored here, as git does: the key belongs to the editor
     (and kills one that does not catch it), never to us, which would kill the editor with
-    the text in it."""
-    try:
-        process = subprocess.Popen(command)
-    except OSError as exc:
-        raise InputError(f"cannot start the editor {editor!r}: {exc.strerror}") from None
+    the text in it. Ignored before the editor starts, so no key pressed in between is ours."""
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main_thread else None
     try:
+        try:
+            # the editor must not inherit the ignored key: it restores the default for itself
+            process = subprocess.Popen(command, preexec_fn=_default_sigint)
+        except OSError as exc:
+            raise InputError(f"cannot start the editor {editor!r}: {exc.strerror}") from None
         return process.wait()
     finally:
         if in_main_thread:
             signal.signal(signal.SIGINT, previous or signal.default_int_handler)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+RECOVERY_PREFIX = "digest-comment-"
 
 
 def run_editor(
@@ -213,6 +197,25 @@ def run_editor(
     return comment, tags
 
 
+def save_recovery(comment: str, tags: list[str] | None) -> Path:
+    """Keep text the author gave that has no draft to go to (a mistyped id) in a file of its own,
+    in the form `--comment-file` reads back."""
+    fd, name = tempfile.mkstemp(prefix=RECOVERY_PREFIX, suffix=".md")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(comment + ("\n" + " ".join(f"#{t}" for t in tags) if tags else "") + "\n")
+    return Path(name)
+
+
+def is_recovery_file(path: Path) -> bool:
+    """A file digest wrote to keep text (the editor's or a piped comment), in the temp folder."""
+    name = path.name
+    return (
+        path.resolve().parent == Path(tempfile.gettempdir()).resolve()
+        and name.startswith(("digest-comment-", "digest-english-"))
+        and name.endswith(".md")
+    )
+
+
 # -- notes files --------------------------------------------------------------------------------
 @dataclass
 class NoteBlock:
@@ -222,50 +225,70 @@ class NoteBlock:
     tags: list[str] = field(default_factory=list)
 
 
+def _block(lines: list[tuple[int, str]], source: str) -> NoteBlock:
+    """One block of a notes file, or an InputError naming the line at fault."""
+    first_line, id_text = lines[0]
+    try:
+        paper_id = parse_id(id_text)
+    except InputError as exc:
+        raise InputError(f"{source}:{first_line}: {exc}") from None
+    body = lines[1:]
+    tags: list[str] = []
+    if body and is_tags_line(body[-1][1]):
+        number, line = body.pop()
+        try:
+            tags = parse_tags(line)
+        except InputError as exc:
+            raise InputError(f"{source}:{number}: {exc}") from None
+    for number, line in body:
+        # a blank line lost between two blocks: the comment would swallow the next paper
+        if is_arxiv_id(line) or is_tags_line(line):
+            what = "an id line" if is_arxiv_id(line) else "a tags line"
+            raise InputError(
+                f"{source}:{number}: {what} inside the comment of {paper_id}; "
+                "separate the blocks with a blank line"
+            )
+    try:
+        comment = clean_comment("\n".join(line for _, line in body))
+    except InputError as exc:
+        raise InputError(f"{source}:{first_line}: {exc}") from None
+    if not comment:
+        raise InputError(f"{source}:{first_line}: {id_text.strip()} has no comment")
+    return NoteBlock(first_line, paper_id, comment, tags)
+
+
 def parse_notes(text: str, source: str) -> list[NoteBlock]:
     """Blocks separated by blank lines: an id line, the comment, optionally a last #tags line.
 
-    Every block is validated before any work starts; errors name file and line.
+    Every block is validated before any work starts; every bad block is reported at once, each
+    with its file and line.
     """
-    blocks: list[NoteBlock] = []
-    seen: dict[str, int] = {}
-    current: list[tuple[int, str]] = []
-
-    def close() -> None:
-        if not current:
-            return
-        first_line, id_text = current[0]
-        try:
-            paper_id = parse_id(id_text)
-        except InputError as exc:
-            raise InputError(f"{source}:{first_line}: {exc}") from None
-        body = [text for _, text in current[1:]]
-        tags: list[str] = []
-        if body and is_tags_line(body[-1]):
-            try:
-                tags = parse_tags(body.pop())
-            except InputError as exc:
-                raise InputError(f"{source}:{current[len(body) + 1][0]}: {exc}") from None
-        try:
-            comment = clean_comment("\n".join(body))
-        except InputError as exc:
-            raise InputError(f"{source}:{first_line}: {exc}") from None
-        if not comment:
-            raise InputError(f"{source}:{first_line}: {id_text.strip()} has no comment")
-        if paper_id.base in seen:
-            raise InputError(
-                f"{source}:{first_line}: {paper_id.base} appears twice (also line {seen[paper_id.base]})"
-            )
-        seen[paper_id.base] = first_line
-        blocks.append(NoteBlock(first_line, paper_id, comment, tags))
-        current.clear()
-
-    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), 1):
-        if line.strip():
-            current.append((number, line))
+    groups: list[list[tuple[int, str]]] = [[]]
+    for number, line in enumerate(normalize_text(text).replace("\r\n", "\n").split("\n"), 1):
+        if is_blank(line):
+            if groups[-1]:
+                groups.append([])
         else:
-            close()
-    close()
+            groups[-1].append((number, line))
+    blocks: list[NoteBlock] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for lines in (g for g in groups if g):
+        try:
+            block = _block(lines, source)
+        except InputError as exc:
+            problems.append(str(exc))
+            continue
+        if block.paper_id.base in seen:
+            problems.append(
+                f"{source}:{block.line}: {block.paper_id.base} appears twice "
+                f"(also line {seen[block.paper_id.base]})"
+            )
+            continue
+        seen[block.paper_id.base] = block.line
+        blocks.append(block)
+    if problems:
+        raise InputError("\n".join(problems))
     if not blocks:
         raise InputError(f"{source}: no notes found (blocks of: id line, comment, optional #tags)")
     return blocks

@@ -6,15 +6,24 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum, unique
 from typing import Any
 
 from pipeline import yamlio
 from pipeline.errors import InputError
 
-AWAITING = "awaiting-translation"
-NEEDS_REVIEW = "needs-review"
-READY = "ready"
-STATUSES = (AWAITING, NEEDS_REVIEW, READY)
+
+@unique
+class Status(StrEnum):
+    """Where a draft stands; written in the draft as its value."""
+
+    AWAITING = "awaiting-translation"  # the comment is saved, its English is not made yet
+    NEEDS_REVIEW = "needs-review"  # the English fails a check
+    READY = "ready"
+
+
+AWAITING, NEEDS_REVIEW, READY = Status.AWAITING, Status.NEEDS_REVIEW, Status.READY
+STATUSES = tuple(Status)
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -46,7 +55,7 @@ class Entry:
     machine_en: str = ""
     comment_en: str = ""
     tags: list[str] = field(default_factory=list)
-    status: str = AWAITING
+    status: Status = AWAITING
     order: int = 0
     # arXiv metadata beyond what the digest prints
     url: str = ""
@@ -166,4 +175,5 @@ def entry_from_yaml(text: str, source: str) -> Entry:
         raise bad("date", f"must be a date YYYY-MM-DD, not {values['date']!r}")
     if values.get("status", AWAITING) not in STATUSES:
         raise bad("status", f"must be one of {', '.join(STATUSES)}")
+    values["status"] = Status(values.get("status", AWAITING))
     return Entry(**values)

@@ -10,6 +10,7 @@ class ExitCode(IntEnum):
     CHECK_FAILED = 1
     BAD_INPUT = 2
     SERVICE = 3
+    ENVIRONMENT = 4
     INTERRUPTED = 130
 
 
@@ -35,3 +36,9 @@ class CheckFailed(DigestError):
     """Work was done, but a check failed (the draft is written and marked)."""
 
     exit_code = ExitCode.CHECK_FAILED
+
+
+class EnvironmentFailure(DigestError):
+    """The machine failed us (a full disk, an I/O error): not the author's input, not a service."""
+
+    exit_code = ExitCode.ENVIRONMENT

@@ -59,7 +59,11 @@ class ExampleIndex:
     def __len__(self) -> int:
         return len(self.examples)
 
-    def nearest(self, korean: str, k: int = 3, exclude: str = "") -> list[tuple[float, Example]]:
+    def nearest(
+        self, korean: str, k: int = 3, exclude: str | frozenset[str] = ""
+    ) -> list[tuple[float, Example]]:
+        """The k pairs most like `korean`; `exclude` names entries (ids) never to return."""
+        excluded = frozenset([exclude]) if isinstance(exclude, str) else exclude
         grams = ngrams(korean)
         weights = {g: (1 + math.log(c)) * self._idf[g] for g, c in grams.items() if g in self._idf}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
@@ -71,7 +75,7 @@ class ExampleIndex:
         found: list[tuple[float, Example]] = []
         for doc, score in ranked:
             example = self.examples[doc]
-            if exclude and example.key == exclude:
+            if example.key in excluded:
                 continue
             if example.korean.strip() == korean.strip():
                 continue

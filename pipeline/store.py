@@ -1,20 +1,31 @@
-"""Drafts on disk: DRAFTS/<YYYY-MM-DD>/<file-safe id>.yaml, written atomically, read with care."""
+"""Drafts on disk: DRAFTS/<YYYY-MM-DD>/<file-safe id>.yaml, written atomically, read with care.
+
+Every change to a draft is a read-modify-write under one lock across processes (`update`): the
+draft is read again under the lock, so a comment or a hand edit saved by another command while
+this one was waiting for the model is seen, never overwritten by a stale copy.
+"""
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
+import pickle
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from pipeline import yamlio
 from pipeline.entry import DATE_RE, Entry, entry_from_yaml
-from pipeline.errors import InputError
+from pipeline.errors import EnvironmentFailure, InputError
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_ORDER_LINE = re.compile(r"^order:\s*(\d+)\s*$", re.MULTILINE)
+ORDER_FILE = ".order"  # the last order number given on a day, in that day's folder
+STALE_TEMP_SECONDS = 3600.0  # a writer that takes longer than this was killed
 
 
 def file_safe(entry_id: str) -> str:
@@ -23,6 +34,13 @@ def file_safe(entry_id: str) -> str:
     if not _SAFE_NAME.match(name) or ".." in name:
         raise InputError(f"id {entry_id!r} cannot name a draft file")
     return name
+
+
+def write_failure(path: Path, exc: OSError) -> InputError | EnvironmentFailure:
+    """A write that failed: the machine (disk full, I/O) or the set-up (permissions)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
+        return EnvironmentFailure(f"cannot write {path}: {exc.strerror}; free some space and retry")
+    return InputError(f"cannot write {path}: {exc.strerror}")
 
 
 @dataclass
@@ -34,15 +52,22 @@ class Day:
     problems: list[InputError] = field(default_factory=list)
 
 
+Change = Callable[[Entry | None], Entry | None]
+
+
 class Store:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, cache_dir: Path | None = None) -> None:
         self.root = root
+        self.cache_dir = cache_dir
+        self._swept: set[Path] = set()
+        self._history: list[Entry] | None = None
 
     def path(self, date: str, entry_id: str) -> Path:
         if not DATE_RE.match(date):
             raise InputError(f"date {date!r} is not YYYY-MM-DD")
         return self.root / date / f"{file_safe(entry_id)}.yaml"
 
+    # -- writing --------------------------------------------------------------------------------
     @contextmanager
     def lock(self) -> Iterator[None]:
         """One writer at a time across processes: order numbers and files stay consistent."""
@@ -68,21 +93,78 @@ class Store:
             )
 
     def save(self, entry: Entry) -> Path:
-        """Write a draft atomically; a new one gets the next order number of its day."""
-        path = self.path(entry.date, entry.id)
+        """Write a draft as it is (atomically); a new one gets the next order number of its day.
+
+        Prefer `update` wherever the draft was read earlier: it sees what changed meanwhile.
+        """
         with self.lock():
+            return self._write(entry)
+
+    def update(self, date: str, entry_id: str, change: Change) -> Entry | None:
+        """Read the draft as it is now, under the lock, and write what `change` makes of it.
+
+        `change` gets the current draft (None if there is none) and returns the draft to write,
+        or None to write nothing. Returns what is on disk afterwards.
+        """
+        path = self.path(date, entry_id)
+        with self.lock():
+            current = self.load(path) if path.exists() else None
+            changed = change(current)
+            if changed is None:
+                return current
+            self._write(changed)
+            return changed
+
+    def _write(self, entry: Entry) -> Path:
+        path = self.path(entry.date, entry.id)
+        try:
+            self._sweep(path.parent)
             if entry.order <= 0:
                 entry.order = self._next_order(entry.date)
-            try:
-                yamlio.atomic_write(path, entry.to_yaml())
-            except OSError as exc:
-                raise InputError(f"cannot write {path}: {exc.strerror}") from None
+            yamlio.atomic_write(path, entry.to_yaml())
+        except OSError as exc:
+            raise write_failure(path, exc) from None
+        self._history = None
         return path
 
     def _next_order(self, date: str) -> int:
-        orders = [e.order for e in self.day(date).entries]
-        return max(orders, default=0) + 1
+        """The day's counter, read and written under the lock: O(1) per new draft.
 
+        A day without a counter (drafts from before it existed) starts past every order number
+        its files hold, unreadable files included, so that no two drafts ever share one."""
+        counter = self.root / date / ORDER_FILE
+        try:
+            last = int(counter.read_text(encoding="ascii").strip())
+        except (OSError, ValueError):
+            last = self._highest_order(date)
+        yamlio.atomic_write(counter, f"{last + 1}\n", durable=False)
+        return last + 1
+
+    def _highest_order(self, date: str) -> int:
+        files = list((self.root / date).glob("*.yaml"))
+        highest = len(files)
+        for path in files:
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            highest = max([highest, *(int(n) for n in _ORDER_LINE.findall(text))])
+        return highest
+
+    def _sweep(self, folder: Path) -> None:
+        """Remove temporary files a killed writer left behind (once per folder and run)."""
+        if folder in self._swept or not folder.is_dir():
+            return
+        self._swept.add(folder)
+        now = time.time()
+        for temp in folder.glob(".*.tmp"):
+            try:
+                if now - temp.stat().st_mtime > STALE_TEMP_SECONDS:
+                    temp.unlink()
+            except OSError:
+                pass
+
+    # -- reading --------------------------------------------------------------------------------
     def load(self, path: Path) -> Entry:
         try:
             text = path.read_text(encoding="utf-8")
@@ -111,11 +193,27 @@ class Store:
 
     def files(self) -> list[Path]:
         """Every draft file, without reading any."""
-        return [p for d in self.days() for p in (self.root / d).glob("*.yaml")]
+        return [p for d in self.days() for p in sorted((self.root / d).glob("*.yaml"))]
 
-    def all_entries(self) -> list[Entry]:
-        """Every readable draft of every day (unreadable ones are left to `check` to report)."""
-        return [e for d in self.days() for e in self.day(d).entries]
+    def history(self) -> list[Entry]:
+        """Every readable draft of every day (unreadable ones are left to `check` to report).
+
+        Parsed drafts are kept in the cache folder by path, size and mtime, so that a command
+        over thousands of drafts parses only those that changed since the last run."""
+        if self._history is None:
+            cache = ParsedCache(self.cache_dir / "history.pickle") if self.cache_dir else None
+            files = self.files()
+            self._history = cache.entries(files, self.load) if cache else self._parse_all(files)
+        return self._history
+
+    def _parse_all(self, files: list[Path]) -> list[Entry]:
+        entries = []
+        for path in files:
+            try:
+                entries.append(self.load(path))
+            except InputError:
+                continue
+        return entries
 
     def days(self) -> list[str]:
         if not self.root.is_dir():
@@ -151,3 +249,51 @@ class Store:
         if not dates:
             raise InputError(f"no draft of {entry_id} in {self.root}; run: digest draft {entry_id}")
         return self.load(self.path(dates[-1], entry_id))
+
+
+_ENTRY_SCHEMA = tuple(f.name for f in fields(Entry))
+Signature = tuple[int, int, int]  # size, mtime in ns, inode: an atomic rewrite changes the inode
+
+
+class ParsedCache:
+    """Parsed drafts by path, in one pickle; an entry is parsed again only when its file changed."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def entries(self, files: list[Path], parse: Callable[[Path], Entry]) -> list[Entry]:
+        known = self._read()
+        fresh: dict[str, tuple[Signature, Entry | None]] = {}
+        for path in files:
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            signature = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+            hit = known.get(str(path))
+            if hit is not None and hit[0] == signature:
+                fresh[str(path)] = hit
+                continue
+            try:
+                fresh[str(path)] = (signature, parse(path))
+            except InputError:
+                fresh[str(path)] = (signature, None)  # unreadable: not history
+        if fresh.keys() != known.keys() or any(fresh[k] is not known[k] for k in fresh):
+            self._write(fresh)
+        return [entry for _, entry in fresh.values() if entry is not None]
+
+    def _read(self) -> dict[str, tuple[Signature, Entry | None]]:
+        try:
+            with self.path.open("rb") as handle:
+                schema, data = pickle.load(handle)  # our own cache file, written below
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError, TypeError):
+            return {}
+        # entries pickled by a version with other fields would lack attributes: start afresh
+        return data if schema == _ENTRY_SCHEMA and isinstance(data, dict) else {}
+
+    def _write(self, data: dict[str, tuple[Signature, Entry | None]]) -> None:
+        payload = pickle.dumps((_ENTRY_SCHEMA, data), protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            yamlio.atomic_write_bytes(self.path, payload, durable=False)
+        except OSError:
+            pass  # no cache only costs parsing again next time

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from pipeline.check import edit_distance
-from pipeline.comment import normalize_tag
+from pipeline.text import normalize_tag
 from pipeline.entry import Entry
 
 

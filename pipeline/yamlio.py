@@ -27,6 +27,8 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 
 _ReadableDumper.add_representer(str, _represent_str)
+# str subclasses (the StrEnum statuses) are written as their plain value
+_ReadableDumper.add_multi_representer(str, lambda d, v: _represent_str(d, str(v)))
 
 
 def dump(data: Any) -> str:
@@ -90,15 +92,30 @@ def load_mapping(text: str, source: str) -> tuple[dict[str, Any], dict[str, int]
     return data, lines
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and os.replace: readers never see half."""
+# The process's umask, read once: files the author gets (drafts, pages) are created with the
+# permissions any other program would give them (0644 by default), not mkstemp's private 0600.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+def atomic_write(path: Path, text: str, *, durable: bool = True) -> None:
+    """Write text via a temporary file in the same folder and os.replace: readers never see half.
+
+    The text is written as is (UTF-8, no newline translation). `durable` syncs it to disk
+    before the rename, for what must survive a power cut (drafts), not for caches."""
+    atomic_write_bytes(path, text.encode("utf-8"), durable=durable)
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

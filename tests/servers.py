@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +29,15 @@ class Fault:
     body: bytes | None = None
     hang: float = 0.0
     truncate: bool = False
+
+
+def _hang_up(handler: BaseHTTPRequestHandler) -> None:
+    """Close the connection for real (the handler's file objects keep the socket open)."""
+    handler.close_connection = True
+    try:
+        handler.connection.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -57,7 +67,10 @@ class _Server:
 
         self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # a short poll interval: shutdown() waits for one poll, at every test's teardown
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self.thread.start()
 
     @property
@@ -83,10 +96,7 @@ class _Server:
         ):
             if fault.hang:
                 time.sleep(fault.hang)
-                try:
-                    handler.connection.close()
-                except OSError:
-                    pass
+                _hang_up(handler)
                 return
             if not fault.truncate:
                 payload = (
@@ -102,7 +112,7 @@ class _Server:
             handler.end_headers()
             handler.wfile.write(payload[: len(payload) // 2])
             handler.wfile.flush()
-            handler.connection.close()
+            _hang_up(handler)
             return
         self._send(handler, status, payload, headers)
 

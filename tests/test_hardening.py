@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from pipeline.arxiv import parse_id
 from pipeline.comment import parse_notes
 from pipeline.errors import InputError
-from tests.cli_helpers import draft_file, load_draft, run, run_with_tty_stdin
+from tests.cli_helpers import draft_file, load_draft, run
 from tests.conftest import TRANSLATIONS, closed_port
 from tests.servers import ArxivServer, FakePaper, Fault, OpenAIServer
 
@@ -118,8 +118,8 @@ def test_arxiv_down_before_the_editor_opens_writes_nothing(
     editor.write_text(f"#!/bin/sh\ntouch {isolated}/opened\n", encoding="utf-8")
     editor.chmod(0o755)
     down = {"DIGEST_ARXIV_API_URL": f"http://127.0.0.1:{closed_port()}/api/query"}
-    result = run_with_tty_stdin(
-        ["draft", "2506.18896", "--date", DATE], {**down, "EDITOR": str(editor)}
+    result = run(
+        "draft", "2506.18896", "--date", DATE, env={**down, "EDITOR": str(editor)}, tty=True
     )
     assert result.code == 3 and "arXiv failed after retries" in result.stderr
     assert not (isolated / "opened").exists() and not (isolated / "drafts" / DATE).exists()
@@ -196,14 +196,26 @@ def test_a_bad_reply_always_means_needs_review(
 
 
 # -- process faults -----------------------------------------------------------------------------
-def start(args: list[str]) -> subprocess.Popen[str]:
+def start(
+    args: list[str], stdin: str | None = None, env_retry_wait: str | None = None
+) -> subprocess.Popen[str]:
+    """digest in a real process, for what needs one: a signal, a race with another process."""
+    env = dict(os.environ)
+    if env_retry_wait is not None:
+        env["DIGEST_RETRY_WAIT"] = env_retry_wait
+        env["DIGEST_RETRY_ATTEMPTS"] = "20"
+    source = subprocess.DEVNULL
+    if stdin is not None:  # a piped comment: a file, so that it is all there before the start
+        piped = Path(f"stdin-{time.monotonic_ns()}.txt")
+        piped.write_text(stdin, encoding="utf-8")
+        source = piped.open("rb")  # type: ignore[assignment]
     return subprocess.Popen(
         [sys.executable, "-m", "pipeline", *args],
-        stdin=subprocess.DEVNULL,
+        stdin=source,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=dict(os.environ),
+        env=env,
     )
 
 
@@ -248,14 +260,41 @@ def test_ctrl_c_during_a_batch_exits_at_once(
         assert load_draft(isolated, DATE, paper_id)["status"] == "awaiting-translation"
 
 
-def test_ctrl_c_during_fetch(arxiv_server: ArxivServer, isolated: Path) -> None:
-    arxiv_server.faults = [Fault(hang=30)]
-    proc = start(["draft", "2506.18896", "--comment", KO, "--date", DATE])
-    wait_for(lambda: len(arxiv_server.requests) == 1)
+@pytest.mark.parametrize("how", ["--comment", "stdin"])
+def test_ctrl_c_while_arxiv_is_retried_keeps_the_comment(
+    how: str, arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    """Issue 14 item 5: what the author typed or piped is on disk before the first request."""
+    arxiv_server.faults = [Fault(503)] * 50
+    args = ["draft", "2506.18896", "--date", DATE]
+    proc = (
+        start([*args, "--comment", KO], env_retry_wait="1")
+        if how == "--comment"
+        else start(args, stdin=KO + "\n#rl\n", env_retry_wait="1")
+    )
+    wait_for(lambda: len(arxiv_server.requests) >= 1)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=20)
     assert proc.returncode == 130 and "Traceback" not in stderr
-    assert not draft_file(isolated, DATE, "2506.18896").exists()
+    assert f"Saved the comment in {isolated / 'drafts'}" in stderr or "Saved the comment" in stderr
+    assert load_draft(isolated, DATE, "2506.18896")["comment_ko"] == KO
+    arxiv_server.faults = []
+    finished = run("draft", "2506.18896", "--date", DATE)  # nothing to type again
+    assert finished.code == 0, finished.stderr
+    assert load_draft(isolated, DATE, "2506.18896")["comment_en"] == EN
+
+
+def test_a_mistyped_id_keeps_a_piped_comment_in_a_recovery_file(
+    arxiv_server: ArxivServer, isolated: Path
+) -> None:
+    result = run("draft", "2506.1889", "--date", DATE, stdin=KO + "\n")
+    assert result.code == 2
+    error = result.stderr.strip().splitlines()[-1]
+    assert "arXiv has no paper 2506.1889" in error and "your comment is kept in" in error
+    kept = Path(error.split("your comment is kept in ", 1)[1].split(":", 1)[0])
+    assert kept.read_text(encoding="utf-8") == KO + "\n"
+    assert not (isolated / "drafts" / DATE / "2506.1889.yaml").exists()  # no draft of no paper
+    kept.unlink()
 
 
 def test_drafts_folder_not_writable_is_exit_2(

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.comment import normalize_tag, parse_tags
 from pipeline.examples import Example, ExampleIndex, cached_index, suggest_tags
 from pipeline.glossary import parse_glossary
 from pipeline.suggest import hand_replacements, korean_stems, mine_terms
 from pipeline.tags import near_duplicates, new_tag_warnings, vocabulary
+from pipeline.text import normalize_tag, parse_tags
 from pipeline.vault import NO_COMMENT, NO_DATE, NO_LINK, Skip, parse_note
 from tests.cli_helpers import run
 from tests.conftest import CORPUS
@@ -275,13 +275,12 @@ def test_draft_warns_of_a_probable_tag_typo(arxiv_server, model_server, isolated
 
 
 def test_the_editor_template_suggests_tags_of_similar_papers(arxiv_server, isolated: Path) -> None:  # type: ignore[no-untyped-def]
-    from tests.cli_helpers import run_with_tty_stdin
 
     run("import", "--vault", str(VAULT))
     editor = isolated / "ed.sh"
     editor.write_text(f'#!/bin/sh\ncp "$1" {isolated}/seen.txt\nexit 1\n', encoding="utf-8")
     editor.chmod(0o755)
-    run_with_tty_stdin(["draft", "2506.18896"], {"EDITOR": str(editor)})
+    run("draft", "2506.18896", env={"EDITOR": str(editor)}, tty=True)
     seen = (isolated / "seen.txt").read_text(encoding="utf-8")
     line = next(line for line in seen.splitlines() if "Tags of similar past entries" in line)
     assert "#reward-model" in line or "#rlhf" in line

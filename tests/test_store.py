@@ -135,7 +135,8 @@ def test_writes_are_atomic_no_temp_files_left(tmp_path: Path) -> None:
     store = Store(tmp_path)
     for _ in range(3):
         store.save(make_entry())
-    assert sorted(p.name for p in (tmp_path / "2025-06-24").iterdir()) == ["2506.18896.yaml"]
+    names = sorted(p.name for p in (tmp_path / "2025-06-24").iterdir())
+    assert names == [".order", "2506.18896.yaml"]  # the draft and the day's order counter
 
 
 def test_a_drafts_folder_that_cannot_be_created_is_a_clear_input_error(tmp_path: Path) -> None:

@@ -1,0 +1,117 @@
+"""Text helpers the stages share: Hangul, normalisation, blank lines, tags, and arXiv ids."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pipeline.errors import InputError
+
+# Hangul jamo, compatibility jamo and syllables: any of them in an English text is Korean left.
+HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
+
+
+def has_hangul(text: str) -> bool:
+    return HANGUL.search(text) is not None
+
+
+def normalize_text(text: str) -> str:
+    """NFC, so that decomposed Hangul (macOS file names, some editors) is the Hangul we match."""
+    return unicodedata.normalize("NFC", text)
+
+
+def is_blank(line: str) -> bool:
+    """A line with nothing visible: spaces, or invisible format characters (a zero-width space)."""
+    return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in line)
+
+
+# -- tags ---------------------------------------------------------------------------------------
+_TAG_OK = re.compile(r"^[0-9a-z\uac00-\ud7a3][0-9a-z\uac00-\ud7a3.+-]*$")
+
+
+def is_tags_line(line: str) -> bool:
+    """`#a #b`: every word a '#' and at least one character (any spacing between them)."""
+    words = line.split()
+    return bool(words) and all(w.startswith("#") and len(w) > 1 for w in words)
+
+
+def normalize_tag(raw: str) -> str:
+    """'#Object_Detection' -> 'object-detection'; words joined by '-'."""
+    tag = raw.strip().lstrip("#").strip().lower()
+    return re.sub(r"[\s_-]+", "-", tag).strip("-")
+
+
+def parse_tags(text: str | Iterable[str]) -> list[str]:
+    """Tags separated by spaces or commas, '#' optional, order kept, duplicates dropped."""
+    words = re.split(r"[\s,]+", text) if isinstance(text, str) else list(text)
+    tags: list[str] = []
+    for word in words:
+        if not word.strip() or word.strip() == "#":
+            continue
+        tag = normalize_tag(word)
+        if not _TAG_OK.match(tag):
+            raise InputError(f"tag {word!r} is not a tag (letters, digits and '-' only)")
+        if tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+# -- arXiv ids ----------------------------------------------------------------------------------
+_NEW_ID = re.compile(r"^(?P<base>(?P<yymm>\d{4})\.\d{4,5})(?P<version>v\d+)?$")
+_OLD_ID = re.compile(
+    r"^(?P<archive>[a-z]+(?:-[a-z]+)*)(?:\.[A-Za-z]{2})?/(?P<num>\d{7})(?P<version>v\d+)?$"
+)
+_ARXIV_URL = re.compile(
+    r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(?P<rest>.+?)/?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class PaperId:
+    """A paper as the author named it: the canonical id, and a version if he gave one."""
+
+    base: str  # 2506.18896 or hep-th/9901001: one draft per base
+    version: str = ""  # "v2", or "" for the latest
+
+    @property
+    def query(self) -> str:
+        return self.base + self.version
+
+    def __str__(self) -> str:
+        return self.query
+
+
+def parse_id(text: str) -> PaperId:
+    """Any spelling of an arXiv id (plain, versioned, arXiv:, abs/pdf URL, old-style)."""
+    raw = text.strip()
+    candidate = raw
+    url = _ARXIV_URL.match(candidate.split("?")[0].split("#")[0])
+    if url:
+        candidate = url.group("rest")
+        if candidate.lower().endswith(".pdf"):
+            candidate = candidate[:-4]
+    elif candidate.lower().startswith("arxiv:"):
+        candidate = candidate[6:].strip()
+    new = _NEW_ID.match(candidate)
+    if new and 1 <= int(new.group("yymm")[2:]) <= 12:
+        return PaperId(new.group("base"), new.group("version") or "")
+    old = _OLD_ID.match(candidate)
+    if old:
+        # arXiv's canonical old-style id drops the subject class: math.GT/0309136 -> math/0309136
+        return PaperId(f"{old.group('archive')}/{old.group('num')}", old.group("version") or "")
+    shown = raw if len(raw) <= 80 else raw[:77] + "..."
+    raise InputError(
+        f"not an arXiv id: {shown!r} (expected e.g. 2506.18896, arXiv:2506.18896v2, "
+        "https://arxiv.org/abs/2506.18896 or hep-th/9901001)"
+    )
+
+
+def is_arxiv_id(text: str) -> bool:
+    try:
+        parse_id(text)
+    except InputError:
+        return False
+    return True

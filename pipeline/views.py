@@ -1,0 +1,243 @@
+"""How results look on the terminal, and the two places the author types: the editor and stdin.
+
+The commands in cli.py call the workflow and hand its results to these functions; nothing here
+decides what happens to a draft.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline.console import Console, Progress
+from pipeline.errors import ExitCode
+
+if TYPE_CHECKING:
+    from pipeline.entry import Entry
+    from pipeline.workflow import DraftResult, EditResult, Outcome, Workflow
+
+
+def entry_text(entry: Entry) -> str:
+    from pipeline.digest import render_entry
+    from pipeline.export import text_entry
+
+    return render_entry(text_entry(entry))
+
+
+def show_findings(console: Console, outcome: Outcome) -> None:
+    """Notes and findings of one entry, on stderr."""
+    for note in outcome.notes:
+        console.err(f"Note: {note}")
+    if outcome.entry is not None:
+        for finding in outcome.entry.checks:
+            console.err(f"  {finding}")
+
+
+def show_draft(console: Console, result: DraftResult) -> int:
+    from pipeline.workflow import RunResult
+
+    entry, outcome = result.entry, result.outcome
+    if outcome.result is RunResult.UNCHANGED:
+        console.err(f"{entry.id}: the comment is unchanged; nothing to do ({entry.status})")
+    show_findings(console, outcome)
+    console.out(entry_text(entry), nl=False)
+    if entry.errors:
+        console.err(
+            f"{entry.id}: needs review: fix the English with `digest edit {entry.id}` "
+            f"(or edit comment_en in {result.path}, then run `digest check {entry.id}`)"
+        )
+    return outcome.exit_code
+
+
+Work = Callable[[Callable[[int, "Outcome"], None]], list["Outcome"]]
+
+
+def batch(console: Console, total: int, work: Work) -> list[Outcome]:
+    """Run `work(on_done)` with a progress line per entry, in input order, and a bar."""
+    progress = console.progress(total)
+
+    def on_done(index: int, outcome: Outcome) -> None:
+        lines = [f"[{index + 1}/{total}] {outcome.entry_id}: {outcome.label}"]
+        progress.finished(index, lines + [f"  Note: {note}" for note in outcome.notes])
+
+    try:
+        return work(on_done)
+    finally:
+        progress.close()
+
+
+def counter(console: Console, noun: str) -> Callable[[int, int], None]:
+    """Progress of a long count (notes of a vault): a bar on a terminal, a line now and then."""
+    progress: list[object] = []
+
+    def tick(done: int, total: int) -> None:
+        if not progress:
+            progress.append(console.progress(total))
+        bar = progress[0]
+        assert isinstance(bar, Progress)
+        lines = [f"  {done}/{total} {noun}"] if done == total or done % 500 == 0 else []
+        bar.finished(done - 1, lines)
+        if done == total:
+            bar.close()
+
+    return tick
+
+
+def summarize(console: Console, outcomes: Sequence[Outcome], print_entries: bool) -> int:
+    """The entries (with --print), one summary line and the ids to act on; the worst exit code."""
+    from pipeline.workflow import worst_exit
+
+    if print_entries:
+        for outcome in outcomes:
+            if outcome.entry is not None and outcome.error is None and outcome.entry.title:
+                console.out(entry_text(outcome.entry), nl=False)
+    done = [o.entry for o in outcomes if o.error is None and o.entry is not None]
+    review = [e.id for e in done if e.errors]
+    failed = [o.entry_id for o in outcomes if o.error is not None]
+    console.err(
+        f"Summary: {len(done) - len(review)} ready, {len(review)} need review, {len(failed)} failed"
+    )
+    if review:
+        console.err("  needs review: " + " ".join(review) + " (fix each with: digest edit ID)")
+    if failed:
+        console.err("  failed: " + " ".join(failed) + " (run the same command again to retry them)")
+    return worst_exit(outcomes)
+
+
+def show_problems(console: Console, problems: Iterable[Exception]) -> None:
+    for problem in problems:
+        console.err(f"Error: {problem}")
+
+
+def show_checks(console: Console, entries: list[Entry]) -> int:
+    from pipeline.workflow import fix_command
+
+    failing = [e for e in entries if e.errors]
+    for entry in entries:
+        console.out(f"{entry.id} ({entry.date}): {entry.status}")
+        for finding in entry.checks:
+            console.out(f"  {finding}")
+    console.err(f"{len(entries) - len(failing)} of {len(entries)} pass")
+    if failing:
+        hints = "; ".join(fix_command(e) for e in failing[:3])
+        console.err(f"Fix: {hints}{'; ...' if len(failing) > 3 else ''}")
+    return int(ExitCode.CHECK_FAILED) if failing else 0
+
+
+def show_edit(console: Console, result: EditResult) -> int:
+    from pipeline.review import edit_rate
+
+    entry = result.entry
+    if result.changed:
+        console.err(f"Saved comment_en in {result.path}")
+    else:
+        console.err(f"{entry.id}: the English is unchanged")
+    console.out(f"{entry.id} ({entry.date}): {entry.status}")
+    for finding in entry.checks:
+        console.out(f"  {finding}")
+    if entry.machine_en:
+        console.out(f"Edit rate: {edit_rate(entry.machine_en, entry.comment_en)}")
+    return int(ExitCode.CHECK_FAILED) if entry.errors else 0
+
+
+def show_reviews(console: Console, entries: list[Entry], against: str) -> list:  # type: ignore[type-arg]
+    from pipeline.review import average_rate, format_review, review_entry
+
+    reviews = [review_entry(e, against) for e in entries]
+    console.out("\n".join(format_review(r, console.color) for r in reviews), nl=False)
+    if len(reviews) > 1:
+        average = average_rate(reviews)
+        counted = sum(r.rate is not None for r in reviews)
+        console.out(
+            f"\nAverage edit rate: {average:.1f}% over {counted} entries"
+            if average is not None
+            else "\nNo entry has machine English to compare."
+        )
+    return reviews
+
+
+def show_tags(console: Console, entries: list[Entry], show_all: bool) -> None:
+    from pipeline.tags import near_duplicates, vocabulary
+
+    vocab = vocabulary(entries)
+    shown = [
+        (t, n) for t, n in sorted(vocab.items(), key=lambda i: (-i[1], i[0])) if show_all or n > 1
+    ]
+    width = max((len(t) for t, _ in shown), default=0)
+    for tag, count in shown:
+        console.out(f"#{tag:<{width}}  {count}")
+    hidden = len(vocab) - len(shown)
+    if hidden:
+        console.out(f"(and {hidden} tag{'s' * (hidden != 1)} used once: digest tags --all)")
+    pairs = near_duplicates(vocab)
+    if pairs:
+        console.out("\nNear-duplicates (decide which to keep):")
+        for a, b, distance in pairs:
+            apart = f"{distance} edit{'s' * (distance != 1)} apart"
+            console.out(f"  #{a} ({vocab[a]}) / #{b} ({vocab[b]}): {apart}")
+
+
+# -- where the author types ---------------------------------------------------------------------
+def given_comment(
+    console: Console, comment_text: str | None, comment_file: Path | None
+) -> tuple[str | None, list[str] | None]:
+    """The comment (and tags) from --comment, --comment-file or piped stdin; None: none given."""
+    from pipeline.comment import clean_comment, parse_edited, read_text_file
+
+    if comment_text is not None:
+        return clean_comment(comment_text), None
+    if comment_file is not None:
+        return parse_edited(read_text_file(comment_file, "comment file"))
+    if not console.stdin_isatty:
+        return parse_edited(console.read_stdin())
+    return None, None
+
+
+def tags_or(tags_text: str | None, given: list[str] | None) -> list[str] | None:
+    """--tags when given, else the tags line that came with the comment."""
+    from pipeline.text import parse_tags
+
+    return parse_tags(tags_text) if tags_text is not None else given
+
+
+def comment_editor(
+    workflow: Workflow, date: str | None, tags: list[str] | None
+) -> Callable[[Entry], tuple[str, list[str] | None]]:
+    """Open $EDITOR on the paper (and any comment saved before) for the Korean comment."""
+    from pipeline.comment import editor_template, run_editor
+    from pipeline.examples import suggest_tags
+
+    def write(entry: Entry) -> tuple[str, list[str] | None]:
+        template = editor_template(
+            entry.id,
+            entry.title,
+            entry.authors,
+            entry.abstract,
+            entry.comment_ko,
+            tags if tags is not None else entry.tags,
+            suggest_tags(workflow.papers_index(), f"{entry.title} {entry.abstract}"),
+        )
+        when = f" --date {date or entry.date}"
+        return run_editor(
+            template,
+            retry_with=f"run: digest draft {entry.id}{when} --comment-file {{path}}",
+        )
+
+    return write
+
+
+def english_editor(console: Console) -> Callable[[Entry], tuple[str, list[str] | None]]:
+    """The new published English: $EDITOR on a terminal, else stdin."""
+    from pipeline.comment import english_template, parse_edited, run_editor
+
+    def write(entry: Entry) -> tuple[str, list[str] | None]:
+        if not console.stdin_isatty:
+            return parse_edited(console.read_stdin())
+        return run_editor(
+            english_template(entry),
+            what="English",
+            retry_with=f"run: digest edit {entry.id} --date {entry.date} < {{path}}",
+        )
+
+    return write

@@ -1,0 +1,854 @@
+"""The use cases: draft one paper, draft a day, translate again, check, edit, export, import.
+
+Each stage lives in its own module; this one sequences them, decides what is already done (so
+that running the same draft again asks no service anything), and commits every change to a draft
+as a read-modify-write under the store's lock (so that two commands meeting on one draft lose
+nothing). It knows nothing of click or terminals: it takes values and callbacks, and returns
+results; `log` receives progress and diagnostics.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from enum import StrEnum, unique
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline.arxiv import ArxivClient, Paper
+from pipeline.check import problems_for_repair, run_checks
+from pipeline.comment import NoteBlock, is_recovery_file, parse_notes, save_recovery
+from pipeline.config import Settings
+from pipeline.entry import AWAITING, NEEDS_REVIEW, READY, Entry, Finding
+from pipeline.errors import CheckFailed, DigestError, ExitCode, InputError, ServiceError
+from pipeline.examples import Example, ExampleIndex, cached_index
+from pipeline.glossary import Glossary, load_glossary
+from pipeline.store import Day, Store
+from pipeline.text import PaperId, parse_id
+from pipeline.translate import Translator, build_messages
+
+if TYPE_CHECKING:
+    from pipeline.importer import ImportSummary
+
+Log = Callable[[str], None]
+
+
+@unique
+class RunResult(StrEnum):
+    """What a run did to one entry (its Status says where the entry stands)."""
+
+    TRANSLATED = "translated"
+    UNCHANGED = "unchanged"
+    SAVED = "saved"  # the comment is on disk; its translation did not happen (yet)
+    CHANGED_MEANWHILE = "changed meanwhile"  # another command saved it while this one worked
+    FAILED = "failed"
+
+
+@dataclass
+class Outcome:
+    entry_id: str
+    entry: Entry | None = None
+    result: RunResult = RunResult.TRANSLATED
+    error: DigestError | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """How a progress line shows it: the entry's status once translated, else the result."""
+        if self.error is not None:
+            return f"failed: {self.error}"
+        if self.result is RunResult.TRANSLATED and self.entry is not None:
+            return str(self.entry.status)
+        return str(self.result)
+
+    @property
+    def exit_code(self) -> int:
+        if self.error is not None:
+            return int(self.error.exit_code)
+        if self.entry is not None and self.entry.errors:
+            return int(ExitCode.CHECK_FAILED)
+        return int(ExitCode.OK)
+
+
+def worst_exit(outcomes: Sequence[Outcome]) -> int:
+    return max((o.exit_code for o in outcomes), default=0)
+
+
+def today() -> str:
+    return dt.date.today().isoformat()
+
+
+def apply_paper(entry: Entry, paper: Paper) -> bool:
+    """Take arXiv's current metadata into the draft; True if anything changed."""
+    fresh = {
+        "title": paper.title,
+        "authors": list(paper.authors),
+        "abstract": paper.abstract,
+        "version": paper.version,
+        "url": paper.url or entry.url,
+        "published": paper.published,
+        "updated": paper.updated,
+        "primary_category": paper.primary_category,
+        "arxiv_comment": paper.comment,
+    }
+    changed = False
+    for name, value in fresh.items():
+        if getattr(entry, name) != value:
+            setattr(entry, name, value)
+            changed = True
+    return changed
+
+
+def same_text(a: str, b: str) -> bool:
+    return a.strip() == b.strip()
+
+
+def recheck(entry: Entry, glossary: Glossary) -> list[Finding]:
+    """Check the published English as it is now and set the status from the result."""
+    checks = run_checks(entry.comment_ko, entry.comment_en, glossary)
+    if not entry.title and entry.source == "arxiv":
+        checks.append(
+            Finding(
+                "paper",
+                "error",
+                "the paper's title and abstract are not fetched yet: run "
+                f"`digest draft {entry.id} --date {entry.date}` when arXiv answers",
+            )
+        )
+    entry.checks = checks
+    if not entry.comment_en.strip() and not entry.machine_en:
+        entry.status = AWAITING
+    else:
+        entry.status = NEEDS_REVIEW if any(f.is_error for f in checks) else READY
+    return entry.checks
+
+
+def paper_entry(paper_id: PaperId, date: str, paper: Paper | None) -> Entry:
+    """A draft-to-be holding only the paper: what the editor shows before a comment exists."""
+    entry = Entry(id=paper_id.base, date=date, title="", authors=[], abstract="", comment_ko="")
+    if paper is not None:
+        apply_paper(entry, paper)
+    return entry
+
+
+def fix_command(entry: Entry) -> str:
+    """The command that fixes a failing entry: translate what has no English, else edit."""
+    return f"digest {'translate' if entry.status == AWAITING else 'edit'} {entry.id}"
+
+
+# -- the translation core: no store, so that `eval` uses the very same steps ------------------
+@dataclass
+class Translated:
+    """The English for a comment and how it was made: every attempt, and the last checks."""
+
+    english: str
+    model: str
+    findings: list[Finding]
+    cleanup: list[str] = field(default_factory=list)
+    attempts: list[dict[str, object]] = field(default_factory=list)  # when a check sent one back
+
+    @property
+    def repairs(self) -> int:
+        return max(0, len(self.attempts) - 1)
+
+
+def translate_checked(
+    comment_ko: str,
+    glossary: Glossary,
+    translator: Translator,
+    examples: Sequence[Example] = (),
+    repairs: int = 1,
+    log: Log = lambda message: None,
+    label: str = "",
+) -> Translated:
+    """Translate, check, and ask the model again (up to `repairs` times) while a check fails;
+    the attempt with the fewest errors is kept."""
+    matches = glossary.find(comment_ko)
+
+    def attempt(repair: tuple[str, list[str]] | None) -> tuple[Translated, int]:
+        messages = build_messages(comment_ko, matches, examples, repair)
+        reply = translator.translate(comment_ko, messages)
+        findings = run_checks(comment_ko, reply.text, glossary)
+        made = Translated(reply.text, reply.model, findings, reply.removed)
+        return made, sum(f.is_error for f in findings)
+
+    best, best_errors = attempt(None)
+    tries = [best]
+    while best_errors and len(tries) <= repairs:
+        problems = problems_for_repair(best.findings)
+        log(f"{label or 'the comment'}: asking the model again ({'; '.join(problems)})")
+        candidate, errors = attempt((best.english, problems))
+        tries.append(candidate)
+        if errors < best_errors:
+            best, best_errors = candidate, errors
+    if len(tries) > 1:
+        best.attempts = [
+            {"english": t.english, "errors": [str(f) for f in t.findings if f.is_error]}
+            for t in tries
+        ]
+    return best
+
+
+# -- selections -------------------------------------------------------------------------------
+@dataclass
+class Selected:
+    """The drafts a command works on, and the files among them that could not be read."""
+
+    entries: list[Entry]
+    problems: list[InputError] = field(default_factory=list)
+
+
+@dataclass
+class DraftResult:
+    entry: Entry
+    outcome: Outcome
+    path: Path
+
+
+@dataclass
+class EditResult:
+    entry: Entry
+    changed: bool
+    path: Path
+
+
+@dataclass
+class Exported:
+    text: str
+    entries: int
+    days: list[str]
+
+
+EditorCallback = Callable[[Entry], tuple[str, list[str] | None]]
+
+
+class Workflow:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: Store | None = None,
+        glossary: Glossary | None = None,
+        arxiv: ArxivClient | None = None,
+        translator: Translator | None = None,
+        log: Log = lambda message: None,
+    ) -> None:
+        self.settings = settings
+        self.store = store or Store(settings.drafts_dir, settings.cache_dir)
+        self.log = log
+        self._glossary = glossary
+        self._arxiv = arxiv
+        self._translator = translator
+        self._index: ExampleIndex | None = None
+        self._index_lock = threading.Lock()
+
+    # services and data are made on first use: a re-run that needs none needs no key either
+    @property
+    def glossary(self) -> Glossary:
+        if self._glossary is None:
+            self._glossary = load_glossary(
+                self.settings.glossary_path, self.settings.glossary_named
+            )
+            if not self._glossary.terms and not self._glossary.keep:
+                self.log(
+                    f"Warning: no glossary at {self.settings.glossary_path}: terms are not enforced"
+                )
+        return self._glossary
+
+    @property
+    def arxiv(self) -> ArxivClient:
+        if self._arxiv is None:
+            self._arxiv = ArxivClient(self.settings, log=self.log)
+        return self._arxiv
+
+    @property
+    def translator(self) -> Translator:
+        if self._translator is None:
+            self._translator = Translator(self.settings, log=self.log)
+        return self._translator
+
+    def examples_index(self) -> ExampleIndex:
+        """The author's published pairs, built once per run and cached on disk between runs."""
+        with self._index_lock:
+            if self._index is None:
+                self._index = cached_index(
+                    self.store.files(),
+                    self.settings.cache_dir,
+                    lambda: [
+                        Example(e.id, e.comment_ko, e.comment_en, tuple(e.tags))
+                        for e in self.store.history()
+                        if e.comment_ko.strip() and e.comment_en.strip() and e.status != AWAITING
+                    ],
+                )
+            return self._index
+
+    def papers_index(self) -> ExampleIndex:
+        """Past entries by their paper's title and abstract, to suggest tags for a new paper."""
+        return cached_index(
+            self.store.files(),
+            self.settings.cache_dir,
+            lambda: [
+                Example(e.id, f"{e.title} {e.abstract}", "", tuple(e.tags))
+                for e in self.store.history()
+                if e.tags
+            ],
+            kind="papers",
+        )
+
+    def tag_vocabulary(self, exclude: str = "") -> Counter[str]:
+        from pipeline.tags import vocabulary
+
+        return vocabulary(e for e in self.store.history() if e.id != exclude)
+
+    def tag_warnings(self, tags: list[str] | None, exclude: str) -> None:
+        if tags:
+            from pipeline.tags import new_tag_warnings
+
+            for warning in new_tag_warnings(tags, self.tag_vocabulary(exclude)):
+                self.log(f"Warning: {warning}")
+
+    # -- finding drafts -----------------------------------------------------------------------
+    def entry_id(self, text: str) -> str:
+        """The draft an id names: any arXiv spelling, or an id digest printed (a title id)."""
+        try:
+            return parse_id(text).base
+        except InputError:
+            name = text.strip()
+            try:
+                known = bool(self.store.dates_of(name))
+            except InputError:
+                known = False
+            if known:
+                return name
+            raise
+
+    def find(self, text: str, date: str | None = None) -> Entry:
+        return self.store.find(self.entry_id(text), date)
+
+    def select(
+        self,
+        ids: Sequence[str] = (),
+        date: str | None = None,
+        *,
+        pending: bool = False,
+        command: str,
+    ) -> Selected:
+        """Drafts by ids (on `date`, else each one's latest day), every draft awaiting translation
+        (of `date`, if given), or every draft of `date`. `command` names how to ask for a day
+        ("digest check --date {date}") in the error for a day without drafts."""
+        if ids:
+            return Selected([self.find(text, date) for text in ids])
+        if pending:
+            return Selected(
+                [
+                    e
+                    for e in self.store.history()
+                    if e.status == AWAITING and (date is None or e.date == date)
+                ]
+            )
+        if date is None:
+            raise InputError(f"give ids or a date (see: {command.split(' ')[1]} --help)")
+        day = self.store.day(date)
+        if not day.entries and not day.problems:
+            raise self.store.no_drafts(date, command)
+        return Selected(day.entries, day.problems)
+
+    # -- committing changes -------------------------------------------------------------------
+    def _save_comment(
+        self,
+        paper_id: PaperId,
+        date: str,
+        comment: str,
+        tags: list[str] | None,
+        paper: Paper | None = None,
+    ) -> Entry:
+        """Put the comment on disk before any model call; a changed comment awaits translation.
+
+        Without `paper` (not fetched yet) a new draft holds the comment only; the paper's
+        metadata is filled in when it is fetched."""
+
+        def change(current: Entry | None) -> Entry | None:
+            entry = current or Entry(
+                id=paper_id.base,
+                date=date,
+                title="",
+                authors=[],
+                abstract="",
+                comment_ko=comment,
+                tags=tags or [],
+                url=f"https://arxiv.org/abs/{paper_id.base}",
+            )
+            changed = current is None
+            if not same_text(comment, entry.comment_ko):
+                entry.comment_ko = comment
+                entry.status = AWAITING
+                changed = True
+            if tags is not None and tags != entry.tags:
+                entry.tags = tags
+                changed = True
+            if paper is not None:
+                changed |= apply_paper(entry, paper)
+            return entry if changed else None  # untouched drafts are not rewritten
+
+        saved = self.store.update(date, paper_id.base, change)
+        assert saved is not None
+        return saved
+
+    def _apply_paper(self, entry: Entry, paper: Paper) -> Entry:
+        def change(current: Entry | None) -> Entry | None:
+            if current is None:
+                return None
+            return current if apply_paper(current, paper) else None
+
+        return self.store.update(entry.date, entry.id, change) or entry
+
+    def _commit_translation(self, base: Entry, made: Translated, force: bool) -> Outcome:
+        """Write a translation into the draft as it is now: a comment changed meanwhile wins (the
+        translation is of the old one), and so does English edited by hand meanwhile."""
+        outcome = Outcome(base.id, base)
+
+        def change(current: Entry | None) -> Entry | None:
+            if current is None or not same_text(current.comment_ko, base.comment_ko):
+                outcome.result = RunResult.CHANGED_MEANWHILE
+                outcome.notes.append(
+                    f"{base.id}: the comment changed while it was being translated; "
+                    f"the new one awaits translation: run `digest translate {base.id}`"
+                )
+                return None
+            edited_meanwhile = current.comment_en != base.comment_en
+            if current.machine_en and current.machine_en != made.english:
+                current.history.append(
+                    {
+                        "machine_en": current.machine_en,
+                        "model": current.model,
+                        "glossary": current.glossary,
+                    }
+                )
+            if current.hand_edited and (not force or edited_meanwhile):
+                why = "was edited meanwhile" if edited_meanwhile else "was edited by hand"
+                outcome.notes.append(
+                    f"{base.id}: comment_en {why}, so it was kept; the new machine English is in "
+                    "machine_en" + ("" if edited_meanwhile else " (use --force to replace it)")
+                )
+            else:
+                if current.hand_edited:  # --force: the replaced English stays in the history
+                    current.history.append(
+                        {"comment_en": current.comment_en, "replaced": "--force"}
+                    )
+                    outcome.notes.append(
+                        f"{base.id}: your hand-edited comment_en was replaced; "
+                        "it is kept in the draft's history"
+                    )
+                current.comment_en = made.english
+            current.machine_en = made.english
+            current.model = made.model
+            current.glossary = self.glossary.fingerprint
+            current.cleanup = made.cleanup
+            current.repairs = made.repairs
+            current.attempts = list(made.attempts)
+            recheck(current, self.glossary)
+            return current
+
+        saved = self.store.update(base.date, base.id, change)
+        outcome.entry = saved if saved is not None else base
+        return outcome
+
+    # -- translating ----------------------------------------------------------------------------
+    def translate(
+        self, entry: Entry, force: bool = False, batch: frozenset[str] = frozenset()
+    ) -> Outcome:
+        """Translate one draft's comment, check it, and commit it to the draft.
+
+        The author's earlier pairs guide the model; the drafts of the same run (`batch`) are
+        left out, so that a run repeated with nothing changed sends the same requests (and is
+        answered from the cache)."""
+        nearest = self.examples_index().nearest(entry.comment_ko, k=3, exclude=batch | {entry.id})
+        made = translate_checked(
+            entry.comment_ko,
+            self.glossary,
+            self.translator,
+            [example for _, example in nearest],
+            self.settings.repairs,
+            self.log,
+            entry.id,
+        )
+        return self._commit_translation(entry, made, force)
+
+    def finish(
+        self,
+        entry: Entry,
+        force: bool = False,
+        again: bool = False,
+        batch: frozenset[str] = frozenset(),
+    ) -> Outcome:
+        """Translate what awaits translation (everything, when `again`); leave the rest as it is."""
+        if entry.status != AWAITING and not again:
+            return Outcome(entry.id, entry, RunResult.UNCHANGED)
+        try:
+            return self.translate(entry, force, batch)
+        except ServiceError as exc:
+            resume = f"{exc}; your comment is saved: run `digest translate {entry.id}` later"
+            return Outcome(entry.id, entry, RunResult.FAILED, ServiceError(resume))
+        except DigestError as exc:
+            return Outcome(entry.id, entry, RunResult.FAILED, exc)
+
+    def finish_many(
+        self,
+        entries: list[Entry],
+        jobs: int,
+        on_done: Callable[[int, Outcome], None] = lambda index, outcome: None,
+        force: bool = False,
+        again: bool = False,
+    ) -> list[Outcome]:
+        """Translate several entries with at most `jobs` model requests in flight; `on_done` gets
+        each outcome with its index in `entries` as soon as it is known."""
+        results: list[Outcome | None] = [None] * len(entries)
+        if not entries:
+            return []
+        self.examples_index()  # once, before the workers share it
+        batch = frozenset(e.id for e in entries)
+        pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(entries))))
+        try:
+            futures = {
+                pool.submit(self.finish, entry, force, again, batch): index
+                for index, entry in enumerate(entries)
+            }
+            for future in as_completed(futures):
+                index = futures[future]
+                results[index] = future.result()
+                on_done(index, future.result())
+        except BaseException:
+            # Ctrl-C: drop what has not started; every draft on disk is already whole
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+        return [r for r in results if r is not None]
+
+    def fetch_missing(self, entries: list[Entry]) -> tuple[list[Entry], dict[str, InputError]]:
+        """Drafts saved before their paper was fetched get its metadata, in one request.
+
+        Returns the entries as they are now and the papers arXiv does not know; a failing
+        arXiv raises ServiceError."""
+        lacking = [e for e in entries if not e.title and e.source == "arxiv"]
+        if not lacking:
+            return entries, {}
+        self.log("Fetching the papers' metadata from arXiv ...")
+        result = self.arxiv.fetch([parse_id(e.id) for e in lacking])
+        problems: dict[str, InputError] = {}
+        fresh: dict[tuple[str, str], Entry] = {}
+        for entry in lacking:
+            query = parse_id(entry.id).query
+            if query in result.problems:
+                problems[entry.id] = result.problems[query]
+            else:
+                fresh[entry.date, entry.id] = self._apply_paper(entry, result.papers[query])
+        return [fresh.get((e.date, e.id), e) for e in entries], problems
+
+    # -- use cases ------------------------------------------------------------------------------
+    def draft(
+        self,
+        paper_text: str,
+        comment: str | None,
+        tags: list[str] | None,
+        date: str | None,
+        *,
+        force: bool = False,
+        refresh: bool = False,
+        write_comment: EditorCallback | None = None,
+        comment_file: Path | None = None,
+    ) -> DraftResult:
+        """One paper: comment on disk -> fetch -> (editor) -> translate -> check -> draft.
+
+        `comment` is what the author gave (None: none; "" an empty one). Whatever he gave is on
+        disk before the first request to any service. `write_comment` opens the editor on a
+        draft holding the paper (and any saved comment) when no comment was given."""
+        paper_id = parse_id(paper_text)
+        self.glossary  # noqa: B018  # a broken or missing glossary fails before anything is saved
+        date = self._draft_date(paper_id, date)
+        existing = self.store.get(date, paper_id.base)
+        if comment is not None and not comment:
+            if existing is None:
+                raise InputError("the comment is empty; nothing was saved")
+            comment = existing.comment_ko  # nothing new given: finish the saved draft
+        if comment is None and existing is not None and not existing.title:
+            comment = existing.comment_ko  # saved before arXiv answered: no need to type it again
+
+        entry = existing
+        if comment is not None:
+            entry = self._keep_comment(paper_id, date, comment, tags, existing is None)
+        paper = None
+        if entry is None or refresh or not entry.title:
+            paper = self._fetch(paper_id, date, entry, refresh, created=existing is None)
+            if entry is not None:
+                entry = self._apply_paper(entry, paper)
+        if comment is None:
+            if write_comment is None:
+                raise InputError("no comment given (use --comment, --comment-file or stdin)")
+            shown = entry or paper_entry(paper_id, date, paper)
+            comment, editor_tags = write_comment(shown)
+            tags = tags if tags is not None else editor_tags
+            entry = self._keep_comment(paper_id, date, comment, tags, entry is None, paper)
+        assert entry is not None
+        self.tag_warnings(tags, paper_id.base)
+        if comment_file is not None and is_recovery_file(comment_file):
+            comment_file.unlink(missing_ok=True)  # its text is in the draft now
+        path = self.store.path(date, entry.id)
+        if entry.status == AWAITING:
+            self.log(f"Translating with {self.settings.model} ...")
+        outcome = self.finish(entry, force)
+        if outcome.error is not None:
+            raise outcome.error
+        return DraftResult(outcome.entry or entry, outcome, path)
+
+    def _draft_date(self, paper_id: PaperId, date: str | None) -> str:
+        """The day asked for; without one, the day the paper is already drafted on, else today."""
+        if date is not None:
+            return date
+        dates = self.store.dates_of(paper_id.base)
+        if dates and dates[-1] != today():
+            self.log(
+                f"{paper_id.base} is already drafted on {dates[-1]}; using that draft "
+                "(give --date to draft it on another day)"
+            )
+            return dates[-1]
+        return today()
+
+    def _keep_comment(
+        self,
+        paper_id: PaperId,
+        date: str,
+        comment: str,
+        tags: list[str] | None,
+        created: bool,
+        paper: Paper | None = None,
+    ) -> Entry:
+        """Save the comment, or, if it cannot be saved, keep it in a recovery file and say where."""
+        try:
+            entry = self._save_comment(paper_id, date, comment, tags, paper)
+        except DigestError as exc:
+            raise type(exc)(f"{exc}; {self._recover(comment, tags)}") from None
+        if created or entry.status == AWAITING:
+            self.log(f"Saved the comment in {self.store.path(date, entry.id)}")
+        return entry
+
+    def _recover(self, comment: str, tags: list[str] | None) -> str:
+        try:
+            path = save_recovery(comment, tags)
+        except OSError:
+            return "your comment could not be saved anywhere; here it is:\n" + comment
+        return f"your comment is kept in {path}: use it with --comment-file {path}"
+
+    def _fetch(
+        self, paper_id: PaperId, date: str, entry: Entry | None, refresh: bool, created: bool
+    ) -> Paper:
+        """The paper from arXiv; a failure says where the comment already saved is kept."""
+        self.log(f"Fetching {paper_id} from arXiv ...")
+        try:
+            return self.arxiv.fetch_one(paper_id, refresh=refresh)
+        except ServiceError as exc:
+            if entry is None:
+                raise  # the editor has not opened yet: nothing was typed
+            raise ServiceError(
+                f"{exc}; your comment is saved in {self.store.path(date, entry.id)}: run "
+                f"`digest draft {entry.id} --date {date}` again when arXiv answers"
+            ) from None
+        except InputError as exc:
+            if entry is not None and created:
+                # a mistyped id: no draft for a paper that does not exist, but the text is kept
+                self.store.path(date, entry.id).unlink(missing_ok=True)
+                raise InputError(f"{exc}; {self._recover(entry.comment_ko, entry.tags)}") from None
+            raise
+
+    def draft_notes(
+        self,
+        blocks: list[NoteBlock],
+        date: str,
+        *,
+        jobs: int,
+        force: bool = False,
+        refresh: bool = False,
+        on_done: Callable[[int, Outcome], None] = lambda index, outcome: None,
+    ) -> list[Outcome]:
+        """A day from a notes file: every comment on disk, one arXiv request, then translations
+        in parallel. Outcomes are in the order of the blocks."""
+        entries = [self._save_comment(b.paper_id, date, b.comment, b.tags or None) for b in blocks]
+        wanted = [
+            b.paper_id for b, e in zip(blocks, entries, strict=True) if refresh or not e.title
+        ]
+        failed: dict[int, Outcome] = {}
+        if wanted:
+            self.log(f"Fetching {len(wanted)} paper{'s' * (len(wanted) != 1)} from arXiv ...")
+            fetched = self.arxiv.fetch(wanted, refresh=refresh)
+            for index, (block, entry) in enumerate(zip(blocks, entries, strict=True)):
+                query = block.paper_id.query
+                if query in fetched.problems:
+                    failed[index] = Outcome(
+                        entry.id, entry, RunResult.FAILED, fetched.problems[query]
+                    )
+                elif query in fetched.papers:
+                    entries[index] = self._apply_paper(entry, fetched.papers[query])
+        todo = [i for i in range(len(entries)) if i not in failed]
+        for index, outcome in failed.items():
+            on_done(index, outcome)
+        done = self.finish_many(
+            [entries[i] for i in todo],
+            jobs,
+            lambda k, outcome: on_done(todo[k], outcome),
+            force,
+        )
+        outcomes: dict[int, Outcome] = dict(failed)
+        outcomes.update(zip(todo, done, strict=True))
+        return [outcomes[i] for i in range(len(entries))]
+
+    def parse_notes(self, text: str, source: str) -> list[NoteBlock]:
+        return parse_notes(text, source)
+
+    def translate_again(
+        self,
+        selected: Selected,
+        *,
+        jobs: int,
+        force: bool = False,
+        on_done: Callable[[int, Outcome], None] = lambda index, outcome: None,
+    ) -> list[Outcome]:
+        """Translate (again) drafts from their saved comments."""
+        entries, unknown = self.fetch_missing(selected.entries)
+        for entry_id, problem in unknown.items():
+            self.log(f"Warning: {entry_id}: {problem}")
+        return self.finish_many(entries, jobs, on_done, force, again=True)
+
+    def check(self, entries: list[Entry]) -> list[Entry]:
+        """Run the checks on drafts as they are now; the result is saved with each draft."""
+        return [self._recheck_and_save(entry) for entry in entries]
+
+    def _recheck_and_save(self, entry: Entry) -> Entry:
+        before = (entry.checks, entry.status)
+        recheck(entry, self.glossary)
+        if (entry.checks, entry.status) == before:
+            return entry
+
+        def change(current: Entry | None) -> Entry | None:
+            # saved only onto the same text: what changed meanwhile gets its own check
+            if current is None or (current.comment_ko, current.comment_en) != (
+                entry.comment_ko,
+                entry.comment_en,
+            ):
+                return None
+            current.checks, current.status = entry.checks, entry.status
+            return current
+
+        self.store.update(entry.date, entry.id, change)
+        return entry
+
+    def edit(self, paper_text: str, date: str | None, write_english: EditorCallback) -> EditResult:
+        """The author's English becomes comment_en, checked and saved with its result."""
+        entry = self.find(paper_text, date)
+        english, tags = write_english(entry)
+        if not english:
+            raise InputError("the English is empty; nothing was saved")
+        self.tag_warnings(tags, entry.id)
+        changed = False
+
+        def change(current: Entry | None) -> Entry | None:
+            nonlocal changed
+            if current is None:
+                raise InputError(f"the draft of {entry.id} was removed meanwhile")
+            changed = english != current.comment_en or (tags is not None and tags != current.tags)
+            before = (current.checks, current.status)
+            current.comment_en = english
+            if tags is not None:
+                current.tags = tags
+            recheck(current, self.glossary)
+            return current if changed or (current.checks, current.status) != before else None
+
+        saved = self.store.update(entry.date, entry.id, change)
+        assert saved is not None
+        return EditResult(saved, changed, self.store.path(entry.date, entry.id))
+
+    # -- history --------------------------------------------------------------------------------
+    def import_vault(
+        self, folder: Path, since: str | None, progress: Callable[[int, int], None]
+    ) -> ImportSummary:
+        from pipeline.importer import import_vault
+
+        return import_vault(folder, self.store, self._recheck, since, progress)
+
+    def import_digest(self, path: Path) -> ImportSummary:
+        from pipeline.comment import read_text_file
+        from pipeline.importer import import_digest
+
+        text = read_text_file(path, "digest file")
+        return import_digest(text, str(path), self.store, self._recheck)
+
+    def _recheck(self, entry: Entry) -> list[Finding]:
+        return recheck(entry, self.glossary)
+
+    # -- export ---------------------------------------------------------------------------------
+    def days_for_export(self, dates: list[str], force: bool) -> list[Day]:
+        """The days of a date or range that have drafts, in order, refusing (unless `force`)
+        while a draft cannot be read or an entry fails its checks."""
+        days = [day for day in (self.store.day(d) for d in dates) if day.entries or day.problems]
+        if not days:
+            first = dates[0] if len(dates) == 1 else f"{dates[0]}..{dates[-1]}"
+            raise self.store.no_drafts(first, "digest export {date}")
+        problems = [p for d in days for p in d.problems]
+        for problem in problems:
+            self.log(f"Warning: left out: {problem}" if force else f"Error: {problem}")
+        if problems and not force:
+            raise InputError(
+                f"{len(problems)} draft(s) cannot be read (above); fix them or use --force"
+            )
+        entries = [e for d in days for e in d.entries]
+        if not entries:
+            raise self.store.no_drafts(dates[0], "digest export {date}")
+        failing = []
+        for entry in entries:
+            errors = [f for f in recheck(entry, self.glossary) if f.is_error]
+            if errors:
+                failing.append(entry)
+                for finding in errors:
+                    self.log(f"{entry.id}: {finding}")
+        if failing and not force:
+            hints = "; ".join(fix_command(e) for e in failing[:3])
+            raise CheckFailed(
+                f"{len(failing)} of {len(entries)} entries fail their checks; fix them "
+                f"({hints}{'; ...' if len(failing) > 3 else ''}) or export with --force"
+            )
+        return [d for d in days if d.entries]
+
+    def export(self, dates: list[str], fmt: str, force: bool) -> Exported:
+        from pipeline.export import RENDERERS
+
+        days = self.days_for_export(dates, force)
+        text = "".join(RENDERERS[fmt](day.date, day.entries) for day in days)
+        return Exported(text, sum(len(d.entries) for d in days), [d.date for d in days])
+
+
+def parse_day(value: str) -> str:
+    """A date as the contract takes it (YYYY-MM-DD), or `today` / `yesterday`."""
+    text = value.strip()
+    words = {"today": 0, "yesterday": 1}
+    if text.lower() in words:
+        return (dt.date.today() - dt.timedelta(days=words[text.lower()])).isoformat()
+    try:
+        if len(text) != 10:
+            raise ValueError  # fromisoformat also takes 20250624 and week dates; the contract not
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise InputError(f"date {value!r} is not a date YYYY-MM-DD (or today, yesterday)") from None
+
+
+def parse_dates(value: str) -> list[str]:
+    """A date, or a range `D1..D2` with both days included, as the list of its days."""
+    if ".." not in value:
+        return [parse_day(value)]
+    first_text, _, last_text = value.partition("..")
+    first, last = parse_day(first_text), parse_day(last_text)
+    if last < first:
+        raise InputError(f"date range {value!r} ends before it starts")
+    start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+    return [(start + dt.timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
