@@ -6,8 +6,8 @@ from collections import Counter
 from collections.abc import Iterable
 
 from pipeline.check import edit_distance
-from pipeline.text import normalize_tag
 from pipeline.entry import Entry
+from pipeline.text import normalize_tag
 
 
 def vocabulary(entries: Iterable[Entry]) -> Counter[str]:
