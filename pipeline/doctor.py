@@ -94,7 +94,10 @@ def probe_model(settings: Settings) -> str:
     models = list_models(settings, PROBE_RETRY)
     took = f"answered in {time.monotonic() - started:.2f} s"
     if models is None:
-        return f"{where} {took}; it does not list its models, so {settings.model} is untested"
+        hint = ""
+        if settings.base_url and not settings.base_url.rstrip("/").endswith("/v1"):
+            hint = " (if this is Ollama, vLLM or LM Studio, the URL should end in /v1)"
+        return f"{where} {took}; it does not list its models, so {settings.model} is untested{hint}"
     if settings.model not in models:
         shown = ", ".join(sorted(models)[:8]) + (", ..." if len(models) > 8 else "")
         raise ServiceError(

@@ -75,11 +75,20 @@ def _comment_message(comment_ko: str, glossary: list[str]) -> str:
     return "\n\n".join(parts)
 
 
+@dataclass(frozen=True)
+class PaperContext:
+    """The paper a comment is about: context for the model, never text to translate."""
+
+    title: str
+    abstract: str
+
+
 def build_messages(
     comment_ko: str,
     matches: list[Match],
     examples: Sequence[Example] = (),
     repair: tuple[str, list[str]] | None = None,
+    paper: PaperContext | None = None,
 ) -> list[dict[str, str]]:
     """System rules, the author's own earlier pairs as turns, then this comment."""
     messages = [{"role": "system", "content": SYSTEM_PROMPT}]
@@ -156,16 +165,27 @@ def clean_reply(reply: str, source: str) -> tuple[str, list[str]]:
 
 
 # -- the call -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Reply:
+    """What the model answered to one request (or what the cache remembers of it)."""
+
+    content: str
+    model: str
+    tokens: int = 0  # as the server counted them (0 when it does not say, or from the cache)
+    from_cache: bool = False
+
+
 @dataclass
 class Translation:
     text: str
     model: str
     removed: list[str] = field(default_factory=list)
     from_cache: bool = False
+    tokens: int = 0
 
 
 class Translator:
-    """Asks the model for an English comment; replies are cached by their full request."""
+    """Asks the model; replies are cached by their full request, so asking again costs nothing."""
 
     def __init__(
         self,
@@ -178,6 +198,7 @@ class Translator:
         self.settings = settings
         self.model = settings.model
         self._client = client
+        self._client_lock = threading.Lock()
         self.sleep = sleep
         self.log = log
         self.cache_dir = settings.cache_dir / "replies"
@@ -197,37 +218,22 @@ class Translator:
         return self.cache_dir / (hashlib.sha256(key.encode("utf-8")).hexdigest() + ".json")
 
     def _cached(self, messages: list[dict[str, str]]) -> str | None:
+        """A remembered reply; a damaged or foreign cache file is a miss (and is replaced)."""
         for temperature in (0.0, None):
             try:
                 record = json.loads(self._cache_path(messages, temperature).read_text("utf-8"))
-                return str(record["content"])
-            except (OSError, ValueError, KeyError):
+            except (OSError, ValueError):
                 continue
+            if isinstance(record, dict) and isinstance(record.get("content"), str):
+                return str(record["content"])
         return None
 
-    def translate(self, comment_ko: str, messages: list[dict[str, str]]) -> Translation:
+    def complete(self, messages: list[dict[str, str]]) -> Reply:
+        """The model's reply to `messages`: from the cache, else one request (with retries)."""
         cached = self._cached(messages)
         if cached is not None:
-            text, removed = clean_reply(cached, comment_ko)
-            return Translation(text, self.model, removed, from_cache=True)
-        content, temperature = self._complete(messages)
-        try:
-            yamlio.atomic_write(
-                self._cache_path(messages, temperature),
-                json.dumps({"model": self.model, "content": content}, ensure_ascii=False),
-            )
-        except OSError:
-            pass  # no cache only costs a call next time
-        text, removed = clean_reply(content, comment_ko)
-        return Translation(text, self.model, removed)
-
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = make_client(self.settings)
-        return self._client
-
-    def _complete(self, messages: list[dict[str, str]]) -> tuple[str, float | None]:
-        return call_service(
+            return Reply(cached, self.model, from_cache=True)
+        reply, temperature = call_service(
             lambda: self._request_once(messages),
             self.settings.retry,
             service=f"the model API ({self.model})",
@@ -235,8 +241,28 @@ class Translator:
             sleep=self.sleep,
             log=self.log,
         )
+        try:
+            yamlio.atomic_write(
+                self._cache_path(messages, temperature),
+                json.dumps({"model": self.model, "content": reply.content}, ensure_ascii=False),
+                durable=False,
+            )
+        except OSError:
+            pass  # no cache only costs a call next time
+        return reply
 
-    def _request_once(self, messages: list[dict[str, str]]) -> tuple[str, float | None]:
+    def translate(self, comment_ko: str, messages: list[dict[str, str]]) -> Translation:
+        reply = self.complete(messages)
+        text, removed = clean_reply(reply.content, comment_ko)
+        return Translation(text, reply.model, removed, reply.from_cache, reply.tokens)
+
+    def client(self) -> Any:
+        with self._client_lock:  # one client for every worker: one connection pool
+            if self._client is None:
+                self._client = make_client(self.settings)
+            return self._client
+
+    def _request_once(self, messages: list[dict[str, str]]) -> tuple[Reply, float | None]:
         import openai
 
         temperature = 0.0 if self._temperature_ok else None
@@ -260,18 +286,59 @@ class Translator:
                 except OSError:
                     pass  # only costs the same lesson next run
                 return self._request_once(messages)
-            raise api_failure(exc, self.model) from None
+            raise api_failure(exc, self.model, self.settings) from None
         except openai.APIError as exc:
-            raise api_failure(exc, self.model) from None
-        if not response.choices:
-            raise TransientError("the reply has no choices")
-        choice = response.choices[0]
-        if choice.finish_reason == "length":
-            raise ServiceError(
-                f"the model API ({self.model}) stopped at its length limit before the translation "
-                "was complete; try another DIGEST_MODEL"
-            )
-        return choice.message.content or "", temperature
+            raise api_failure(exc, self.model, self.settings) from None
+        except ValueError as exc:  # a 200 whose body is not JSON at all
+            raise not_a_completion(self.settings, f"a body that is not JSON ({exc})") from None
+        return Reply(completion_text(response, self.settings), self.model, _tokens(response)), (
+            temperature
+        )
+
+
+def not_a_completion(settings: Settings, what: str) -> ServiceError:
+    where = settings.base_url or "the OpenAI API"
+    return ServiceError(
+        f"{where} did not answer with a chat completion: it sent {what}; "
+        f"check {OPENAI_BASE_URL} (an OpenAI-compatible API usually ends in /v1)"
+    )
+
+
+def completion_text(response: Any, settings: Settings) -> str:
+    """The text of a chat completion; anything else the server sent is a ServiceError naming it
+    (an HTML login page, JSON of another shape), never a traceback."""
+    if isinstance(response, str):
+        shown = " ".join(response.split())[:80]
+        kind = "an HTML page" if "<html" in response.lower() else "text"
+        raise not_a_completion(settings, f"{kind} ({shown!r})")
+    choices = getattr(response, "choices", None)
+    if not isinstance(choices, list):
+        raise not_a_completion(settings, f"JSON without choices ({type(response).__name__})")
+    if not choices:
+        raise TransientError("the reply has no choices")
+    choice = choices[0]
+    if getattr(choice, "finish_reason", None) == "length":
+        raise ServiceError(
+            f"the model API ({settings.model}) stopped at its length limit before the "
+            "translation was complete; try another DIGEST_MODEL"
+        )
+    content = getattr(getattr(choice, "message", None), "content", None)
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # content parts: [{"type": "text", "text": ...}]
+        texts = [
+            p.get("text") if isinstance(p, dict) else getattr(p, "text", None) for p in content
+        ]
+        if all(isinstance(t, str) for t in texts):
+            return "".join(str(t) for t in texts)
+    raise not_a_completion(settings, f"a message whose content is {type(content).__name__}")
+
+
+def _tokens(response: Any) -> int:
+    total = getattr(getattr(response, "usage", None), "total_tokens", None)
+    return total if isinstance(total, int) else 0
 
 
 def _model_key(settings: Settings) -> str:
@@ -280,7 +347,7 @@ def _model_key(settings: Settings) -> str:
     return hashlib.sha256(where.encode("utf-8")).hexdigest()[:16]
 
 
-def api_failure(exc: Exception, model: str) -> Exception:
+def api_failure(exc: Exception, model: str, settings: Settings | None = None) -> Exception:
     """What an openai client error means here: worth retrying (TransientError) or not."""
     import openai
 
@@ -294,7 +361,7 @@ def api_failure(exc: Exception, model: str) -> Exception:
             return TransientError(
                 f"HTTP {status}", parse_retry_after(exc.response.headers.get("retry-after"))
             )
-        return ServiceError(_status_advice(status, model, exc))
+        return ServiceError(_status_advice(status, model, exc, settings))
     return ServiceError(f"the model API ({model}) failed: {exc}")
 
 
@@ -308,7 +375,7 @@ def list_models(settings: Settings, retry: RetryPolicy | None = None) -> list[st
         except openai.NotFoundError:
             return None
         except openai.APIError as exc:
-            raise api_failure(exc, settings.model) from None
+            raise api_failure(exc, settings.model, settings) from None
 
     return call_service(
         once,
@@ -318,10 +385,22 @@ def list_models(settings: Settings, retry: RetryPolicy | None = None) -> list[st
     )
 
 
-def _status_advice(status: int, model: str, exc: Exception) -> str:
+def _status_advice(status: int, model: str, exc: Exception, settings: Settings | None) -> str:
     if status in (401, 403):
         return f"the model API rejected the key (HTTP {status}); check {OPENAI_API_KEY}"
-    if status == 404:
-        return f"the model API does not know model {model!r} (HTTP 404); check DIGEST_MODEL"
     detail = " ".join(str(getattr(exc, "message", exc)).split())[:200]
+    if status == 404:
+        body = str(getattr(getattr(exc, "response", None), "text", "") or detail).lower()
+        if model.lower() in body or "model" in body:
+            return f"the model API does not know model {model!r} (HTTP 404); check DIGEST_MODEL"
+        return missing_endpoint(settings.base_url if settings else None)
     return f"the model API refused the request (HTTP {status}): {detail}"
+
+
+def missing_endpoint(base_url: str | None) -> str:
+    """A 404 that is not about the model: the URL does not lead to an OpenAI-compatible API."""
+    where = base_url or "the OpenAI API"
+    advice = f"check {OPENAI_BASE_URL}"
+    if base_url and not base_url.rstrip("/").endswith("/v1"):
+        advice += f" (most servers want it to end in /v1: {base_url.rstrip('/')}/v1)"
+    return f"{where} has no chat completions endpoint (HTTP 404); {advice}"

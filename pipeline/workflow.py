@@ -13,7 +13,6 @@ import datetime as dt
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from enum import StrEnum, unique
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING
 from pipeline.arxiv import ArxivClient, Paper
 from pipeline.check import problems_for_repair, run_checks
 from pipeline.comment import NoteBlock, is_recovery_file, parse_notes, save_recovery
+from pipeline.concurrency import run_parallel
 from pipeline.config import Settings
 from pipeline.entry import AWAITING, NEEDS_REVIEW, READY, Entry, Finding
 from pipeline.errors import CheckFailed, DigestError, ExitCode, InputError, ServiceError
@@ -29,7 +29,7 @@ from pipeline.examples import Example, ExampleIndex, cached_index
 from pipeline.glossary import Glossary, load_glossary
 from pipeline.store import Day, Store
 from pipeline.text import PaperId, parse_id
-from pipeline.translate import Translator, build_messages
+from pipeline.translate import PaperContext, Translator, build_messages
 
 if TYPE_CHECKING:
     from pipeline.importer import ImportSummary
@@ -150,6 +150,8 @@ class Translated:
     findings: list[Finding]
     cleanup: list[str] = field(default_factory=list)
     attempts: list[dict[str, object]] = field(default_factory=list)  # when a check sent one back
+    requests: int = 0  # model requests this translation cost (the cache answers for free)
+    tokens: int = 0
 
     @property
     def repairs(self) -> int:
@@ -164,14 +166,18 @@ def translate_checked(
     repairs: int = 1,
     log: Log = lambda message: None,
     label: str = "",
+    paper: PaperContext | None = None,
 ) -> Translated:
     """Translate, check, and ask the model again (up to `repairs` times) while a check fails;
     the attempt with the fewest errors is kept."""
     matches = glossary.find(comment_ko)
+    spent = {"requests": 0, "tokens": 0}
 
     def attempt(repair: tuple[str, list[str]] | None) -> tuple[Translated, int]:
-        messages = build_messages(comment_ko, matches, examples, repair)
+        messages = build_messages(comment_ko, matches, examples, repair, paper)
         reply = translator.translate(comment_ko, messages)
+        spent["requests"] += not reply.from_cache
+        spent["tokens"] += reply.tokens
         findings = run_checks(comment_ko, reply.text, glossary)
         made = Translated(reply.text, reply.model, findings, reply.removed)
         return made, sum(f.is_error for f in findings)
@@ -190,6 +196,7 @@ def translate_checked(
             {"english": t.english, "errors": [str(f) for f in t.findings if f.is_error]}
             for t in tries
         ]
+    best.requests, best.tokens = spent["requests"], spent["tokens"]
     return best
 
 
@@ -475,6 +482,7 @@ class Workflow:
             self.settings.repairs,
             self.log,
             entry.id,
+            PaperContext(entry.title, entry.abstract) if entry.title else None,
         )
         return self._commit_translation(entry, made, force)
 
@@ -506,27 +514,13 @@ class Workflow:
     ) -> list[Outcome]:
         """Translate several entries with at most `jobs` model requests in flight; `on_done` gets
         each outcome with its index in `entries` as soon as it is known."""
-        results: list[Outcome | None] = [None] * len(entries)
         if not entries:
             return []
         self.examples_index()  # once, before the workers share it
         batch = frozenset(e.id for e in entries)
-        pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(entries))))
-        try:
-            futures = {
-                pool.submit(self.finish, entry, force, again, batch): index
-                for index, entry in enumerate(entries)
-            }
-            for future in as_completed(futures):
-                index = futures[future]
-                results[index] = future.result()
-                on_done(index, future.result())
-        except BaseException:
-            # Ctrl-C: drop what has not started; every draft on disk is already whole
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown()
-        return [r for r in results if r is not None]
+        return run_parallel(
+            entries, lambda entry: self.finish(entry, force, again, batch), jobs, on_done
+        )
 
     def fetch_missing(self, entries: list[Entry]) -> tuple[list[Entry], dict[str, InputError]]:
         """Drafts saved before their paper was fetched get its metadata, in one request.

@@ -212,14 +212,69 @@ def test_a_server_that_refuses_temperature_is_asked_without_it(model_server: Ope
     assert len(model_server.requests) == 3 and "temperature" not in model_server.bodies()[2]
 
 
-@pytest.mark.parametrize(("status", "advice"), [(401, "OPENAI_API_KEY"), (404, "DIGEST_MODEL")])
+@pytest.mark.parametrize(
+    ("status", "body", "advice"),
+    [
+        (401, b'{"error": {"message": "bad key"}}', "OPENAI_API_KEY"),
+        (404, b'{"error": {"message": "model \\"gpt-5-mini\\" not found"}}', "DIGEST_MODEL"),
+        # Ollama's answer when the URL lacks /v1: the endpoint is missing, not the model
+        (404, b"404 page not found", "no chat completions endpoint .*end in /v1"),
+    ],
+)
 def test_client_errors_say_what_to_fix(
-    model_server: OpenAIServer, status: int, advice: str
+    model_server: OpenAIServer,
+    monkeypatch: pytest.MonkeyPatch,
+    status: int,
+    body: bytes,
+    advice: str,
 ) -> None:
-    model_server.faults = [Fault(status, {"Content-Type": "application/json"})]
+    monkeypatch.setenv("OPENAI_BASE_URL", model_server.url.removesuffix("/v1"))
+    model_server.faults = [Fault(status, {"Content-Type": "application/json"}, body)]
     with pytest.raises(ServiceError, match=advice):
         translator().translate(COMMENT, messages())
     assert len(model_server.requests) == 1  # not retried
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "said"),
+    [
+        (b"<!doctype html><html><body>Sign in</body></html>", "text/html", "an HTML page"),
+        (b"not json at all", "application/json", "a body that is not JSON"),
+        (b'{"foo": 1}', "application/json", "JSON without choices"),
+        (b"[1, 2]", "application/json", "JSON without choices"),
+        (b'{"choices": [{"message": {"content": 7}}]}', "application/json", "a message whose content is int"),
+    ],
+)
+def test_a_reply_that_is_not_a_chat_completion_is_a_service_failure(
+    model_server: OpenAIServer, body: bytes, content_type: str, said: str
+) -> None:
+    """Issue 14 item 7: one line naming the server and what came back, never a traceback."""
+    model_server.faults = [Fault(200, {"Content-Type": content_type}, body)]
+    with pytest.raises(
+        ServiceError,
+        match=f"{model_server.url} did not answer with a chat completion: it sent {said}",
+    ):
+        translator().translate(COMMENT, messages())
+
+
+def test_content_parts_are_joined(model_server: OpenAIServer) -> None:
+    reply = b'{"choices": [{"message": {"content": [{"type": "text", "text": "A PRM."}]}}]}'
+    model_server.faults = [Fault(200, {"Content-Type": "application/json"}, reply)]
+    assert translator().translate(COMMENT, messages()).text == "A PRM."
+
+
+@pytest.mark.parametrize("cached", ["[1, 2]", '"x"', '{"content": 5}', "{broken"])
+def test_a_cache_file_of_the_wrong_shape_is_a_miss_and_is_replaced(
+    model_server: OpenAIServer, cached: str
+) -> None:
+    """Issue 14 item 8."""
+    first = translator()
+    first.translate(COMMENT, messages())
+    for path in first.cache_dir.glob("*.json"):
+        path.write_text(cached, encoding="utf-8")
+    again = translator().translate(COMMENT, messages())
+    assert not again.from_cache and len(model_server.requests) == 2
+    assert translator().translate(COMMENT, messages()).from_cache  # replaced by a good one
 
 
 def test_no_key_and_no_base_url_names_both(monkeypatch: pytest.MonkeyPatch) -> None:
