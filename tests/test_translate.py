@@ -242,7 +242,11 @@ def test_client_errors_say_what_to_fix(
         (b"not json at all", "application/json", "a body that is not JSON"),
         (b'{"foo": 1}', "application/json", "JSON without choices"),
         (b"[1, 2]", "application/json", "JSON without choices"),
-        (b'{"choices": [{"message": {"content": 7}}]}', "application/json", "a message whose content is int"),
+        (
+            b'{"choices": [{"message": {"content": 7}}]}',
+            "application/json",
+            "a message whose content is int",
+        ),
     ],
 )
 def test_a_reply_that_is_not_a_chat_completion_is_a_service_failure(
