@@ -109,6 +109,7 @@ def parse_digest(text: str) -> list[TextDay]:
         if not line.strip():
             raise DigestParseError(i + 1, "blank line (the format has none)")
         title = line
+        title_at = i + 1
         i += 1
         authors_line = need("the authors line")
         if not (authors_line.startswith("(") and authors_line.endswith(")")):
@@ -121,6 +122,14 @@ def parse_digest(text: str) -> list[TextDay]:
             i += 1
         if i == start:
             raise DigestParseError(i + 1, "expected the abstract")
+        merged = _next_entry_within(lines, start, i)
+        if merged is not None:
+            raise DigestParseError(
+                merged + 1,
+                "another entry seems to start here (a title, then '(authors)'), inside the "
+                f"abstract of the entry at line {title_at}: that entry has no Korean comment "
+                "(a line with Hangul); add one, or split the entries by hand",
+            )
         if i >= len(lines) or not HANGUL.search(lines[i]):
             raise DigestParseError(i + 1, "expected the Korean comment (a line with Hangul)")
         abstract = "\n".join(lines[start:i])
@@ -141,3 +150,94 @@ def parse_digest(text: str) -> list[TextDay]:
 def _is_tags_line(line: str) -> bool:
     words = line.split(" ")
     return bool(line) and all(len(w) > 1 and w.startswith("#") for w in words)
+
+
+_SENTENCE_END = (".", ",", ";", ":")
+_LIST_ITEM = re.compile(r"^(?:[-*•–]\s|\d+[.)]\s|\[\d+\]\s)")
+
+
+def _is_authors_line(line: str) -> bool:
+    return line.startswith("(") and line.endswith(")")
+
+
+def _next_entry_within(lines: list[str], start: int, end: int) -> int | None:
+    """The index of a title line inside an abstract, which means two entries were read as one.
+
+    An entry whose comment has no Hangul leaves the reader nothing to end its abstract, so it
+    reads on into the next entry. What shows it: `(authors)` right after a title-like line,
+    with at least four lines before it (the abstract, the comment without Hangul, the English
+    and the title) and the next abstract after it. A tags line before the title makes it
+    certain; without one, the title must not end like a sentence, as abstract lines do.
+    """
+    for k in range(start + 4, end - 1):
+        if not _is_authors_line(lines[k]):
+            continue
+        title, before = lines[k - 1], lines[k - 2]
+        if _is_tags_line(before) or _looks_like_title(title):
+            return k - 1
+    return None
+
+
+def _looks_like_title(line: str) -> bool:
+    """Not a sentence, a list item or a parenthesis, as the lines of an abstract may be."""
+    line = line.strip()
+    return (
+        bool(line)
+        and not line.endswith(_SENTENCE_END)
+        and not _LIST_ITEM.match(line)
+        and not line.startswith("(")
+    )
+
+
+def round_trip_problems(date: str, entries: list[TextEntry]) -> list[str]:
+    """Why the day's text would not read back as these entries: one line per problem.
+
+    Export should refuse such a day: the text format has no separators, so an entry that breaks
+    the reader's rules (a Korean comment without Hangul, above all) comes back merged with its
+    neighbour or not at all, while exporting the merged entry again gives the same bytes.
+    (Blank lines, which the format forbids but the reader takes back, are not reported here.)
+    """
+    problems: list[str] = []
+    for n, entry in enumerate(entries):
+        name = collapse(entry.title)
+        name = f"{name[:60]}..." if len(name) > 63 else name or f"entry {n + 1}"
+        for problem in _entry_problems(entry, entries[n + 1] if n + 1 < len(entries) else None):
+            problems.append(f"{name}: {problem}")
+    if problems:
+        return problems
+    text = render_day(date, entries)
+    try:
+        days = parse_digest(text)
+    except DigestParseError as exc:
+        return [f"the day does not read back: {exc}"]
+    back = [e for day in days for e in day.entries]
+    if len(days) != 1 or len(back) != len(entries) or render_day(date, back) != text:
+        return [f"the day does not read back as {len(entries)} entries"]
+    return []
+
+
+def _entry_problems(entry: TextEntry, following: TextEntry | None) -> list[str]:
+    problems: list[str] = []
+    title = collapse(entry.title)
+    if not title:
+        problems.append("no title: its line would be blank")
+    elif parse_korean_date(title) is not None:
+        problems.append("the title reads as a date line")
+    if any("\n" in author for author in entry.authors):
+        problems.append("an author's name holds a line break")
+    abstract = entry.abstract.strip("\n").split("\n")
+    if any(HANGUL.search(line) for line in abstract):
+        problems.append("the abstract holds Hangul, which the reader takes for the Korean comment")
+    korean = one_line(entry.comment_ko)
+    if not HANGUL.search(korean):
+        problems.append(
+            "the Korean comment has no Hangul, so the reader cannot tell where the abstract "
+            "ends and would merge this entry with the next"
+        )
+    elif parse_korean_date(korean) is not None:
+        problems.append("the Korean comment reads as a date line")
+    if any(not tag or any(c.isspace() for c in tag) for tag in entry.tags):
+        problems.append("a tag is empty or holds a space")
+    if not entry.tags and following is not None and _is_tags_line(collapse(following.title)):
+        problems.append("no tags, and the next title would be read as this entry's tags")
+    return problems

@@ -78,6 +78,9 @@ class Entry:
     source_file: str = ""
     source_hash: str = ""  # of the imported file, to see that it changed
     imported: str = ""  # fingerprint of the content as imported, to see edits made here
+    # an entry imported from a note: that note's layout facts (vault.NoteLayout), so that it is
+    # written back in its own layout; empty: the author's current layout
+    vault: dict[str, Any] = field(default_factory=dict)
 
     @property
     def hand_edited(self) -> bool:
@@ -104,7 +107,11 @@ class Entry:
         data = asdict(self)
         # Empty optional fields are left out, so a draft shows what matters when edited by hand.
         return yamlio.dump(
-            {k: v for k, v in data.items() if k in REQUIRED or k in _ALWAYS or v not in ("", [], 0)}
+            {
+                k: v
+                for k, v in data.items()
+                if k in REQUIRED or k in _ALWAYS or v not in ("", [], 0, {})
+            }
         )
 
 
@@ -162,6 +169,10 @@ def entry_from_yaml(text: str, source: str) -> Entry:
             value = [] if value is None else value
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
                 raise bad(key, "must be a list of mappings")
+        elif key == "vault":
+            value = {} if value is None else value
+            if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+                raise bad(key, "must be a mapping of layout facts")
         elif key == "checks":
             value = [] if value is None else value
             try:

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.digest import DigestParseError, collapse, parse_digest
+from pipeline.digest import DigestParseError, TextEntry, collapse, one_line, parse_digest
 from pipeline.entry import Entry
 from pipeline.errors import InputError
 from pipeline.store import Store
-from pipeline.vault import UNREADABLE, Skip, note_files, parse_note
+from pipeline.vault import UNREADABLE, Skip, note_files, note_layout, parse_note, vault_root
 
 
 def title_id(title: str) -> str:
@@ -57,34 +57,6 @@ def same_content(a: Entry, b: Entry) -> bool:
     return all(getattr(a, key) == getattr(b, key) for key in _CONTENT)
 
 
-def upsert(
-    store: Store,
-    entry: Entry,
-    summary: ImportSummary,
-    recheck: Callable[[Entry], object],
-    existing: Entry | None = None,
-) -> None:
-    """Write an imported entry unless an identical one is there: importing again changes nothing."""
-    existing = existing or store.get(entry.date, entry.id)
-    if existing is not None:
-        if same_content(existing, entry):
-            if existing.source_hash == entry.source_hash:
-                summary.unchanged.append(entry.id)
-            else:
-                store.save(existing)  # same content, new file: remember the new file
-                summary.updated.append(entry.id)
-            return
-        for key in _CONTENT:
-            setattr(existing, key, getattr(entry, key))
-        existing.source_hash = entry.source_hash
-        entry = existing
-        summary.updated.append(entry.id)
-    else:
-        summary.imported.append(entry.id)
-    recheck(entry)
-    store.save(entry)
-
-
 def import_vault(
     folder: Path,
     store: Store,
@@ -99,11 +71,16 @@ def import_vault(
     if not files:
         raise InputError(f"no Markdown notes (*.md) in {folder}")
     summary = ImportSummary()
+    # notes remember their path relative to the vault, which may be above the folder imported
+    below_root = folder.resolve().relative_to(vault_root(folder))
     for done, path in enumerate(files, 1):
         progress(done, len(files))
         name = str(path.relative_to(folder))
         try:
-            note = parse_note(path.read_text(encoding="utf-8"), path)
+            # newline="" keeps the file's own line ends, which its layout must know
+            with path.open(encoding="utf-8", newline="") as handle:
+                text = handle.read()
+            note = parse_note(text, path)
         except (UnicodeDecodeError, OSError):
             summary.skipped.setdefault(UNREADABLE, []).append(name)
             continue
@@ -124,11 +101,17 @@ def import_vault(
             tags=note.tags,
             url=f"https://arxiv.org/abs/{note.paper_id}",
             source="vault",
-            source_file=name,
+            # relative to the vault, where exporting it again puts it back
+            source_file=(below_root / path.relative_to(folder)).as_posix(),
             source_hash=note.content_hash,
+            vault=note_layout(note, text).to_dict(),
         )
         existing = store.get(entry.date, entry.id)
-        if existing is not None and existing.source_hash == entry.source_hash:
+        if (
+            existing is not None
+            and existing.source_hash == entry.source_hash
+            and (existing.source_file, existing.vault) == (entry.source_file, entry.vault)
+        ):
             summary.unchanged.append(entry.id)
             continue
         if (
@@ -139,23 +122,79 @@ def import_vault(
             summary.skipped.setdefault("edited here since the import", []).append(name)
             continue
         entry.imported = entry.content_fingerprint()
-        if existing is not None:
-            existing.source_hash = entry.source_hash
-            existing.imported = entry.imported
-        upsert(store, entry, summary, recheck, existing)
+        if existing is None:
+            summary.imported.append(entry.id)
+            recheck(entry)
+            store.save(entry)
+            continue
+        # The note changed: its text, its layout or its place in the vault.
+        content_changed = not same_content(existing, entry)
+        for key in (*_CONTENT, "source_hash", "imported", "source_file", "vault"):
+            setattr(existing, key, getattr(entry, key))
+        if content_changed:
+            recheck(existing)
+        store.save(existing)
+        summary.updated.append(entry.id)
     return summary
+
+
+def _text_changes(draft: Entry, item: TextEntry) -> dict[str, object]:
+    """The fields where the text differs from the draft, compared as the text format shows them.
+
+    The format puts a comment on one line, so a draft whose comment has line breaks is the same
+    text; only a real difference replaces the draft's value.
+    """
+    shown = _as_text(draft)
+    return {
+        key: getattr(item, key)
+        for key in ("authors", "abstract", "comment_ko", "comment_en", "tags")
+        if getattr(shown, key) != getattr(item, key)
+    }
+
+
+def _as_text(draft: Entry) -> TextEntry:
+    """A draft as the text format reads it back."""
+    return TextEntry(
+        collapse(draft.title),
+        draft.authors,
+        draft.abstract.strip("\n"),
+        one_line(draft.comment_ko),
+        one_line(draft.comment_en),
+        draft.tags,
+    )
 
 
 def import_digest(
     text: str, source: str, store: Store, recheck: Callable[[Entry], object]
 ) -> ImportSummary:
+    """Every entry of a text digest into its day's drafts; importing again changes nothing.
+
+    An entry whose title (whitespace collapsed) is that of a draft of the same day is that
+    draft, wherever it came from (drafted here and exported, or imported before): it is
+    unchanged, or updated where the text differs. Others become drafts with a title id.
+    """
     try:
         days = parse_digest(text)
     except DigestParseError as exc:
         raise InputError(f"{source}:{exc.line}: {str(exc).split(': ', 1)[1]}") from None
     summary = ImportSummary()
     for day in days:
+        drafts: dict[str, Entry] = {}
+        for draft in store.day(day.date).entries:
+            drafts.setdefault(collapse(draft.title), draft)  # the first drafted, if two
         for item in day.entries:
+            existing = drafts.get(collapse(item.title))
+            if existing is not None:
+                changes = _text_changes(existing, item)
+                if not changes:
+                    summary.unchanged.append(existing.id)
+                    continue
+                for key, value in changes.items():
+                    setattr(existing, key, value)
+                recheck(existing)
+                store.save(existing)
+                summary.updated.append(existing.id)
+                continue
             entry = Entry(
                 id=title_id(item.title),
                 date=day.date,
@@ -168,5 +207,8 @@ def import_digest(
                 source="digest",
                 source_file=source,
             )
-            upsert(store, entry, summary, recheck)
+            recheck(entry)
+            store.save(entry)
+            drafts[collapse(entry.title)] = entry
+            summary.imported.append(entry.id)
     return summary

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -119,4 +120,31 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write exact bytes atomically; a new file gets the umask's permissions (0644 by default).
+
+    The temporary file is created with mode 0666, which the kernel narrows by the umask as for
+    any file a program creates (mkstemp's 0600 would make a published file unreadable to a web
+    server); a file replaced keeps its own permissions.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        keep: int | None = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        keep = None
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if keep is not None:
+            os.chmod(tmp, keep)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
         raise

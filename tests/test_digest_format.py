@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,7 +15,12 @@ from pipeline.digest import (
     parse_digest,
     render_day,
     render_entry,
+    round_trip_problems,
 )
+from pipeline.entry import Entry
+from pipeline.export import render_text
+from pipeline.importer import import_digest
+from pipeline.store import Store
 from tests.conftest import FORMAT_SAMPLE
 
 SAMPLE = FORMAT_SAMPLE.read_bytes()
@@ -141,3 +148,119 @@ def test_render_parse_render_is_identity(items: list[TextEntry]) -> None:
     days = parse_digest(text)
     assert render_day(days[0].date, days[0].entries) == text
     assert len(days[0].entries) == len(items)
+
+
+# -- what would not read back -------------------------------------------------------------------
+def sample_entries() -> list[TextEntry]:
+    return parse_digest(SAMPLE.decode("utf-8"))[0].entries
+
+
+def english_only(tags: list[str]) -> TextEntry:
+    return TextEntry(
+        "Vision as a Dialect: Unifying Visual Understanding",
+        ["Ann Lee", "Bob Kim"],
+        "We present a tokenizer.\nIt unifies understanding and generation.",
+        "An English comment where the Korean should be.",
+        "An English comment.",
+        tags,
+    )
+
+
+def test_the_sample_reads_back_without_problems() -> None:
+    assert round_trip_problems("2025-06-24", sample_entries()) == []
+
+
+@pytest.mark.parametrize("tags", [["vision", "tokenizer"], []])
+def test_a_comment_without_hangul_is_named_and_its_merge_is_detected(tags: list[str]) -> None:
+    first, second, third = sample_entries()
+    entries = [first, english_only(tags), second, third]
+    problems = round_trip_problems("2025-06-24", entries)
+    assert problems == [
+        "Vision as a Dialect: Unifying Visual Understanding: the Korean comment has no Hangul, "
+        "so the reader cannot tell where the abstract ends and would merge this entry with the "
+        "next"
+    ]
+    text = render_day("2025-06-24", entries)
+    with pytest.raises(DigestParseError) as info:
+        parse_digest(text)
+    lines = text.split("\n")
+    assert lines[info.value.line - 1] == second.title  # the next entry's title, named
+    assert "inside the abstract of the entry at line 8" in str(info.value)
+    assert lines[7] == english_only(tags).title
+
+
+def test_an_abstract_with_parenthesised_lines_is_no_merge() -> None:
+    entry = TextEntry(
+        "Title",
+        ["A"],
+        "We make three contributions:\n(i) a dataset (D)\n(ii) a model (M)\n"
+        "(iii) a benchmark\n(all released)\nand more.",
+        "한국어 코멘트",
+        "English",
+        ["a"],
+    )
+    text = render_day("2025-06-24", [entry, entry])
+    assert round_trip_problems("2025-06-24", [entry, entry]) == []
+    assert parse_digest(text)[0].entries == [entry, entry]
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"abstract": "An abstract.\n요약 한 줄."}, "the abstract holds Hangul"),
+        ({"title": "2025년 6월 25일"}, "the title reads as a date line"),
+        ({"title": "  "}, "no title"),
+        ({"comment_ko": "2025년 6월 25일"}, "the Korean comment reads as a date line"),
+        ({"authors": ["Ann\nLee"]}, "line break"),
+    ],
+)
+def test_other_entries_that_would_not_read_back(changes: dict[str, object], problem: str) -> None:
+    entry = TextEntry("Title", ["A"], "Abstract.", "한국어", "English", ["rl"])
+    for key, value in changes.items():
+        setattr(entry, key, value)
+    problems = round_trip_problems("2025-06-24", [entry])
+    assert len(problems) == 1 and problem in problems[0]
+
+
+def test_a_title_that_looks_like_tags_after_an_entry_without_tags() -> None:
+    untagged = TextEntry("Title", ["A"], "Abstract.", "한국어", "English", [])
+    hashtag = TextEntry("#1 #Paper", ["B"], "Abstract.", "한국어", "English", ["rl"])
+    problems = round_trip_problems("2025-06-24", [untagged, hashtag])
+    assert problems == ["Title: no tags, and the next title would be read as this entry's tags"]
+    assert round_trip_problems("2025-06-24", [hashtag, untagged]) == []
+
+
+# -- importing an exported day into the same drafts ---------------------------------------------
+def test_an_exported_day_imported_again_is_the_same_drafts(tmp_path: Path) -> None:
+    store = Store(tmp_path / "drafts")
+    for n, item in enumerate(sample_entries(), 1):
+        store.save(
+            Entry(
+                id=f"2506.0000{n}",
+                date="2025-06-24",
+                title=item.title.replace(" ", "  ", 1),  # as arXiv may space it
+                authors=item.authors,
+                abstract=item.abstract,
+                # the author's line breaks, which the text format turns into spaces
+                comment_ko=item.comment_ko.replace(". ", ".\n", 1),
+                machine_en=item.comment_en,
+                comment_en=item.comment_en,
+                tags=item.tags,
+                status="ready",
+            )
+        )
+    before = {p: p.read_bytes() for p in store.files()}
+    text = render_text("2025-06-24", store.day("2025-06-24").entries)
+    checked: list[str] = []
+    summary = import_digest(text, "day.txt", store, lambda e: checked.append(e.id))
+    assert summary.line() == "0 imported, 0 updated, 3 unchanged"
+    assert {p: p.read_bytes() for p in store.files()} == before and checked == []
+
+    edited = text.replace("They also used continual pretraining.", "Also continual pretraining.")
+    summary = import_digest(edited, "day.txt", store, lambda e: checked.append(e.id))
+    assert summary.line() == "0 imported, 1 updated, 2 unchanged"
+    assert checked == ["2506.00002"] and len(store.files()) == 3
+    draft = store.get("2025-06-24", "2506.00002")
+    assert draft is not None and draft.comment_en.endswith("Also continual pretraining.")
+    assert "\n" in draft.comment_ko  # what did not change keeps its line breaks
+    assert draft.machine_en.endswith("They also used continual pretraining.")

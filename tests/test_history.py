@@ -138,6 +138,27 @@ def test_an_edited_note_is_updated_unless_its_draft_was_edited_here(isolated: Pa
     assert yaml.safe_load(draft_path.read_text(encoding="utf-8"))["comment_en"] == "Edited here."
 
 
+def test_a_note_filed_into_a_year_folder_is_updated_with_its_new_path(isolated: Path) -> None:
+    path = note(isolated, "arXiv/250101 A Paper.md", GOOD_NOTE)
+    vault = isolated / "vault"
+    assert "1 imported" in run("import", "--vault", str(vault)).stderr
+    filed = vault / "arXiv/2025/250101 A Paper.md"
+    filed.parent.mkdir()
+    path.rename(filed)
+    assert "0 imported, 1 updated, 0 unchanged" in run("import", "--vault", str(vault)).stderr
+    draft = yaml.safe_load(
+        (isolated / "drafts/2025-01-01/2501.00001.yaml").read_text(encoding="utf-8")
+    )
+    assert draft["source_file"] == "arXiv/2025/250101 A Paper.md"
+    # GOOD_NOTE ends with a newline and spells a tag `#object_detection`: facts of its layout
+    assert draft["vault"] == {
+        "tags_line": "#RL #object_detection",
+        "tags_space": False,
+        "end": "\n",
+    }
+    assert "0 imported, 0 updated, 1 unchanged" in run("import", "--vault", str(vault)).stderr
+
+
 def test_since_filters_by_day(isolated: Path) -> None:
     note(isolated, "240101 Old.md", GOOD_NOTE)
     note(isolated, "250101 New.md", GOOD_NOTE.replace("2501.00001", "2501.00002"))
