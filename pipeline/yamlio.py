@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -93,42 +92,20 @@ def load_mapping(text: str, source: str) -> tuple[dict[str, Any], dict[str, int]
     return data, lines
 
 
-# The process's umask, read once: files the author gets (drafts, pages) are created with the
-# permissions any other program would give them (0644 by default), not mkstemp's private 0600.
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
-
 def atomic_write(path: Path, text: str, *, durable: bool = True) -> None:
     """Write text via a temporary file in the same folder and os.replace: readers never see half.
 
-    The text is written as is (UTF-8, no newline translation). `durable` syncs it to disk
-    before the rename, for what must survive a power cut (drafts), not for caches."""
+    The text is written as is (UTF-8, no newline translation)."""
     atomic_write_bytes(path, text.encode("utf-8"), durable=durable)
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            if durable:
-                os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write exact bytes atomically; a new file gets the umask's permissions (0644 by default).
 
     The temporary file is created with mode 0666, which the kernel narrows by the umask as for
     any file a program creates (mkstemp's 0600 would make a published file unreadable to a web
-    server); a file replaced keeps its own permissions.
+    server); a file replaced keeps its own permissions. `durable` syncs the data to disk before
+    the rename, for what must survive a power cut (drafts, notes), not for caches.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -141,7 +118,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         if keep is not None:
             os.chmod(tmp, keep)
         os.replace(tmp, path)
