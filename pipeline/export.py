@@ -89,7 +89,12 @@ def _span_of(days: list[DayEntries], span: Span | None) -> Span:
 
 def _range_title(span: Span) -> str:
     first, last = span
-    return korean_date(first) if first == last else f"{korean_date(first)} – {korean_date(last)}"
+    if first == last:
+        return korean_date(first)
+    end = korean_date(last)
+    if first[:4] == last[:4]:
+        end = end.split(" ", 1)[1]  # the year once: 2025년 6월 24일 – 7월 1일
+    return f"{korean_date(first)} – {end}"
 
 
 def _also_one_day(render: Renderer) -> Callable[..., str]:

@@ -249,8 +249,9 @@ body{font:16px/1.55 system-ui,-apple-system,"Apple SD Gothic Neo","Noto Sans KR"
 max-width:46rem;margin:0 auto;padding:1rem 1.1rem 3rem;color:var(--fg);overflow-wrap:anywhere}
 :lang(ko){word-break:keep-all}
 h1{font-size:1.4rem;margin:.4rem 0 .6rem}h2{font-size:1.05rem;line-height:1.35;margin:0 0 .2rem}
+body>h2{font-size:1.15rem;margin:1.6rem 0 .4rem}
 a{color:var(--link)}
-.summary{font-size:1.05rem;margin:.2rem 0}.definition{color:var(--muted);font-size:.8rem;margin:.3rem 0 1rem}
+.summary{font-size:1.05rem;margin:.2rem 0;display:flex;flex-wrap:wrap;align-items:center;gap:.2rem 1rem}.definition{color:var(--muted);font-size:.8rem;margin:.3rem 0 1rem}
 article{border-top:1px solid var(--line);padding:.8rem 0}
 .meta{color:var(--muted);font-size:.85rem;display:flex;flex-wrap:wrap;align-items:center;gap:.2rem .6rem}
 .rate{font-variant-numeric:tabular-nums;display:inline-flex;align-items:center;gap:.4rem;white-space:nowrap}
@@ -260,11 +261,12 @@ article{border-top:1px solid var(--line);padding:.8rem 0}
 del{background:var(--del-bg);color:var(--del-fg);text-decoration:line-through;border-radius:.2rem}
 ins{background:var(--ins-bg);color:var(--ins-fg);text-decoration:none;border-radius:.2rem}
 details{font-size:.9rem;color:var(--muted)}summary{cursor:pointer}details p{white-space:pre-wrap;margin:.3rem 0}
-table{border-collapse:collapse;font-size:.9rem;margin:.4rem 0 1.2rem}
-td,th{padding:.25rem .6rem .25rem 0;text-align:left;vertical-align:middle}th{font-weight:600}
+table{border-collapse:collapse;font-size:.85rem;margin:.4rem 0 1.2rem}
+td,th{padding:.25rem .7rem .25rem 0;text-align:left;vertical-align:middle;overflow-wrap:normal}
+th,td{white-space:nowrap}td.words{white-space:normal}td .bar{width:3rem}th{font-weight:600}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-figure{margin:.6rem 0 1.2rem}svg{width:100%;height:auto;display:block}
-svg text{fill:var(--muted);font-size:11px}.grid{stroke:var(--line)}
+figure{margin:.6rem 0 1.2rem;max-width:34rem}svg{width:100%;height:auto;display:block}
+svg text{fill:var(--muted);font-size:13px}.grid{stroke:var(--line)}
 .line{fill:none;stroke:var(--fill);stroke-width:2}.dot{fill:var(--fill)}
 .trend{stroke:var(--muted);stroke-dasharray:4 3;stroke-width:1.2}
 """
@@ -300,11 +302,11 @@ def _entry_html(review: Review) -> list[str]:
     title = e(" ".join(entry.title.split()) or entry.id)
     if link:
         title = f'<a href="{e(link)}">{title}</a>'
-    meta = [e(entry.id), e(entry.date)]
-    if review.rate is not None:
-        meta.append(_rate_html(review.rate))
+    meta = f"<span>{e(entry.id)} · {e(entry.date)}</span>"
+    if review.edited and review.rate is not None:
+        meta += _rate_html(review.rate)
     out = [f'<article id="{e(entry.id)}">', f'<h2 lang="en">{title}</h2>']
-    out.append('<div class="meta">' + " · ".join(meta) + "</div>")
+    out.append(f'<div class="meta">{meta}</div>')
     if review.edited:
         out.append(f'<p class="diff" lang="en">{render_html_diff(review.diffs)}</p>')
         korean = e(entry.comment_ko.strip())
@@ -327,8 +329,8 @@ def render_html_page(reviews: list[Review], title: str) -> str:
         verb = "changed" if reviews[0].against == "previous" else "edited"
         edited = sum(r.edited for r in compared)
         body.append(
-            f'<p class="summary"><strong>{edited} of {len(compared)}</strong> entries {verb} · '
-            f"{_rate_html(rate)}</p>"
+            f'<p class="summary"><span><strong>{edited} of {len(compared)}</strong> entries '
+            f"{verb}</span>{_rate_html(rate)}</p>"
         )
     else:
         body.append('<p class="summary">No entry has machine English to compare.</p>')
@@ -453,7 +455,7 @@ def format_period(period: PeriodReview, width: int = 20) -> str:
 
 def _svg_chart(period: PeriodReview) -> str:
     """The rate per day as an inline SVG line chart: x the calendar, y the rate; no script."""
-    width, height, left, right, top, bottom = 480, 190, 34, 10, 10, 24
+    width, height, left, right, top, bottom = 420, 200, 40, 12, 12, 28
     points = [(d, d.rate) for d in period.days if d.rate is not None and d.rate.words]
     peak = max((r.percent for _, r in points), default=0.0)
     ceiling = min(100, max(20, math.ceil(peak / 20) * 20))  # 20, 40, ...: grid lines at quarters
@@ -475,7 +477,7 @@ def _svg_chart(period: PeriodReview) -> str:
     for step in range(0, ceiling + 1, ceiling // 4):
         out.append(
             f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(step):.1f}" '
-            f'y2="{y(step):.1f}"/><text x="{left - 4}" y="{y(step) + 4:.1f}" '
+            f'y2="{y(step):.1f}"/><text x="{left - 4}" y="{y(step) + 4.5:.1f}" '
             f'text-anchor="end">{step}%</text>'
         )
     for date, anchor in ((period.since, "start"), (period.until, "end")):
@@ -523,8 +525,8 @@ def render_period_html(period: PeriodReview) -> str:
         body.append('<p class="summary">No entry of the period has machine English to compare.</p>')
     else:
         body.append(
-            f'<p class="summary"><strong>{period.edited} of {period.compared}</strong> entries '
-            f"edited over {len(period.days)} days · {_rate_html(total)}</p>"
+            f'<p class="summary"><span><strong>{period.edited} of {period.compared}</strong> '
+            f"entries edited over {len(period.days)} days</span>{_rate_html(total)}</p>"
         )
         body.append(f'<p class="quiet">{e(_trend_words(period.trend()))}</p>')
     body.append(f'<p class="definition">{e(RATE_DEFINITION)}</p>')
@@ -534,19 +536,24 @@ def render_period_html(period: PeriodReview) -> str:
         body.append("<table><tr><th>the model's words</th><th>yours</th><th>times</th></tr>")
         for before, after, times in period.replacements:
             body.append(
-                f"<tr><td><del>{e(before)}</del></td><td><ins>{e(after)}</ins></td>"
+                f'<tr><td class="words"><del>{e(before)}</del></td>'
+                f'<td class="words"><ins>{e(after)}</ins></td>'
                 f'<td class="num">{times}</td></tr>'
             )
         body.append("</table>")
     else:
         body.append('<p class="quiet">No replacement made more than once.</p>')
     body.append("<h2>Per day</h2>")
-    body.append("<table><tr><th>day</th><th>edited</th><th>edit rate</th></tr>")
+    body.append("<table><tr><th>day</th><th>edited</th><th>edit rate</th><th>edits/words</th></tr>")
     for day in period.days:
-        rate = _rate_html(day.rate) if day.rate is not None else "no machine English"
-        body.append(
-            f'<tr><td>{e(day.date)}</td><td class="num">{day.edited} of {day.compared}</td>'
-            f"<td>{rate}</td></tr>"
-        )
+        row = f'<tr><td>{e(day.date)}</td><td class="num">{day.edited} of {day.compared}</td>'
+        if day.rate is None:
+            row += '<td colspan="2">no machine English</td></tr>'
+        else:
+            row += (
+                f'<td><span class="rate">{_bar(day.rate)}{day.rate.percent:.1f}%</span></td>'
+                f'<td class="num">{day.rate.edits} / {day.rate.words}</td></tr>'
+            )
+        body.append(row)
     body.append("</table>")
     return _page(f"Edit rate, {period.since} to {period.until}", body)

@@ -101,7 +101,9 @@ def test_a_range_in_html_is_one_page_with_a_section_per_day() -> None:
     days = [("2025-06-24", [make_entry()]), ("2025-06-25", [make_entry("2506.00002")])]
     page = render_html(days, span=("2025-06-24", "2025-06-30"))
     assert page.count("<!DOCTYPE html>") == 1 and page.count("<h1>") == 1
-    assert "<h1>2025년 6월 24일 – 2025년 6월 30일</h1>" in page
+    assert "<h1>2025년 6월 24일 – 6월 30일</h1>" in page
+    other_year = render_html(days, span=("2024-12-30", "2025-06-30"))
+    assert "<h1>2024년 12월 30일 – 2025년 6월 30일</h1>" in other_year
     assert page.count('<section class="day"') == 2 and "<h2>2025년 6월 25일</h2>" in page
     assert page.count('<h3 lang="en">') == 2
     # a single day looks as it always did: its date, then the entries

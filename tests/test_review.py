@@ -187,7 +187,7 @@ def test_the_review_page_shows_only_what_changed() -> None:
     assert str(day) in page and day.percent == pytest.approx(100 * 5 / 11)
     assert page.index('class="summary"') < page.index("<article")
     assert f'<p class="definition">{html.escape(RATE_DEFINITION)}</p>' in page
-    assert page.count('class="bar"') == 3  # the day, and the two entries with machine English
+    assert page.count('class="bar"') == 2  # the day, and the edited entry
     # the edited entry: its diff once, not the machine and the published English again
     first = page[page.index('<article id="2506.00001"') : page.index('<article id="2506.00002"')]
     assert first.count("reasoning templates") == 1 and "<del>" in first
@@ -290,10 +290,11 @@ def test_the_period_page_is_an_inline_svg_chart_without_script() -> None:
     gaps = [b - a for a, b in zip(xs, xs[1:], strict=False)]
     assert max(gaps) - min(gaps) < 0.2
     # June 21 sits 20/29 of the way from June 1 to June 30, the period asked for
-    assert (xs[-1] - xs[0]) / (20 / 29) == pytest.approx(
-        float(root.get("viewBox", "").split()[2]) - 44, abs=1
-    )
-    assert "<td><del>made</del></td><td><ins>designed</ins></td>" in page
+    labels = {t.text: float(t.get("x", "0")) for t in root.iter(f"{ns}text")}
+    axis = labels["2025-06-30"] - labels["2025-06-01"]
+    assert xs[0] == pytest.approx(labels["2025-06-01"], abs=0.1)
+    assert (xs[-1] - xs[0]) / axis == pytest.approx(20 / 29, abs=0.002)
+    assert '<td class="words"><del>made</del></td><td class="words"><ins>designed</ins>' in page
     assert page.count("<tr>") == 2 + 1 + 11  # two header rows, a replacement, the days
     assert RATE_DEFINITION.split(":")[0] in page
 
@@ -327,3 +328,19 @@ def test_review_command(isolated: Path) -> None:
     assert "\x1b[" not in day.stdout  # not a terminal: no color
     page = (isolated / "r.html").read_text(encoding="utf-8")
     assert page.count("<article") == 2 and "<strong>1 of 2</strong> entries edited" in page
+
+
+def test_the_screenshot_script_builds_its_pages_and_skips_without_a_browser(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], isolated: Path
+) -> None:
+    from scripts import screenshots
+
+    pages = screenshots.pages()
+    assert set(pages) == {"day", "range", "review", "period"}
+    assert all(p.startswith("<!DOCTYPE html>") and "<script" not in p for p in pages.values())
+    assert "⚠ needs review" in pages["day"] and "<svg" in pages["period"]
+    monkeypatch.setattr(screenshots.shutil, "which", lambda name: None)
+    assert screenshots.main(["screenshots.py", str(isolated / "shots")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("screenshots: skipped") and out.count("\n") == 1
+    assert not (isolated / "shots").exists()
