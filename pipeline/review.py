@@ -1,10 +1,15 @@
-"""Review: what the author changed in the model's English (a word diff), and how much (edit rate)."""
+"""Review: what the author changed in the model's English (a word diff), how much (edit rate), per
+entry, per day and over a period; terminal and HTML views."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import math
 import re
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from diff_match_patch import diff_match_patch
 
@@ -12,11 +17,23 @@ from pipeline.entry import Entry
 
 DELETE, EQUAL, INSERT = -1, 0, 1
 _TOKEN = re.compile(r"\w+(?:['’\-]\w+)*|\s+|[^\w\s]")
+_WORD = re.compile(r"\w+(?:['’\-]\w+)*")
+
+RATE_DEFINITION = (
+    "Edit rate: the word edits (insertions, deletions, substitutions) that turn the model's "
+    "English into the published English, over the words of the longer of the two; punctuation "
+    "is not a word. 0% is unedited, 100% is nothing kept."
+)
 
 
 def tokens(text: str) -> list[str]:
     """Words, runs of whitespace and single punctuation marks: the units of the diff."""
     return _TOKEN.findall(text)
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, as the edit rate counts them (no punctuation)."""
+    return _WORD.findall(text)
 
 
 def _diff_tokens(a: list[str], b: list[str], semantic: bool) -> list[tuple[int, list[str]]]:
@@ -28,9 +45,8 @@ def _diff_tokens(a: list[str], b: list[str], semantic: bool) -> list[tuple[int, 
         out = []
         for item in items:
             if item not in table:
-                table[item] = chr(
-                    0x100 + len(vocabulary)
-                )  # past ASCII, clear of surrogates for a while
+                # past ASCII, clear of surrogates for a while
+                table[item] = chr(0x100 + len(vocabulary))
                 vocabulary.append(item)
             out.append(table[item])
         return "".join(out)
@@ -50,64 +66,56 @@ def word_diff(before: str, after: str) -> list[tuple[int, str]]:
 
 @dataclass
 class EditRate:
+    """Word edits over the words of the longer text (see RATE_DEFINITION): never above 100%."""
+
     edits: int
     words: int
 
     @property
     def percent(self) -> float:
-        return 100.0 * self.edits / self.words if self.words else (0.0 if not self.edits else 100.0)
+        return 100.0 * self.edits / self.words if self.words else 0.0
+
+    def __add__(self, other: EditRate) -> EditRate:
+        return EditRate(self.edits + other.edits, self.words + other.words)
 
     def __str__(self) -> str:
         return (
-            f"{self.percent:.1f}% ({self.edits} edit{'s' * (self.edits != 1)} / {self.words} words)"
+            f"{self.percent:.1f}% ({self.edits} edit{'s' * (self.edits != 1)} / "
+            f"{self.words} word{'s' * (self.words != 1)})"
         )
+
+
+def _levenshtein(a: list[str], b: list[str]) -> int:
+    previous = list(range(len(b) + 1))
+    for i, item in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (item != other))
+            )
+        previous = current
+    return previous[-1]
 
 
 def edit_rate(machine: str, published: str) -> EditRate:
-    """Word-level edit distance over the words of the published English (HTER-like)."""
-    a = [t for t in tokens(machine) if not t.isspace()]
-    b = [t for t in tokens(published) if not t.isspace()]
-    edits = 0
-    inserted = deleted = 0
-    for op, items in _diff_tokens(a, b, False) + [(EQUAL, [])]:
-        if op == INSERT:
-            inserted += len(items)
-        elif op == DELETE:
-            deleted += len(items)
-        else:
-            edits += max(inserted, deleted)  # a substitution is one edit, as in Levenshtein
-            inserted = deleted = 0
-    return EditRate(edits, len(b))
+    """Word-level edit distance (Levenshtein over words, punctuation left out) over the words of
+    the longer text, so 100% means nothing was kept and the rate never exceeds it."""
+    a, b = words(machine), words(published)
+    # Common head and tail cost nothing and make the quadratic part small for light edits.
+    while a and b and a[0] == b[0]:
+        a, b = a[1:], b[1:]
+    while a and b and a[-1] == b[-1]:
+        a, b = a[:-1], b[:-1]
+    return EditRate(_levenshtein(a, b), max(len(words(machine)), len(words(published))))
 
 
-# -- views --------------------------------------------------------------------------------------
-RED_STRIKE, GREEN, RESET = "\x1b[31;9m", "\x1b[32m", "\x1b[0m"
+def total_rate(rates: Iterable[EditRate | None]) -> EditRate | None:
+    """All edits over all words (each entry weighs by its length), or None with nothing to compare."""
+    present = [r for r in rates if r is not None]
+    return sum(present[1:], present[0]) if present else None
 
 
-def render_terminal(diffs: list[tuple[int, str]], color: bool) -> str:
-    out = []
-    for op, text in diffs:
-        if op == EQUAL:
-            out.append(text)
-        elif color:
-            out.append(f"{RED_STRIKE if op == DELETE else GREEN}{text}{RESET}")
-        else:
-            out.append(f"[-{text}-]" if op == DELETE else f"{{+{text}+}}")
-    return "".join(out)
-
-
-def render_html_diff(diffs: list[tuple[int, str]]) -> str:
-    out = []
-    for op, text in diffs:
-        escaped = html.escape(text)
-        out.append(
-            escaped
-            if op == EQUAL
-            else f"<{'del' if op == DELETE else 'ins'}>{escaped}</{'del' if op == DELETE else 'ins'}>"
-        )
-    return "".join(out)
-
-
+# -- one entry ---------------------------------------------------------------------------------
 @dataclass
 class Review:
     entry: Entry
@@ -116,98 +124,436 @@ class Review:
     diffs: list[tuple[int, str]]
     rate: EditRate | None
     note: str = ""  # why there is nothing to show, when there is not
+    against: str = "published"
+
+    @property
+    def edited(self) -> bool:
+        return self.rate is not None and self.before != self.after
 
 
 def review_entry(entry: Entry, against: str = "published") -> Review:
     if against == "previous":
         if not entry.history:
-            return Review(entry, "", entry.machine_en, [], None, "no previous machine translation")
+            return Review(
+                entry, "", entry.machine_en, [], None, "no previous machine translation", against
+            )
         before, after = entry.history[-1].get("machine_en", ""), entry.machine_en
+        same = "unchanged: the same machine English as before"
     else:
         if not entry.machine_en:
-            return Review(
-                entry,
-                "",
-                entry.comment_en,
-                [],
-                None,
-                "no machine English to compare: the English is the author's own",
+            note = (
+                "no machine English to compare: the English is the author's own"
+                if entry.comment_en.strip()
+                else "awaiting translation: no English yet"
             )
+            return Review(entry, "", entry.comment_en, [], None, note, against)
         before, after = entry.machine_en, entry.comment_en
+        same = "unedited: the published English is the model's"
     rate = edit_rate(before, after)
-    note = "no edits: the published English is the model's" if before == after else ""
-    return Review(entry, before, after, word_diff(before, after), rate, note)
+    note = same if before == after else ""
+    return Review(entry, before, after, word_diff(before, after), rate, note, against)
+
+
+RED_STRIKE, GREEN, RESET = "\x1b[31;9m", "\x1b[32m", "\x1b[0m"
+
+
+def _runs(diffs: list[tuple[int, str]]) -> list[tuple[int, str, bool]]:
+    """The runs, each with whether a space must be shown before it.
+
+    A deletion and an insertion that meet with no space between them would read as one word
+    ("templates" + "It" as "templatesIt"), so the views put a space between them.
+    """
+    out = []
+    previous_op, previous_text = EQUAL, " "
+    for op, text in diffs:
+        gap = (
+            op != EQUAL
+            and previous_op not in (EQUAL, op)
+            and not previous_text[-1:].isspace()
+            and not text[:1].isspace()
+        )
+        out.append((op, text, gap))
+        previous_op, previous_text = op, text
+    return out
+
+
+def render_terminal(diffs: list[tuple[int, str]], color: bool) -> str:
+    """`[-deleted-]{+inserted+}` without color; red struck-through / green with color."""
+    out = []
+    for op, text, gap in _runs(diffs):
+        if op == EQUAL:
+            out.append(text)
+        elif color:
+            out.append(f"{' ' * gap}{RED_STRIKE if op == DELETE else GREEN}{text}{RESET}")
+        else:  # the brackets already separate the runs
+            out.append(f"[-{text}-]" if op == DELETE else f"{{+{text}+}}")
+    return "".join(out)
+
+
+def render_html_diff(diffs: list[tuple[int, str]]) -> str:
+    out = []
+    for op, text, gap in _runs(diffs):
+        escaped = html.escape(text)
+        if op == EQUAL:
+            out.append(escaped)
+        else:
+            tag = "del" if op == DELETE else "ins"
+            out.append(f"{' ' * gap}<{tag}>{escaped}</{tag}>")
+    return "".join(out)
 
 
 def format_review(review: Review, color: bool) -> str:
+    """The terminal view of one entry: the Korean, the diff (or why there is none), the rate."""
     entry = review.entry
     korean = entry.comment_ko.strip().replace("\n", "\n         ")
     lines = [f"{entry.id}  {entry.title}  ({entry.date})", f"Korean:  {korean}"]
-    if review.note and review.rate is None:
+    if review.rate is None:
         lines.append(f"         {review.note}")
         if review.after:
             lines.append(f"English: {review.after}")
         return "\n".join(lines) + "\n"
-    lines.append(f"Diff:    {render_terminal(review.diffs, color)}")
-    if review.note:
+    if review.edited:
+        lines.append(f"Diff:    {render_terminal(review.diffs, color)}")
+    else:
+        lines.append(f"English: {review.after}")
         lines.append(f"         {review.note}")
-    assert review.rate is not None
     lines.append(f"Edit rate: {review.rate}")
     return "\n".join(lines) + "\n"
 
 
+def summary_line(reviews: list[Review]) -> str:
+    """How many entries were edited and the rate over all of them, for the foot of a day."""
+    compared = [r for r in reviews if r.rate is not None]
+    rate = total_rate(r.rate for r in compared)
+    if rate is None:
+        return "No entry has machine English to compare."
+    verb = "changed" if reviews[0].against == "previous" else "edited"
+    edited = sum(r.edited for r in compared)
+    return f"{edited} of {len(compared)} entries {verb}; edit rate {rate}"
+
+
 def average_rate(reviews: list[Review]) -> float | None:
-    rates = [r.rate.percent for r in reviews if r.rate is not None]
-    return sum(rates) / len(rates) if rates else None
+    """The rate over all the entries' words, in percent (see total_rate)."""
+    rate = total_rate(r.rate for r in reviews)
+    return rate.percent if rate is not None else None
 
 
+# -- pages -------------------------------------------------------------------------------------
 _PAGE_CSS = """
-body{font:16px/1.55 system-ui,-apple-system,"Apple SD Gothic Neo","Noto Sans KR",sans-serif;
-max-width:46rem;margin:0 auto;padding:1rem;color:#1b1b1b;background:#fff}
-h1{font-size:1.4rem}h2{font-size:1.05rem;margin:1.6rem 0 .3rem}
-.meta{color:#666;font-size:.85rem}.label{font-weight:600;color:#444;font-size:.8rem;text-transform:uppercase}
-del{background:#fde2e2;color:#8a1111}ins{background:#dcf5df;color:#0c5a1b;text-decoration:none}
-.rate{font-variant-numeric:tabular-nums}p{margin:.2rem 0 .6rem;white-space:pre-wrap}
+:root{color-scheme:light dark;--fg:#1b1b1b;--muted:#666;--line:#8884;--bar:#8883;--fill:#3a76d8;
+--del-bg:#fde2e2;--del-fg:#8a1111;--ins-bg:#d7f3dc;--ins-fg:#0c5a1b;--link:#1a5fb4}
+@media (prefers-color-scheme: dark){:root{--fg:#e6e6e6;--muted:#a4a4a4;--bar:#fff2;--fill:#7aa7f0;
+--del-bg:#5a1d1d;--del-fg:#ffc9c9;--ins-bg:#17452a;--ins-fg:#c4f5cf;--link:#8ab4f8}
+body{background:#15171a}}
+body{font:16px/1.55 system-ui,-apple-system,"Apple SD Gothic Neo","Noto Sans KR","Noto Sans CJK KR",sans-serif;
+max-width:46rem;margin:0 auto;padding:1rem 1.1rem 3rem;color:var(--fg);overflow-wrap:anywhere}
+:lang(ko){word-break:keep-all}
+h1{font-size:1.4rem;margin:.4rem 0 .6rem}h2{font-size:1.05rem;line-height:1.35;margin:0 0 .2rem}
+body>h2{font-size:1.15rem;margin:1.6rem 0 .4rem}
+a{color:var(--link)}
+.summary{font-size:1.05rem;margin:.2rem 0;display:flex;flex-wrap:wrap;align-items:center;gap:.2rem 1rem}.definition{color:var(--muted);font-size:.8rem;margin:.3rem 0 1rem}
+article{border-top:1px solid var(--line);padding:.8rem 0}
+.meta{color:var(--muted);font-size:.85rem;display:flex;flex-wrap:wrap;align-items:center;gap:.2rem .6rem}
+.rate{font-variant-numeric:tabular-nums;display:inline-flex;align-items:center;gap:.4rem;white-space:nowrap}
+.bar{display:inline-block;width:5rem;height:.5rem;border-radius:.25rem;background:var(--bar);overflow:hidden}
+.bar>span{display:block;height:100%;background:var(--fill)}
+.diff{margin:.4rem 0;white-space:pre-wrap}.quiet{color:var(--muted);margin:.2rem 0}
+del{background:var(--del-bg);color:var(--del-fg);text-decoration:line-through;border-radius:.2rem}
+ins{background:var(--ins-bg);color:var(--ins-fg);text-decoration:none;border-radius:.2rem}
+details{font-size:.9rem;color:var(--muted)}summary{cursor:pointer}details p{white-space:pre-wrap;margin:.3rem 0}
+table{border-collapse:collapse;font-size:.85rem;margin:.4rem 0 1.2rem}
+td,th{padding:.25rem .7rem .25rem 0;text-align:left;vertical-align:middle;overflow-wrap:normal}
+th,td{white-space:nowrap}td.words{white-space:normal}td .bar{width:3rem}th{font-weight:600}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+figure{margin:.6rem 0 1.2rem;max-width:34rem}svg{width:100%;height:auto;display:block}
+svg text{fill:var(--muted);font-size:13px}.grid{stroke:var(--line)}
+.line{fill:none;stroke:var(--fill);stroke-width:2}.dot{fill:var(--fill)}
+.trend{stroke:var(--muted);stroke-dasharray:4 3;stroke-width:1.2}
 """
 
 
-def render_html_page(reviews: list[Review], title: str) -> str:
-    parts = [
+def _bar(rate: EditRate) -> str:
+    width = f"{min(rate.percent, 100.0):.1f}"
+    return f'<span class="bar" aria-hidden="true"><span style="width:{width}%"></span></span>'
+
+
+def _rate_html(rate: EditRate) -> str:
+    return f'<span class="rate">{_bar(rate)}{html.escape(str(rate))}</span>'
+
+
+def _page(title: str, body: list[str]) -> str:
+    e = html.escape
+    head = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{html.escape(title)}</title><style>{_PAGE_CSS}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
+        f"<title>{e(title)}</title><style>{_PAGE_CSS}</style></head><body>",
+        f"<h1>{e(title)}</h1>",
     ]
-    average = average_rate(reviews)
-    if average is not None:
-        parts.append(f'<p class="rate">Average edit rate: {average:.1f}%</p>')
-    for review in reviews:
-        entry = review.entry
-        parts.append(f"<section><h2>{html.escape(entry.title)}</h2>")
-        parts.append(f'<div class="meta">{html.escape(entry.id)} · {html.escape(entry.date)}</div>')
-        parts.append(
-            f'<div class="label">Korean</div><p lang="ko">{html.escape(entry.comment_ko)}</p>'
+    return "\n".join(head + body + ["</body></html>"]) + "\n"
+
+
+def _entry_html(review: Review) -> list[str]:
+    from pipeline.export import arxiv_link  # export does not import review: no cycle
+
+    e = html.escape
+    entry = review.entry
+    link = arxiv_link(entry)
+    title = e(" ".join(entry.title.split()) or entry.id)
+    if link:
+        title = f'<a href="{e(link)}">{title}</a>'
+    meta = f"<span>{e(entry.id)} · {e(entry.date)}</span>"
+    if review.edited and review.rate is not None:
+        meta += _rate_html(review.rate)
+    out = [f'<article id="{e(entry.id)}">', f'<h2 lang="en">{title}</h2>']
+    out.append(f'<div class="meta">{meta}</div>')
+    if review.edited:
+        out.append(f'<p class="diff" lang="en">{render_html_diff(review.diffs)}</p>')
+        korean = e(entry.comment_ko.strip())
+        out.append(f'<details><summary>Korean</summary><p lang="ko">{korean}</p></details>')
+    else:
+        word = "unchanged" if review.against == "previous" else "unedited"
+        line = word if review.rate is not None else review.note
+        out.append(f'<p class="quiet">{e(line)}</p>')
+    out.append("</article>")
+    return out
+
+
+def render_html_page(reviews: list[Review], title: str) -> str:
+    """The review of a day (or of one entry): at the top how many entries were edited and the
+    day's rate; per entry its rate as a bar and only the diff, or one line "unedited"."""
+    compared = [r for r in reviews if r.rate is not None]
+    rate = total_rate(r.rate for r in compared)
+    body = []
+    if rate is not None:
+        verb = "changed" if reviews[0].against == "previous" else "edited"
+        edited = sum(r.edited for r in compared)
+        body.append(
+            f'<p class="summary"><span><strong>{edited} of {len(compared)}</strong> entries '
+            f"{verb}</span>{_rate_html(rate)}</p>"
         )
-        if review.rate is None:
-            parts.append(f"<p><em>{html.escape(review.note)}</em></p>")
-            if review.after:
-                parts.append(
-                    f'<div class="label">English</div><p lang="en">{html.escape(review.after)}</p>'
-                )
+    else:
+        body.append('<p class="summary">No entry has machine English to compare.</p>')
+    body.append(f'<p class="definition">{html.escape(RATE_DEFINITION)}</p>')
+    for review in reviews:
+        body += _entry_html(review)
+    return _page(title, body)
+
+
+# -- a period ----------------------------------------------------------------------------------
+@dataclass
+class DayRate:
+    date: str
+    entries: int  # drafts of the day
+    compared: int  # of those, with machine English to compare
+    edited: int
+    rate: EditRate | None  # over the compared entries; None when there are none
+
+
+def daily_rates(entries: Iterable[Entry]) -> list[DayRate]:
+    """The edit rate of each day that has drafts, in date order (all edits over all words)."""
+    by_day: dict[str, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        by_day[entry.date].append(entry)
+    days = []
+    for date in sorted(by_day):
+        reviews = [review_entry(e) for e in by_day[date]]
+        compared = [r for r in reviews if r.rate is not None]
+        rate = total_rate(r.rate for r in compared)
+        days.append(
+            DayRate(date, len(reviews), len(compared), sum(r.edited for r in compared), rate)
+        )
+    return days
+
+
+@dataclass
+class PeriodReview:
+    since: str
+    until: str
+    days: list[DayRate]
+    replacements: list[tuple[str, str, int]] = field(default_factory=list)
+
+    @property
+    def rate(self) -> EditRate | None:
+        return total_rate(d.rate for d in self.days)
+
+    @property
+    def edited(self) -> int:
+        return sum(d.edited for d in self.days)
+
+    @property
+    def compared(self) -> int:
+        return sum(d.compared for d in self.days)
+
+    def trend(self) -> float | None:
+        """Least-squares slope of the daily rates, in percentage points per week (None with
+        fewer than three days to compare): below zero, the model comes closer to his English."""
+        points = [
+            (dt.date.fromisoformat(d.date).toordinal(), d.rate.percent)
+            for d in self.days
+            if d.rate is not None and d.rate.words
+        ]
+        if len(points) < 3:
+            return None
+        mean_x = sum(x for x, _ in points) / len(points)
+        mean_y = sum(y for _, y in points) / len(points)
+        spread = sum((x - mean_x) ** 2 for x, _ in points)
+        if not spread:
+            return None
+        return 7 * sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
+
+
+def period_review(
+    entries: Iterable[Entry], since: str, until: str | None = None, most: int = 10
+) -> PeriodReview:
+    """Rates per day from `since` to `until` (both included; default: the last day with drafts),
+    and the replacements he made by hand most often (at least twice)."""
+    # suggest imports this module for word_diff: import it here, not at the top
+    from pipeline.suggest import hand_replacements
+
+    chosen = [e for e in entries if e.date >= since and (until is None or e.date <= until)]
+    days = daily_rates(chosen)
+    last = until or (days[-1].date if days else since)
+    return PeriodReview(since, last, days, hand_replacements(chosen)[:most])
+
+
+def _trend_words(slope: float | None) -> str:
+    if slope is None:
+        return "trend: too few days to tell"
+    if abs(slope) < 0.05:
+        return "trend: flat"
+    direction = "fewer edits" if slope < 0 else "more edits"
+    return f"trend: {slope:+.1f} points a week ({direction} over time)"
+
+
+def format_period(period: PeriodReview, width: int = 20) -> str:
+    """The terminal view of `review --since`: a bar per day, the total, the usual replacements."""
+    lines = [f"Edit rate per day, {period.since} to {period.until}"]
+    for day in period.days:
+        if day.rate is None:
+            lines.append(f"{day.date}  {'':{width}}     -   no machine English ({day.entries})")
+            continue
+        filled = round(width * min(day.rate.percent, 100.0) / 100)
+        bar = "█" * filled + "·" * (width - filled)
+        lines.append(
+            f"{day.date}  {bar}  {day.rate.percent:5.1f}%  {day.edited} of {day.compared} edited"
+        )
+    total = period.rate
+    if total is None:
+        lines.append("No entry of the period has machine English to compare.")
+    else:
+        lines.append(
+            f"Period: {period.edited} of {period.compared} entries edited; edit rate {total}; "
+            + _trend_words(period.trend())
+        )
+    if period.replacements:
+        lines.append("Replaced most often (model's words -> yours):")
+        lines += [f"  {a!r} -> {b!r}  ({n} times)" for a, b, n in period.replacements]
+    lines.append(RATE_DEFINITION)
+    return "\n".join(lines) + "\n"
+
+
+def _svg_chart(period: PeriodReview) -> str:
+    """The rate per day as an inline SVG line chart: x the calendar, y the rate; no script."""
+    width, height, left, right, top, bottom = 420, 200, 40, 12, 12, 28
+    points = [(d, d.rate) for d in period.days if d.rate is not None and d.rate.words]
+    peak = max((r.percent for _, r in points), default=0.0)
+    ceiling = min(100, max(20, math.ceil(peak / 20) * 20))  # 20, 40, ...: grid lines at quarters
+    start = dt.date.fromisoformat(period.since).toordinal()
+    end = max(dt.date.fromisoformat(period.until).toordinal(), start + 1)
+
+    def x(date: str) -> float:
+        ordinal = dt.date.fromisoformat(date).toordinal()
+        return left + (width - left - right) * (ordinal - start) / (end - start)
+
+    def y(percent: float) -> float:
+        return top + (height - top - bottom) * (1 - min(percent, ceiling) / ceiling)
+
+    label = f"Edit rate per day from {period.since} to {period.until}"
+    out = [
+        f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{html.escape(label)}" '
+        'xmlns="http://www.w3.org/2000/svg">'
+    ]
+    for step in range(0, ceiling + 1, ceiling // 4):
+        out.append(
+            f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(step):.1f}" '
+            f'y2="{y(step):.1f}"/><text x="{left - 4}" y="{y(step) + 4.5:.1f}" '
+            f'text-anchor="end">{step}%</text>'
+        )
+    for date, anchor in ((period.since, "start"), (period.until, "end")):
+        out.append(f'<text x="{x(date):.1f}" y="{height - 6}" text-anchor="{anchor}">{date}</text>')
+    coords = [(x(d.date), y(r.percent)) for d, r in points]
+    if len(coords) > 1:
+        out.append(
+            '<polyline class="line" points="'
+            + " ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in coords)
+            + '"/>'
+        )
+    slope = period.trend()
+    if slope is not None:
+        # the fitted line, over the days that have a rate
+        xs = [dt.date.fromisoformat(d.date).toordinal() for d, _ in points]
+        ys = [r.percent for _, r in points]
+        mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+        per_day = slope / 7
+
+        def fit(ordinal: int) -> float:
+            return y(max(0.0, mean_y + per_day * (ordinal - mean_x)))
+
+        first, last = points[0][0].date, points[-1][0].date
+        out.append(
+            f'<line class="trend" x1="{x(first):.1f}" y1="{fit(xs[0]):.1f}" '
+            f'x2="{x(last):.1f}" y2="{fit(xs[-1]):.1f}"/>'
+        )
+    for (day, rate), (cx, cy) in zip(points, coords, strict=True):
+        tip = f"{day.date}: {rate.percent:.1f}%, {day.edited} of {day.compared} edited"
+        out.append(
+            f'<circle class="dot" cx="{cx:.1f}" cy="{cy:.1f}" r="3.5">'
+            f"<title>{html.escape(tip)}</title></circle>"
+        )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def render_period_html(period: PeriodReview) -> str:
+    """The page of `review --since D --html FILE`: the summary, the chart of the rate per day, the
+    words he replaces most often, and a table of the days. Self-contained, no JavaScript."""
+    e = html.escape
+    total = period.rate
+    body = []
+    if total is None:
+        body.append('<p class="summary">No entry of the period has machine English to compare.</p>')
+    else:
+        body.append(
+            f'<p class="summary"><span><strong>{period.edited} of {period.compared}</strong> '
+            f"entries edited over {len(period.days)} days</span>{_rate_html(total)}</p>"
+        )
+        body.append(f'<p class="quiet">{e(_trend_words(period.trend()))}</p>')
+    body.append(f'<p class="definition">{e(RATE_DEFINITION)}</p>')
+    body.append(f"<figure>{_svg_chart(period)}</figure>")
+    body.append("<h2>Replaced most often</h2>")
+    if period.replacements:
+        body.append("<table><tr><th>the model's words</th><th>yours</th><th>times</th></tr>")
+        for before, after, times in period.replacements:
+            body.append(
+                f'<tr><td class="words"><del>{e(before)}</del></td>'
+                f'<td class="words"><ins>{e(after)}</ins></td>'
+                f'<td class="num">{times}</td></tr>'
+            )
+        body.append("</table>")
+    else:
+        body.append('<p class="quiet">No replacement made more than once.</p>')
+    body.append("<h2>Per day</h2>")
+    body.append("<table><tr><th>day</th><th>edited</th><th>edit rate</th><th>edits/words</th></tr>")
+    for day in period.days:
+        row = f'<tr><td>{e(day.date)}</td><td class="num">{day.edited} of {day.compared}</td>'
+        if day.rate is None:
+            row += '<td colspan="2">no machine English</td></tr>'
         else:
-            parts.append(
-                f'<div class="label">Machine English</div><p lang="en">{html.escape(review.before)}</p>'
+            row += (
+                f'<td><span class="rate">{_bar(day.rate)}{day.rate.percent:.1f}%</span></td>'
+                f'<td class="num">{day.rate.edits} / {day.rate.words}</td></tr>'
             )
-            parts.append(
-                f'<div class="label">Published English</div><p lang="en">{html.escape(review.after)}</p>'
-            )
-            parts.append(
-                f'<div class="label">Changes</div><p lang="en">{render_html_diff(review.diffs)}</p>'
-            )
-            parts.append(f'<p class="rate">Edit rate: {html.escape(str(review.rate))}</p>')
-            if review.note:
-                parts.append(f"<p><em>{html.escape(review.note)}</em></p>")
-        parts.append("</section>")
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+        body.append(row)
+    body.append("</table>")
+    return _page(f"Edit rate, {period.since} to {period.until}", body)
