@@ -17,7 +17,7 @@ import click
 from pipeline import __version__
 from pipeline.config import DIGEST_DEBUG, ENVIRONMENT_HELP, Settings, load_settings
 from pipeline.console import Console
-from pipeline.errors import DigestError, ExitCode, InputError
+from pipeline.errors import DigestError, ExitCode, InputError, redact
 
 if TYPE_CHECKING:
     from pipeline.workflow import Workflow
@@ -330,6 +330,9 @@ def edit(app: App, paper: str, date_text: str | None) -> int:
 @click.argument("paper", required=False)
 @day_option("Review every entry of this day.")
 @click.option(
+    "--since", "since_text", metavar="YYYY-MM-DD", help="The edit rate per day from this day on."
+)
+@click.option(
     "--html", "html_file", type=click.Path(path_type=Path), help="Also write an HTML page."
 )
 @click.option(
@@ -341,34 +344,48 @@ def edit(app: App, paper: str, date_text: str | None) -> int:
 )
 @pass_app
 def review(
-    app: App, paper: str | None, date_text: str | None, html_file: Path | None, against: str
+    app: App,
+    paper: str | None,
+    date_text: str | None,
+    since_text: str | None,
+    html_file: Path | None,
+    against: str,
 ) -> int:
     """Show what you changed in the model's English, and the edit rate.
 
     A word diff from machine_en to comment_en (deletions [-like this-], insertions {+like
-    this+}, in color on a terminal unless NO_COLOR is set), the Korean, and the word-level edit
-    rate over the published English. --against previous compares the current machine English
-    with the one before it (after a glossary or model change).
+    this+}, in color on a terminal unless NO_COLOR is set), the Korean, and the edit rate:
+    the word edits that turn the model's English into yours, over the words of the longer of
+    the two (punctuation is not a word). --against previous compares the current machine
+    English with the one before it (after a glossary or model change). --since D shows the
+    rate per day from D on and the words you replace most often: is the model getting closer?
 
     \b
     Examples:
       digest review 2506.18896
       digest review --date 2025-06-24 --html review.html
+      digest review --since 2025-06-01 --html trend.html
     """
     from pipeline import views
-    from pipeline.review import render_html_page
+    from pipeline.review import period_review, render_html_page, render_period_html, review_entry
 
-    date = parse_optional_day(date_text)
-    if paper is None and date is None:
-        raise InputError("give a paper id or --date (see: digest review --help)")
-    selected = app.workflow.select(
-        [paper] if paper else [], date, command="digest review --date {date}"
-    )
-    views.show_problems(app.console, selected.problems)
-    reviews = views.show_reviews(app.console, selected.entries, against)
+    date, since = parse_optional_day(date_text), parse_optional_day(since_text)
+    if sum(x is not None for x in (paper, date, since)) != 1:
+        raise InputError("give a paper id, --date D or --since D (see: digest review --help)")
+    if since is not None:
+        period = period_review(app.workflow.store.history(), since)
+        views.show_period(app.console, period)
+        page = render_period_html(period)
+    else:
+        selected = app.workflow.select(
+            [paper] if paper else [], date, command="digest review --date {date}"
+        )
+        views.show_problems(app.console, selected.problems)
+        reviews = [review_entry(e, against) for e in selected.entries]
+        views.show_reviews(app.console, reviews)
+        page = render_html_page(reviews, f"Review of {paper and reviews[0].entry.id or date}")
     if html_file is not None:
-        title = f"Review of {selected.entries[0].id}" if paper else f"Review of {date}"
-        app.write(html_file, render_html_page(reviews, title))
+        app.write(html_file, page)
         app.console.err(f"Wrote {html_file}")
     return 0
 
@@ -378,32 +395,41 @@ def review(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "markdown", "html", "json"]),
+    type=click.Choice(["text", "markdown", "html", "json", "vault"]),
     default="text",
     show_default=True,
-    help="The rendering.",
+    help="The rendering; vault writes one note per entry into the folder -o names.",
 )
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), help="Write to a file (default: stdout)."
 )
-@click.option("--force", is_flag=True, help="Export even if an entry fails its checks.")
+@click.option(
+    "--force", is_flag=True, help="Export even if an entry fails its checks; overwrite notes."
+)
 @pass_app
 def export_cmd(app: App, date_text: str, fmt: str, output: Path | None, force: bool) -> int:
     """Export a day's digest, entries in the order they were first drafted.
 
     DATE is YYYY-MM-DD, today or yesterday, or a range D1..D2 (both days included; days
     without drafts are skipped). Refuses (exit 1) while an entry fails its checks, unless
-    --force.
+    --force. --format vault writes each entry as a note of your notes vault, in your layout
+    (arXiv/YYMMDD Title.md, or where the note already is); a note you edited since is left
+    as it is and reported (exit 1), unless --force.
 
     \b
     Examples:
       digest export 2025-06-24
       digest export 2025-06-24 --format html -o digest.html
       digest export 2025-06-01..2025-06-30 -o june.txt
+      digest export today --format vault -o ~/Obsidian
     """
+    from pipeline import views
     from pipeline.workflow import parse_dates
 
-    exported = app.workflow.export(parse_dates(date_text), fmt, force)
+    dates = parse_dates(date_text)
+    exported = app.workflow.export(dates, fmt, force, output if fmt == "vault" else None)
+    if fmt == "vault":
+        return views.show_notes(app.console, exported.notes)
     if output is None:
         app.console.out(exported.text, nl=False)
     else:
@@ -505,7 +531,8 @@ def doctor(app: App) -> int:
     from pipeline.doctor import Probe, run_probes
 
     def show(probe: Probe) -> None:
-        app.console.out(f"{probe.name:<9} {'ok  ' if probe.ok else 'FAIL'}  {probe.detail}")
+        line = f"{probe.name:<9} {'ok  ' if probe.ok else 'FAIL'}  {probe.detail}"
+        app.console.out(redact(line))
 
     probes = run_probes(app.settings, show)
     failed = [p for p in probes if not p.ok]

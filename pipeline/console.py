@@ -11,6 +11,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import BinaryIO, TextIO
 
+from pipeline.errors import redact
+
 
 @dataclass
 class Console:
@@ -45,8 +47,8 @@ class Console:
         self.stdout.flush()
 
     def err(self, text: str = "", nl: bool = True) -> None:
-        """Progress and diagnostics: stderr."""
-        self.stderr.write(text + ("\n" if nl else ""))
+        """Progress and diagnostics: stderr, never with a key in them (see redact)."""
+        self.stderr.write(redact(text) + ("\n" if nl else ""))
         self.stderr.flush()
 
     def read_stdin(self) -> str:

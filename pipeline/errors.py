@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from enum import IntEnum
 
 
@@ -42,3 +44,17 @@ class EnvironmentFailure(DigestError):
     """The machine failed us (a full disk, an I/O error): not the author's input, not a service."""
 
     exit_code = ExitCode.ENVIRONMENT
+
+
+_BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
+_KEY_SHAPED = re.compile(r"\bsk-[A-Za-z0-9_-]{12,}")
+
+
+def redact(text: str) -> str:
+    """The text with the API key, and anything shaped like a bearer token or an OpenAI key,
+    replaced: a server's error detail may echo the request's Authorization header."""
+    key = os.environ.get("OPENAI_API_KEY", "")
+    if len(key) >= 8:
+        text = text.replace(key, "[redacted]")
+    text = _BEARER.sub(r"\1[redacted]", text)
+    return _KEY_SHAPED.sub("[redacted]", text)

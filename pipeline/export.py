@@ -8,11 +8,10 @@ author asked for (`("2025-06-01", "2025-06-30")`), or None for a single DATE.
 
 from __future__ import annotations
 
-import functools
 import html
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import NamedTuple, Protocol
 
 from pipeline.arxiv import parse_id
@@ -97,23 +96,6 @@ def _range_title(span: Span) -> str:
     return f"{korean_date(first)} – {end}"
 
 
-def _also_one_day(render: Renderer) -> Callable[..., str]:
-    """Also take the older call `render(date, entries)` for one day.
-
-    Kept so the CLI works while it still passes one day; remove once it passes days.
-    """
-
-    @functools.wraps(render)
-    def wrapper(
-        days: Days | str, entries: list[Entry] | None = None, *, span: Span | None = None
-    ) -> str:
-        if isinstance(days, str):
-            return render([DayEntries(days, entries or [])], span=span)
-        return render(days, span=span)
-
-    return wrapper
-
-
 # -- text --------------------------------------------------------------------------------------
 _PROBE_BEFORE = TextEntry("Before", ["A"], "Before.", "앞.", "Before.", [])
 _PROBE_AFTER = TextEntry("After", ["A"], "After.", "뒤.", "After.", ["after"])
@@ -158,7 +140,7 @@ def text_left_out(days: Days) -> list[tuple[Entry, str]]:
     ]
 
 
-def _render_text(days: Days, *, span: Span | None = None) -> str:
+def render_text(days: Days, *, span: Span | None = None) -> str:
     """The digest text format, the days one after another, each opened by its date line.
 
     An entry the format cannot carry (text_problem: chiefly one awaiting translation under
@@ -223,7 +205,7 @@ def _md_entry(entry: Entry, level: str) -> list[str]:
     return out
 
 
-def _render_markdown(days: Days, *, span: Span | None = None) -> str:
+def render_markdown(days: Days, *, span: Span | None = None) -> str:
     """Each day under its `#` date heading, each entry a `##` title linking to arXiv.
 
     Entries not ready (exported with --force) carry a bold "⚠ Needs review" or "⚠ Awaiting
@@ -286,7 +268,7 @@ def _html_entry(entry: Entry, heading: str) -> list[str]:
     return out
 
 
-def _render_html(days: Days, *, span: Span | None = None) -> str:
+def render_html(days: Days, *, span: Span | None = None) -> str:
     """One self-contained page: a single day as its date and entries; a range with one section
     per day under its date heading. Entries not ready carry a "⚠ needs review" or "⚠ awaiting
     translation" badge."""
@@ -360,16 +342,11 @@ def json_document(days: Days, span: Span | None = None) -> dict[str, object]:
     }
 
 
-def _render_json(days: Days, *, span: Span | None = None) -> str:
+def render_json(days: Days, *, span: Span | None = None) -> str:
     return json.dumps(json_document(days, span), ensure_ascii=False, indent=2) + "\n"
 
 
-render_text = _also_one_day(_render_text)
-render_markdown = _also_one_day(_render_markdown)
-render_html = _also_one_day(_render_html)
-render_json = _also_one_day(_render_json)
-
-RENDERERS: dict[str, Callable[..., str]] = {
+RENDERERS: dict[str, Renderer] = {
     "text": render_text,
     "markdown": render_markdown,
     "html": render_html,

@@ -14,7 +14,7 @@ from typing import Any
 
 from pipeline import yamlio
 from pipeline.config import OPENAI_API_KEY, OPENAI_BASE_URL, RetryPolicy, Settings
-from pipeline.errors import ServiceError
+from pipeline.errors import ServiceError, redact
 from pipeline.examples import Example
 from pipeline.glossary import Match, distinct_terms
 from pipeline.retry import TransientError, call_service, parse_retry_after
@@ -388,7 +388,7 @@ def list_models(settings: Settings, retry: RetryPolicy | None = None) -> list[st
 def _status_advice(status: int, model: str, exc: Exception, settings: Settings | None) -> str:
     if status in (401, 403):
         return f"the model API rejected the key (HTTP {status}); check {OPENAI_API_KEY}"
-    detail = " ".join(str(getattr(exc, "message", exc)).split())[:200]
+    detail = redact(" ".join(str(getattr(exc, "message", exc)).split()))[:200]
     if status == 404:
         body = str(getattr(getattr(exc, "response", None), "text", "") or detail).lower()
         if model.lower() in body or "model" in body:

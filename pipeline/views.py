@@ -15,6 +15,8 @@ from pipeline.errors import ExitCode
 
 if TYPE_CHECKING:
     from pipeline.entry import Entry
+    from pipeline.review import PeriodReview, Review
+    from pipeline.vault import NoteResult
     from pipeline.workflow import DraftResult, EditResult, Outcome, Workflow
 
 
@@ -141,20 +143,21 @@ def show_edit(console: Console, result: EditResult) -> int:
     return int(ExitCode.CHECK_FAILED) if entry.errors else 0
 
 
-def show_reviews(console: Console, entries: list[Entry], against: str) -> list:  # type: ignore[type-arg]
-    from pipeline.review import average_rate, format_review, review_entry
+def show_reviews(console: Console, reviews: list[Review]) -> None:
+    from pipeline.review import RATE_DEFINITION, format_review, summary_line
 
-    reviews = [review_entry(e, against) for e in entries]
     console.out("\n".join(format_review(r, console.color) for r in reviews), nl=False)
     if len(reviews) > 1:
-        average = average_rate(reviews)
-        counted = sum(r.rate is not None for r in reviews)
-        console.out(
-            f"\nAverage edit rate: {average:.1f}% over {counted} entries"
-            if average is not None
-            else "\nNo entry has machine English to compare."
-        )
-    return reviews
+        console.out("\n" + summary_line(reviews))
+    console.err(RATE_DEFINITION)
+
+
+def show_period(console: Console, period: PeriodReview) -> None:
+    from pipeline.review import format_period
+
+    if not period.days:
+        console.err(f"No drafts with machine English since {period.since}.")
+    console.out(format_period(period), nl=False)
 
 
 def show_tags(console: Console, entries: list[Entry], show_all: bool) -> None:
@@ -176,6 +179,17 @@ def show_tags(console: Console, entries: list[Entry], show_all: bool) -> None:
         for a, b, distance in pairs:
             apart = f"{distance} edit{'s' * (distance != 1)} apart"
             console.out(f"  #{a} ({vocab[a]}) / #{b} ({vocab[b]}): {apart}")
+
+
+def show_notes(console: Console, results: list[NoteResult]) -> int:
+    """What a vault export did to each note; exit 1 when a note was left for the author."""
+    from pipeline.vault import NoteStatus, notes_summary
+
+    for result in results:
+        console.err(result.line())
+    console.err(notes_summary(results))
+    left = any(r.status is NoteStatus.LEFT for r in results)
+    return int(ExitCode.CHECK_FAILED) if left else 0
 
 
 # -- where the author types ---------------------------------------------------------------------

@@ -33,6 +33,7 @@ from pipeline.translate import PaperContext, Translator, build_messages
 
 if TYPE_CHECKING:
     from pipeline.importer import ImportSummary
+    from pipeline.vault import NoteResult
 
 Log = Callable[[str], None]
 
@@ -225,9 +226,10 @@ class EditResult:
 
 @dataclass
 class Exported:
-    text: str
+    text: str  # the rendering ("" for notes written into a vault)
     entries: int
     days: list[str]
+    notes: list[NoteResult] = field(default_factory=list)  # --format vault
 
 
 EditorCallback = Callable[[Entry], tuple[str, list[str] | None]]
@@ -814,12 +816,32 @@ class Workflow:
             )
         return [d for d in days if d.entries]
 
-    def export(self, dates: list[str], fmt: str, force: bool) -> Exported:
-        from pipeline.export import RENDERERS
+    def export(
+        self, dates: list[str], fmt: str, force: bool, vault: Path | None = None
+    ) -> Exported:
+        """The days' digest in a format; with `vault`, the days' notes written into that folder."""
+        from pipeline.export import RENDERERS, DayEntries, text_left_out
+        from pipeline.vault import write_notes
 
-        days = self.days_for_export(dates, force)
-        text = "".join(RENDERERS[fmt](day.date, day.entries) for day in days)
-        return Exported(text, sum(len(d.entries) for d in days), [d.date for d in days])
+        if fmt == "vault" and vault is None:
+            raise InputError("--format vault writes notes into your vault: give -o VAULT_DIR")
+        days = [DayEntries(d.date, d.entries) for d in self.days_for_export(dates, force)]
+        count = sum(len(d.entries) for d in days)
+        if fmt == "vault":
+            assert vault is not None
+            notes = write_notes([e for d in days for e in d.entries], vault, force)
+            return Exported("", count, [d.date for d in days], notes=notes)
+        left_out = text_left_out(days) if fmt == "text" else []
+        for entry, reason in left_out:
+            self.log(f"{'Warning' if force else 'Error'}: {entry.id} ({entry.date}): {reason}")
+        if left_out and not force:
+            raise CheckFailed(
+                f"{len(left_out)} entr{'y' if len(left_out) == 1 else 'ies'} cannot be written in "
+                "the text format (above); fix them, or export with --force to leave them out"
+            )
+        span = (dates[0], dates[-1]) if len(dates) > 1 else None
+        text = RENDERERS[fmt](days, span=span)
+        return Exported(text, count - len(left_out), [d.date for d in days])
 
 
 def parse_day(value: str) -> str:

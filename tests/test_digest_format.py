@@ -269,7 +269,7 @@ def test_an_exported_day_imported_again_is_the_same_drafts(tmp_path: Path) -> No
             )
         )
     before = {p: p.read_bytes() for p in store.files()}
-    text = render_text("2025-06-24", store.day("2025-06-24").entries)
+    text = render_text([("2025-06-24", store.day("2025-06-24").entries)])
     checked: list[str] = []
     summary = import_digest(text, "day.txt", store, lambda e: checked.append(e.id))
     assert summary.line() == "0 imported, 0 updated, 3 unchanged"

@@ -197,10 +197,13 @@ def test_a_bad_reply_always_means_needs_review(
 
 # -- process faults -----------------------------------------------------------------------------
 def start(
-    args: list[str], stdin: str | None = None, env_retry_wait: str | None = None
+    args: list[str],
+    stdin: str | None = None,
+    env_retry_wait: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.Popen[str]:
     """digest in a real process, for what needs one: a signal, a race with another process."""
-    env = dict(os.environ)
+    env = {**os.environ, **(env or {})}
     if env_retry_wait is not None:
         env["DIGEST_RETRY_WAIT"] = env_retry_wait
         env["DIGEST_RETRY_ATTEMPTS"] = "20"
