@@ -174,8 +174,9 @@ def _items(value: Any) -> list[Any]:
     if isinstance(value, dict):
         key = _errors_key(value)
         if key is None:
-            # one error on its own, or {"no-error": ...}
-            return [value] if "category" in value else []
+            if "category" in value or "type" in value:
+                return [value]  # one error on its own
+            raise _Unreadable("it holds no list of errors")
         value = value[key]
     if value is None:
         return []

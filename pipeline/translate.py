@@ -162,7 +162,7 @@ _NOTE_SECTION = re.compile(
     r"\n\s*[(\[*_]*(?:translator'?s?\s+|translation\s+)?(?:note|notes|n\.b\.)\b\s*\**\s*[:\-].*\Z",
     re.IGNORECASE | re.DOTALL,
 )
-_NOTE_IN_SOURCE = re.compile(r"참고|여담|덧붙|노트|\bnote|\bp\.?s\b", re.IGNORECASE)
+_NOTE_IN_SOURCE = re.compile(r"(?:참고|노트|\bnote|\b주)\s*[:：]|\bp\.\s?s\b", re.IGNORECASE)
 _TRAILING_REMARK = re.compile(
     r"\s*\((?:translator'?s? |translation )?(?:note|notes|n\.b\.|literally|lit\.)\b[^()]*\)\s*$",
     re.IGNORECASE,
@@ -203,15 +203,29 @@ def wrapped_in_quotes(text: str) -> bool:
     return depth == 0
 
 
+# What a model adds at the end is short: the end patterns look at this much of the text only,
+# so that a megabyte of reply costs no more than a page.
+_END_WINDOW = 4000
+_LAST_SENTENCE = re.compile(r"(?<=[.!?)])\s+(?=\S[^.!?\n]*[.!?]*\W*$)")
+
+
+def _at_end(pattern: re.Pattern[str], text: str) -> int | None:
+    """Where pattern matches in the end of text (its start, in text), if it does."""
+    offset = max(0, len(text) - _END_WINDOW)
+    match = pattern.search(text, offset)
+    return match.start() if match else None
+
+
 def _last_parts(text: str) -> list[tuple[str, str]]:
     """The text split before its last line, and before its last sentence: (head, tail)."""
     parts = []
     head, newline, tail = text.rpartition("\n")
     if newline:
         parts.append((head, tail))
-    match = re.search(r"(?<=[.!?)])\s+(?=\S[^.!?\n]*[.!?]*\W*$)", text)
-    if match:
-        parts.append((text[: match.start()], text[match.end() :]))
+    start = _at_end(_LAST_SENTENCE, text)
+    if start is not None:
+        tail = text[start:]
+        parts.append((text[:start], tail.lstrip()))
     return parts
 
 
@@ -254,17 +268,14 @@ def clean_reply(reply: str, source: str) -> tuple[str, list[str]]:
                 removed.append(tail.strip())
                 text = head.strip()
                 break
-        section = _NOTE_SECTION.search(text)
-        if section and text[: section.start()].strip() and not _NOTE_IN_SOURCE.search(source):
-            removed.append(section.group(0).strip())
-            text = text[: section.start()].strip()
-        remark = _TRAILING_REMARK.search(text)
-        if remark and text[: remark.start()].strip() and not _NOTE_IN_SOURCE.search(source):
-            removed.append(remark.group(0).strip())
-            text = text[: remark.start()].strip()
-        separator = _SEPARATOR.search(text)
-        if separator and text[: separator.start()].strip():
-            text = text[: separator.start()].strip()
+        for pattern in (_NOTE_SECTION, _TRAILING_REMARK):
+            start = _at_end(pattern, text)
+            if start is not None and text[:start].strip() and not _NOTE_IN_SOURCE.search(source):
+                removed.append(text[start:].strip())
+                text = text[:start].strip()
+        start = _at_end(_SEPARATOR, text)
+        if start is not None and text[:start].strip():
+            text = text[:start].strip()
         if wrapped_in_quotes(text) and text[0] not in source.strip()[:1]:
             removed.append(f"wrapping quotes {text[0]}{text[-1]}")
             text = text[1:-1].strip()
