@@ -564,8 +564,14 @@ def spelled_out(english: str, acronym: str) -> bool:
     letters = acronym[:-1] if re.fullmatch(r"[A-Z]{2,}s", acronym) else acronym
     if sum(c.isupper() for c in letters) < 2 and len(letters) < 3:
         return False
-    words = re.findall(r"[a-z]+", english.lower())
+    # the words of one phrase: an expansion does not run across punctuation
+    return any(
+        _spells(re.findall(r"[a-z]+", phrase), letters)
+        for phrase in re.split(r"[.,;:!?()\[\]\"“”]", english.lower())
+    )
 
+
+def _spells(words: list[str], letters: str) -> bool:
     @cache
     def fits(i: int, k: int, offset: int) -> bool:
         """Can letters[k:] be read from words[i:], offset letters into words[i] already used?"""
@@ -596,6 +602,17 @@ def spelled_out(english: str, acronym: str) -> bool:
 _QUANTITY = re.compile(r"(\d+(?:\.\d+)?)([KMBT])", re.I)
 
 
+@lru_cache(maxsize=4096)
+def _loose_name(word: str) -> re.Pattern[str]:
+    """The name in any case, spaced or hyphenated anew (Qwen 2.5-32B, DeepSeek MoE), plural or
+    not, as a word of its own: BoS is not in 'bound it. So'."""
+    chars = [c for c in word.strip(".-_").replace("×", "x") if not (c.isspace() or c in "-_")]
+    if chars and chars[-1] == "s" and len(chars) > 2:
+        chars = chars[:-1]
+    body = r"[\s\-_]?".join(re.escape(c) for c in chars)
+    return re.compile(r"(?<![A-Za-z0-9])" + body + r"(?:e?s)?(?![A-Za-z0-9])", re.I)
+
+
 def name_present(english: str, word: str) -> bool:
     """The name as written, inside a longer word too (FLOPs in isoFLOPs), or spelled out.
 
@@ -603,10 +620,7 @@ def name_present(english: str, word: str) -> bool:
     english = without_urls(english)
     if word in english:
         return True
-    squash = re.compile(r"[\s\-_]")
-    key = squash.sub("", word.lower().strip(".-_")).replace("×", "x")
-    compact = squash.sub("", english.lower()).replace("×", "x")
-    if key in compact or (key.endswith("s") and key[:-1] in compact):
+    if _loose_name(word).search(english.replace("×", "x")):
         return True
     quantity = _QUANTITY.fullmatch(word)
     if quantity:  # 10K may be written 10,000 or 10 thousand
