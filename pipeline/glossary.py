@@ -57,6 +57,8 @@ class Term:
     renderings: tuple[str, ...]  # the first is preferred; any one passes the check
     note: str = ""
     line: int = 0
+    strict: bool = False  # a missing rendering is an error, not a warning
+    avoid: tuple[str, ...] = ()  # renderings that are wrong here: an error when they appear
 
     @property
     def preferred(self) -> str:
@@ -141,7 +143,8 @@ class Glossary:
 def _joins(before: str, first: str) -> bool:
     """Would `first` continue the word that `before` ends (so no term may start there)?"""
     if _HANGUL_SYLLABLE.match(first):
-        return bool(_HANGUL_SYLLABLE.match(before))
+        # after a digit, Hangul is a counter or unit (1,000대, 3배), not the start of a term
+        return bool(_HANGUL_SYLLABLE.match(before)) or before.isdigit()
     return bool(re.match(r"[0-9A-Za-z]", before)) and bool(re.match(r"[0-9A-Za-z]", first))
 
 
@@ -163,6 +166,59 @@ def _strings(value: object) -> list[str] | None:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return list(value)
     return None
+
+
+_TERM_KEYS = ("en", "note", "strict", "avoid")
+
+
+def _parse_term(term: str, node: yaml.Node, source: str, line: int) -> Term:
+    """One entry of `terms`: a rendering, a list of them, or a mapping with `en` and options."""
+    where = f"{source}:{line}"
+    note, strict = "", False
+    avoid: tuple[str, ...] = ()
+    value = yamlio.construct(node)
+    if isinstance(value, dict):
+        pairs = node.value if isinstance(node, yaml.MappingNode) else []
+        lines = {str(k.value): yamlio.line_of(k) for k, _ in pairs}
+        unknown = [k for k in value if k not in _TERM_KEYS]
+        if unknown:
+            where = f"{source}:{lines.get(str(unknown[0]), line)}"
+            raise InputError(
+                f"{where}: term {term!r} has an unknown key {unknown[0]!r} "
+                "(it takes 'en' and optionally 'note', 'strict', 'avoid')"
+            )
+        if "en" not in value:
+            raise InputError(
+                f"{where}: term {term!r} takes 'en' (and optionally 'note', 'strict', 'avoid')"
+            )
+        if not isinstance(value.get("note") or "", str):
+            raise InputError(
+                f"{source}:{lines.get('note', line)}: the note of {term!r} must be text"
+            )
+        note = str(value.get("note") or "")
+        strict = value.get("strict", False)
+        if not isinstance(strict, bool):
+            raise InputError(
+                f"{source}:{lines.get('strict', line)}: 'strict' of {term!r} must be true or false"
+            )
+        if "avoid" in value:
+            avoided = _strings(value["avoid"])
+            if not avoided or any(not a.strip() for a in avoided):
+                raise InputError(
+                    f"{source}:{lines.get('avoid', line)}: 'avoid' of {term!r} must be a non-empty "
+                    "rendering or a list of them"
+                )
+            avoid = tuple(a.strip() for a in avoided)
+        value = value["en"]
+    renderings = _strings(value)
+    if not renderings:
+        raise InputError(f"{where}: term {term!r} needs an English rendering or a list of them")
+    if any(not r.strip() for r in renderings):
+        raise InputError(f"{where}: term {term!r} has an empty rendering")
+    clash = {r.strip().lower() for r in renderings} & {a.lower() for a in avoid}
+    if clash:
+        raise InputError(f"{where}: term {term!r} both uses and avoids {sorted(clash)[0]!r}")
+    return Term(term, tuple(r.strip() for r in renderings), note, line, strict, avoid)
 
 
 def parse_glossary(text: str, source: str) -> Glossary:
@@ -200,25 +256,8 @@ def parse_glossary(text: str, source: str) -> Glossary:
                 term = str(term_node.value).strip()
                 if not isinstance(term_node, yaml.ScalarNode) or not term:
                     raise InputError(f"{source}:{line}: a term must be non-empty text")
-                value = yamlio.construct(render_node)
-                note = ""
-                if isinstance(value, dict):
-                    unknown = set(value) - {"en", "note"}
-                    if unknown or "en" not in value:
-                        raise InputError(
-                            f"{source}:{line}: term {term!r} takes 'en' (and optionally 'note')"
-                        )
-                    note = str(value.get("note") or "")
-                    value = value["en"]
-                renderings = _strings(value)
-                if not renderings:
-                    raise InputError(
-                        f"{source}:{line}: term {term!r} needs an English rendering or a list of them"
-                    )
-                if any(not r.strip() for r in renderings):
-                    raise InputError(f"{source}:{line}: term {term!r} has an empty rendering")
+                terms.append(_parse_term(term, render_node, source, line))
                 claim(term, line)
-                terms.append(Term(term, tuple(r.strip() for r in renderings), note, line))
         elif section == "keep":
             if isinstance(value_node, yaml.ScalarNode) and value_node.value in ("", "~", "null"):
                 continue

@@ -120,23 +120,129 @@ def build_messages(
 
 
 # -- reply cleanup ------------------------------------------------------------------------------
+# What models wrap around a translation, removed only where it cannot be the author's text: a
+# whole first line that announces the translation, a label before it, a last sentence or line
+# that signs off or adds a note, a fence or quotes around everything, the Korean echoed first.
+# Anything else stays for check_chatter to report.
 _THINK = re.compile(r"<think>.*?</think>\s*", re.DOTALL | re.IGNORECASE)
+_ABOUT = r"(?:translation|translated|english|rendering|(?:english|translated) version|comment)"
+_OPENER = (
+    r"(?:sure|certainly|of course|absolutely|okay|ok|alright|great|no problem)\b[^\n]{0,40}?[.!,]"
+)
 _CHATTER_LINE = re.compile(
-    r"^\s*(?:(?:sure|certainly|of course|okay|ok|absolutely)\b[^\n]*"
-    r"|here(?:'s| is| are)\b[^\n]*"
-    r"|(?:english\s+)?translation\s*(?:\([^)]*\))?\s*:?\s*"
-    r"|english\s*:?\s*)$",
+    r"^\W*(?:"
+    + _OPENER
+    + r"\s*)?(?:(?:here|below (?:is|are)|the following is)\b[^\n]{0,60}?\b"
+    + _ABOUT
+    + r"\b[^\n]{0,40}?"
+    r"|(?:the |my |an? )?(?:english |full |final )?(?:translation|version|rendering)"
+    r"(?: of [^\n:]{0,40})?(?: is| reads)?(?: as follows)?(?:\s*\([^)\n]*\))?"
+    r"|english(?: version| text)?"
+    r"|i(?:'ve| have) translated\b[^\n]{0,80}?"
+    r"|(?:sure|certainly|of course|absolutely|okay|ok|alright|great|no problem))\W*$",
     re.IGNORECASE,
 )
-_INLINE_LABEL = re.compile(r"^\s*(?:english\s+)?(?:translation|english)\s*:\s*", re.IGNORECASE)
-_FENCE = re.compile(r"^```[\w-]*\n(.*)\n```$", re.DOTALL)
+_INLINE_LABEL = re.compile(
+    r"^\W*(?:"
+    + _OPENER
+    + r"\s*)?(?:(?:here|below is|the following is)\b[^\n:]{0,60}?\b"
+    + _ABOUT
+    + r"\b[^\n:]{0,40}?"
+    r"|(?:the |my |an? )?(?:english\s+)?(?:translation|english|version)(?: is)?(?: as follows)?)"
+    r"\s*\**:\**\s*",
+    re.IGNORECASE,
+)
+_OPENER_ONLY = re.compile(r"^(?:sure|certainly|of course|absolutely|no problem)\s*[!.,]\s+", re.I)
+_SIGN_OFF = re.compile(
+    r"^\W*(?:let me know|i hope (?:this|that|it) helps|hope (?:this|that|it) helps"
+    r"|feel free to (?:ask|reach|let|request|tell)"
+    r"|happy to (?:help|adjust|revise|assist)|if you(?:'d| would) like (?:me|any|a |more|further"
+    r"|another|changes)|if you need (?:any|anything|more|further|help|changes)"
+    r"|is there anything else|i can (?:also )?(?:adjust|revise|rephrase|provide|tweak)"
+    r"|(?:would|do) you (?:like|want) (?:me|a |any))",
+    re.IGNORECASE,
+)
+_NOTE_START = re.compile(
+    r"^\W*(?:translator'?s?|translation|translated|editor'?s?)?\s*"
+    r"(?:note|notes|n\.b\.|explanation|remark|p\.s\.)\b\s*\**\s*[:\-]",
+    re.IGNORECASE,
+)
+_NOTE_SECTION = re.compile(
+    r"\n\s*[(\[*_]*(?:translator'?s?\s+|translation\s+)?(?:note|notes|n\.b\.)\b\s*\**\s*[:\-].*\Z",
+    re.IGNORECASE | re.DOTALL,
+)
+_NOTE_IN_SOURCE = re.compile(r"(?:참고|노트|\bnote|\b주)\s*[:：]|\bp\.\s?s\b", re.IGNORECASE)
+_TRAILING_REMARK = re.compile(
+    r"\s*\((?:translator'?s? |translation )?(?:note|notes|n\.b\.|literally|lit\.)\b[^()]*\)\s*$",
+    re.IGNORECASE,
+)
+_SEPARATOR = re.compile(r"\n\s*(?:-{3,}|\*{3,}|_{3,})\s*$")
+_FENCE = re.compile(r"^```[\w-]*[ \t]*\n(.*)\n[ \t]*```$", re.DOTALL)
 _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "«": "»", "「": "」"}
+
+
+def wrapped_in_quotes(text: str) -> bool:
+    """Quotes around the whole text: the opening one is closed only by the last character.
+
+    Quotes inside must pair up after it ('"There are no "Image Experts". Sadly."'), and a
+    quote after a letter is an apostrophe (it's, the authors')."""
+    if len(text) < 2 or _QUOTES.get(text[0]) != text[-1]:
+        return False
+    left, right = text[0], text[-1]
+    depth = 0
+    for i in range(1, len(text) - 1):
+        char = text[i]
+        if left == right:
+            if char != left:
+                continue
+            opening = not text[i - 1].isalnum() and (
+                i + 1 < len(text) and not text[i + 1].isspace()
+            )
+            if left in "'‘’" and text[i - 1].isalpha():
+                continue  # an apostrophe
+            depth += 1 if opening and depth == 0 else -1
+        elif char == left:
+            depth += 1
+        elif char == right:
+            if left == "‘" and text[i - 1].isalpha() and depth == 0:
+                continue  # a curly apostrophe
+            depth -= 1
+        if depth < 0:
+            return False  # the first quote was closed inside: '"A" and "B"'
+    return depth == 0
+
+
+# What a model adds at the end is short: the end patterns look at this much of the text only,
+# so that a megabyte of reply costs no more than a page.
+_END_WINDOW = 4000
+_LAST_SENTENCE = re.compile(r"(?<=[.!?)])\s+(?=\S[^.!?\n]*[.!?]*\W*$)")
+
+
+def _at_end(pattern: re.Pattern[str], text: str) -> int | None:
+    """Where pattern matches in the end of text (its start, in text), if it does."""
+    offset = max(0, len(text) - _END_WINDOW)
+    match = pattern.search(text, offset)
+    return match.start() if match else None
+
+
+def _last_parts(text: str) -> list[tuple[str, str]]:
+    """The text split before its last line, and before its last sentence: (head, tail)."""
+    parts = []
+    head, newline, tail = text.rpartition("\n")
+    if newline:
+        parts.append((head, tail))
+    start = _at_end(_LAST_SENTENCE, text)
+    if start is not None:
+        tail = text[start:]
+        parts.append((text[:start], tail.lstrip()))
+    return parts
 
 
 def clean_reply(reply: str, source: str) -> tuple[str, list[str]]:
     """Remove what models wrap around a translation; return the text and what was removed."""
     removed: list[str] = []
     text = reply.strip()
+    squashed = "".join(source.split())
     while True:
         before = text
         think = _THINK.search(text)
@@ -151,17 +257,50 @@ def clean_reply(reply: str, source: str) -> tuple[str, list[str]]:
         if rest.strip() and _CHATTER_LINE.match(first) and not _CHATTER_LINE.match(source):
             removed.append(first.strip())
             text = rest.strip()
-        label = _INLINE_LABEL.match(text)
-        if label and not _INLINE_LABEL.match(source):
-            removed.append(label.group(0).strip())
-            text = text[label.end() :].strip()
-        if len(text) >= 2 and _QUOTES.get(text[0]) == text[-1] and text[0] not in source[:1]:
-            inner = text[1:-1]
-            if text[0] not in inner and text[-1] not in inner:
-                removed.append(f"wrapping quotes {text[0]}{text[-1]}")
-                text = inner.strip()
+        elif (label := _INLINE_LABEL.match(text)) and not _INLINE_LABEL.match(source):
+            if text[label.end() :].strip():
+                removed.append(label.group(0).strip())
+                text = text[label.end() :].strip()
+        elif (opener := _OPENER_ONLY.match(text)) and text[opener.end() :].strip():
+            removed.append(opener.group(0).strip())
+            text = text[opener.end() :].strip()
+        if squashed and "".join(text.split()).startswith(squashed):
+            after = _after_echo(text, squashed).strip()
+            if after:  # the comment echoed before its translation
+                removed.append("the Korean comment, echoed")
+                text = after
+        for head, tail in _last_parts(text):
+            if head.strip() and (
+                _SIGN_OFF.match(tail)
+                or (_NOTE_START.match(tail) and not _NOTE_IN_SOURCE.search(source))
+            ):
+                removed.append(tail.strip())
+                text = head.strip()
+                break
+        for pattern in (_NOTE_SECTION, _TRAILING_REMARK):
+            start = _at_end(pattern, text)
+            if start is not None and text[:start].strip() and not _NOTE_IN_SOURCE.search(source):
+                removed.append(text[start:].strip())
+                text = text[:start].strip()
+        start = _at_end(_SEPARATOR, text)
+        if start is not None and text[:start].strip():
+            text = text[:start].strip()
+        if wrapped_in_quotes(text) and text[0] not in source.strip()[:1]:
+            removed.append(f"wrapping quotes {text[0]}{text[-1]}")
+            text = text[1:-1].strip()
         if text == before:
             return text, removed
+
+
+def _after_echo(text: str, squashed: str) -> str:
+    """What follows the echoed comment, however its whitespace differs from the source."""
+    seen = 0
+    for i, char in enumerate(text):
+        if not char.isspace():
+            seen += 1
+            if seen == len(squashed):
+                return text[i + 1 :]
+    return ""
 
 
 # -- the call -----------------------------------------------------------------------------------

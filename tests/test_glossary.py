@@ -102,6 +102,75 @@ def test_problems_name_file_and_line(text: str, message: str) -> None:
         parse_glossary(text, "g.yaml")
 
 
+def test_strict_and_avoid() -> None:
+    glossary = parse_glossary(
+        "terms:\n"
+        "  리더보드:\n"
+        "    en: leaderboard\n"
+        "    avoid: [ranking]\n"
+        "  보상 모델:\n"
+        "    en: [reward model, RM]\n"
+        "    strict: true\n"
+        "    avoid: compensation model\n"
+        "  보상: reward\n",
+        "g.yaml",
+    )
+    board, model, reward = glossary.terms
+    assert (board.strict, board.avoid) == (False, ("ranking",))
+    assert (model.strict, model.avoid, model.renderings) == (
+        True,
+        ("compensation model",),
+        ("reward model", "RM"),
+    )
+    assert (reward.strict, reward.avoid) == (False, ())
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "terms:\n  보상:\n    en: reward\n    strict: yes please\n",
+            r"g.yaml:4: 'strict' of '보상' must be true or false",
+        ),
+        (
+            "terms:\n  보상:\n    en: reward\n    avoid: []\n",
+            r"g.yaml:4: 'avoid' of '보상' must be a non-empty rendering or a list of them",
+        ),
+        (
+            "terms:\n  보상:\n    en: reward\n    avoid: [compensation, '']\n",
+            r"g.yaml:4: 'avoid' of '보상'",
+        ),
+        (
+            "terms:\n  보상:\n    en: reward\n    severity: high\n",
+            r"g.yaml:4: term '보상' has an unknown key 'severity'",
+        ),
+        (
+            "terms:\n  보상:\n    en: reward\n    avoid: [Reward]\n",
+            r"g.yaml:2: term '보상' both uses and avoids 'reward'",
+        ),
+        ("terms:\n  보상:\n    en: reward\n    note: [a, b]\n", r"g.yaml:4: the note of '보상'"),
+    ],
+)
+def test_strict_and_avoid_problems_name_file_and_line(text: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        parse_glossary(text, "g.yaml")
+
+
+def test_the_shipped_glossary_keeps_strict_terms_few() -> None:
+    """Strict only where another wording would mislead: most terms guide, not block."""
+    glossary = load_glossary(REPO / "glossary.yaml")
+    strict = [t.source for t in glossary.terms if t.strict]
+    assert 1 <= len(strict) <= 10
+    assert "보상 모델" in strict and "인식" not in strict
+    assert all(t.avoid for t in glossary.terms if t.source in ("강화학습", "확산 모델"))
+
+
+def test_a_counter_after_a_number_is_not_a_term() -> None:
+    glossary = parse_glossary("terms:\n  대규모: large-scale\n  배: boat\n", "g.yaml")
+    assert found(glossary, "1,000대 규모의 GPU") == []
+    assert found(glossary, "2배 빠른 대규모 모델") == [("대규모", "대규모")]
+
+
 def test_a_missing_glossary_is_empty(tmp_path: Path) -> None:
     assert load_glossary(tmp_path / "none.yaml").terms == []
 
