@@ -63,6 +63,21 @@ def check_not_empty(korean: str, english: str) -> list[Finding]:
     return []
 
 
+def check_comment_is_korean(korean: str, english: str) -> list[Finding]:
+    """A comment without Hangul is probably not the Korean comment (an English paste), and the
+    text digest, which finds the comment by its Hangul, could not carry it."""
+    if korean.strip() and not HANGUL.search(korean):
+        return [
+            Finding(
+                "korean",
+                WARNING,
+                "the comment has no Hangul: is it the Korean comment? (the text digest cannot "
+                "carry it)",
+            )
+        ]
+    return []
+
+
 # -- model chatter: whatever the model said that is not the translation --------------------------
 # Each pattern is phrased by what the words do (announce, sign off, annotate, refuse), not by one
 # model's wording, and each was checked against the author's own turns of phrase ("I can't help
@@ -867,6 +882,7 @@ def check_typography(korean: str, english: str) -> list[Finding]:
 PlainCheck = Callable[[str, str], list[Finding]]
 PLAIN_CHECKS: list[PlainCheck] = [
     check_not_empty,
+    check_comment_is_korean,
     check_hangul,
     check_chatter,
     check_non_answer,

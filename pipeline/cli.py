@@ -73,6 +73,12 @@ def parse_optional_day(text: str | None) -> str | None:
 force_option = click.option(
     "--force", is_flag=True, help="Replace a hand-edited English with the new translation."
 )
+judge_option = click.option(
+    "--judge",
+    is_flag=True,
+    help="Also have the model review the English for additions, omissions and "
+    "mistranslations (DIGEST_JUDGE=1).",
+)
 print_option = click.option(
     "--print", "print_entries", is_flag=True, help="Print each entry on stdout when done."
 )
@@ -124,6 +130,7 @@ def cli(debug: bool) -> None:
 @force_option
 @click.option("--refresh", is_flag=True, help="Fetch from arXiv even when the cache is fresh.")
 @jobs_option("Model requests in flight at once (with --notes).")
+@judge_option
 @print_option
 @pass_app
 def draft(
@@ -137,6 +144,7 @@ def draft(
     force: bool,
     refresh: bool,
     jobs: int,
+    judge: bool,
     print_entries: bool,
 ) -> int:
     """Draft the digest entry of one paper, or of a whole day with --notes.
@@ -172,6 +180,7 @@ def draft(
     if comment_text is not None and comment_file is not None:
         raise InputError("give --comment or --comment-file, not both")
     console, workflow = app.console, app.workflow
+    workflow.judge |= judge
     if notes is not None:
         if comment_text is not None or comment_file is not None or tags is not None:
             raise InputError(
@@ -212,6 +221,7 @@ def draft(
 )
 @force_option
 @jobs_option("Model requests in flight at once.")
+@judge_option
 @print_option
 @pass_app
 def translate(
@@ -221,6 +231,7 @@ def translate(
     pending: bool,
     force: bool,
     jobs: int,
+    judge: bool,
     print_entries: bool,
 ) -> int:
     """Translate (again) existing drafts from their saved comments, then check them.
@@ -245,6 +256,7 @@ def translate(
     if not papers and not pending and date_text is None:
         raise InputError("give paper ids, --date D or --pending (see: digest translate --help)")
     console, workflow = app.console, app.workflow
+    workflow.judge |= judge
     selected = workflow.select(
         papers,
         parse_optional_day(date_text),
@@ -277,8 +289,9 @@ def translate(
 @cli.command()
 @click.argument("papers", nargs=-1)
 @day_option("The day to check (default: today).")
+@judge_option
 @pass_app
-def check(app: App, papers: tuple[str, ...], date_text: str | None) -> int:
+def check(app: App, papers: tuple[str, ...], date_text: str | None, judge: bool) -> int:
     """Run the checks on drafts as they are now, hand edits included.
 
     With ids, those drafts (the latest day of each, or --date); without, every draft of the
@@ -293,6 +306,7 @@ def check(app: App, papers: tuple[str, ...], date_text: str | None) -> int:
     from pipeline.workflow import today
 
     date = parse_optional_day(date_text)
+    app.workflow.judge |= judge
     selected = app.workflow.select(
         papers, date if papers or date else today(), command="digest check --date {date}"
     )

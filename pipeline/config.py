@@ -23,6 +23,7 @@ DIGEST_RETRY_WAIT = "DIGEST_RETRY_WAIT"
 DIGEST_RETRY_ATTEMPTS = "DIGEST_RETRY_ATTEMPTS"
 DIGEST_TIMEOUT = "DIGEST_TIMEOUT"
 DIGEST_REPAIRS = "DIGEST_REPAIRS"
+DIGEST_JUDGE = "DIGEST_JUDGE"
 
 DEFAULT_MODEL = "gpt-5-mini"
 DEFAULT_ARXIV_API_URL = "https://export.arxiv.org/api/query"
@@ -45,6 +46,7 @@ Environment:
   {DIGEST_RETRY_ATTEMPTS} tries per request before giving up (default 5)
   {DIGEST_TIMEOUT}        read timeout of one request in seconds (default 30 arXiv, 120 model)
   {DIGEST_REPAIRS}        times to ask the model again when a check fails (default 1)
+  {DIGEST_JUDGE}=1        also have the model review each English (same as --judge)
   {DIGEST_DEBUG}=1        show tracebacks"""
 
 
@@ -74,6 +76,7 @@ class Settings:
     arxiv_timeout: float = 30.0
     model_timeout: float = 120.0
     repairs: int = 1
+    judge: bool = False
     debug: bool = False
 
 
@@ -93,6 +96,10 @@ def _number(env: Mapping[str, str], name: str, default: float, minimum: float = 
     if value < minimum:
         raise InputError(f"{name}={raw!r} must be at least {minimum:g}")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    return env.get(name, "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
 def glossary_path(env: Mapping[str, str]) -> Path:
@@ -124,5 +131,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         arxiv_timeout=timeout or 30.0,
         model_timeout=timeout or 120.0,
         repairs=int(_number(env, DIGEST_REPAIRS, 1)),
-        debug=env.get(DIGEST_DEBUG, "") not in ("", "0", "false", "no"),
+        judge=_flag(env, DIGEST_JUDGE),
+        debug=_flag(env, DIGEST_DEBUG),
     )

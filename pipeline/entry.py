@@ -73,6 +73,9 @@ class Entry:
     cleanup: list[str] = field(default_factory=list)
     history: list[dict[str, str]] = field(default_factory=list)
     checks: list[Finding] = field(default_factory=list)
+    # the model-judged review (--judge) of the English `judged`: it holds while that English does
+    judge: list[Finding] = field(default_factory=list)
+    judged: str = ""
     # where the entry came from: arxiv (drafted here), digest (imported text), vault (notes)
     source: str = "arxiv"
     source_file: str = ""
@@ -173,7 +176,7 @@ def entry_from_yaml(text: str, source: str) -> Entry:
             value = {} if value is None else value
             if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
                 raise bad(key, "must be a mapping of layout facts")
-        elif key == "checks":
+        elif key in ("checks", "judge"):
             value = [] if value is None else value
             try:
                 value = [

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.arxiv import ArxivClient, Paper
-from pipeline.check import problems_for_repair, run_checks
+from pipeline.check import needs_repair, problems_for_repair, run_checks
 from pipeline.comment import NoteBlock, is_recovery_file, parse_notes, save_recovery
 from pipeline.concurrency import run_parallel
 from pipeline.config import Settings
@@ -27,9 +27,10 @@ from pipeline.entry import AWAITING, NEEDS_REVIEW, READY, Entry, Finding
 from pipeline.errors import CheckFailed, DigestError, ExitCode, InputError, ServiceError
 from pipeline.examples import Example, ExampleIndex, cached_index
 from pipeline.glossary import Glossary, load_glossary
+from pipeline.judge import judge_messages, parse_judgement
 from pipeline.store import Day, Store
 from pipeline.text import PaperId, parse_id
-from pipeline.translate import PaperContext, Translator, build_messages
+from pipeline.translate import PaperContext, Reply, Translation, Translator, build_messages
 
 if TYPE_CHECKING:
     from pipeline.importer import ImportSummary
@@ -111,6 +112,8 @@ def same_text(a: str, b: str) -> bool:
 def recheck(entry: Entry, glossary: Glossary) -> list[Finding]:
     """Check the published English as it is now and set the status from the result."""
     checks = run_checks(entry.comment_ko, entry.comment_en, glossary)
+    if entry.judge and entry.judged == entry.comment_en:
+        checks += entry.judge  # the model's review holds while the English is the one it judged
     if not entry.title and entry.source == "arxiv":
         checks.append(
             Finding(
@@ -153,10 +156,29 @@ class Translated:
     attempts: list[dict[str, object]] = field(default_factory=list)  # when a check sent one back
     requests: int = 0  # model requests this translation cost (the cache answers for free)
     tokens: int = 0
+    judged: list[Finding] = field(default_factory=list)  # the judge's findings, with --judge
 
     @property
     def repairs(self) -> int:
         return max(0, len(self.attempts) - 1)
+
+
+def judge_english(
+    translator: Translator, comment_ko: str, english: str, paper: PaperContext | None
+) -> tuple[list[Finding], Reply | None]:
+    """The model's fidelity review of an English (cached like a translation). A judge that fails
+    or answers nonsense is one warning: it never blocks and never loses anything."""
+    context = f"{paper.title}\n{paper.abstract}" if paper is not None else ""
+    try:
+        reply = translator.complete(judge_messages(comment_ko, english, context))
+    except DigestError as exc:
+        return [Finding("judge", "warning", f"the judge did not answer ({exc})")], None
+    return parse_judgement(reply.content), reply
+
+
+# Past this, a reply is not a comment's English (it fails the length check); the draft keeps
+# the start of it, not a megabyte.
+MAX_STORED_REPLY = 20_000
 
 
 def translate_checked(
@@ -168,30 +190,55 @@ def translate_checked(
     log: Log = lambda message: None,
     label: str = "",
     paper: PaperContext | None = None,
+    judge: bool = False,
 ) -> Translated:
-    """Translate, check, and ask the model again (up to `repairs` times) while a check fails;
-    the attempt with the fewest errors is kept."""
+    """Translate, check (and with `judge`, have the model review the English when the surface
+    checks pass), and ask the model again while an error remains (up to `repairs` times), or
+    once for a glossary rendering it missed. The attempt with the fewest errors is kept, then the
+    one missing fewest renderings."""
     matches = glossary.find(comment_ko)
     spent = {"requests": 0, "tokens": 0}
 
-    def attempt(repair: tuple[str, list[str]] | None) -> tuple[Translated, int]:
+    def charge(reply: Reply | Translation | None) -> None:
+        if reply is not None:
+            spent["requests"] += not reply.from_cache
+            spent["tokens"] += reply.tokens
+
+    def attempt(repair: tuple[str, list[str]] | None) -> Translated:
         messages = build_messages(comment_ko, matches, examples, repair, paper)
         reply = translator.translate(comment_ko, messages)
-        spent["requests"] += not reply.from_cache
-        spent["tokens"] += reply.tokens
-        findings = run_checks(comment_ko, reply.text, glossary)
-        made = Translated(reply.text, reply.model, findings, reply.removed)
-        return made, sum(f.is_error for f in findings)
+        charge(reply)
+        english, cleanup = reply.text, reply.removed
+        if len(english) > MAX_STORED_REPLY:
+            cleanup = [*cleanup, f"the reply was {len(english):,} characters; kept the start"]
+        findings = run_checks(comment_ko, english, glossary)
+        judged: list[Finding] = []
+        if judge and not any(f.is_error for f in findings):
+            judged, judge_reply = judge_english(translator, comment_ko, english, paper)
+            charge(judge_reply)
+        english = english[:MAX_STORED_REPLY]
+        return Translated(english, reply.model, findings + judged, cleanup, judged=judged)
 
-    best, best_errors = attempt(None)
+    def rank(made: Translated) -> tuple[int, int]:
+        return (
+            sum(f.is_error for f in made.findings),
+            sum(f.check == "glossary" for f in made.findings),
+        )
+
+    best = attempt(None)
     tries = [best]
-    while best_errors and len(tries) <= repairs:
+    # errors are repaired up to `repairs` times; a missed rendering alone, once
+    while (
+        needs_repair(best.findings)
+        and len(tries) <= repairs
+        and (rank(best)[0] > 0 or len(tries) == 1)
+    ):
         problems = problems_for_repair(best.findings)
         log(f"{label or 'the comment'}: asking the model again ({'; '.join(problems)})")
-        candidate, errors = attempt((best.english, problems))
+        candidate = attempt((best.english, problems))
         tries.append(candidate)
-        if errors < best_errors:
-            best, best_errors = candidate, errors
+        if rank(candidate) < rank(best):
+            best = candidate
     if len(tries) > 1:
         best.attempts = [
             {"english": t.english, "errors": [str(f) for f in t.findings if f.is_error]}
@@ -247,6 +294,7 @@ class Workflow:
         log: Log = lambda message: None,
     ) -> None:
         self.settings = settings
+        self.judge = settings.judge
         self.store = store or Store(settings.drafts_dir, settings.cache_dir)
         self.log = log
         self._glossary = glossary
@@ -459,6 +507,7 @@ class Workflow:
             current.cleanup = made.cleanup
             current.repairs = made.repairs
             current.attempts = list(made.attempts)
+            current.judge, current.judged = (made.judged, made.english) if self.judge else ([], "")
             recheck(current, self.glossary)
             return current
 
@@ -485,6 +534,7 @@ class Workflow:
             self.log,
             entry.id,
             PaperContext(entry.title, entry.abstract) if entry.title else None,
+            self.judge,
         )
         return self._commit_translation(entry, made, force)
 
@@ -718,13 +768,20 @@ class Workflow:
         return self.finish_many(entries, jobs, on_done, force, again=True)
 
     def check(self, entries: list[Entry]) -> list[Entry]:
-        """Run the checks on drafts as they are now; the result is saved with each draft."""
+        """Run the checks on drafts as they are now (with `judge`, the model's review too); the
+        result is saved with each draft."""
         return [self._recheck_and_save(entry) for entry in entries]
 
     def _recheck_and_save(self, entry: Entry) -> Entry:
-        before = (entry.checks, entry.status)
+        before = (entry.checks, entry.status, entry.judge, entry.judged)
+        if self.judge and entry.comment_en.strip() and entry.judged != entry.comment_en:
+            paper = PaperContext(entry.title, entry.abstract) if entry.title else None
+            entry.judge, _ = judge_english(
+                self.translator, entry.comment_ko, entry.comment_en, paper
+            )
+            entry.judged = entry.comment_en
         recheck(entry, self.glossary)
-        if (entry.checks, entry.status) == before:
+        if (entry.checks, entry.status, entry.judge, entry.judged) == before:
             return entry
 
         def change(current: Entry | None) -> Entry | None:
@@ -735,6 +792,7 @@ class Workflow:
             ):
                 return None
             current.checks, current.status = entry.checks, entry.status
+            current.judge, current.judged = entry.judge, entry.judged
             return current
 
         self.store.update(entry.date, entry.id, change)

@@ -1,0 +1,221 @@
+"""The use cases in-process, with the model faked at its interface (no HTTP): drafting, repairs,
+the judge, editing, checking and selection, as the workflow layer returns them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pytest
+
+from pipeline.arxiv import FetchResult, Paper
+from pipeline.config import load_settings
+from pipeline.entry import Entry
+from pipeline.errors import InputError, ServiceError
+from pipeline.glossary import parse_glossary
+from pipeline.judge import JUDGE_SYSTEM
+from pipeline.text import PaperId
+from pipeline.translate import Reply, Translation, clean_reply
+from pipeline.workflow import RunResult, Workflow, parse_dates, parse_day, translate_checked
+
+KO = "PRM. 각 단계가 일관되는지, 추론의 템플릿이 적절한지 등을 평가하게 했군요."
+EN = "A PRM. It judges whether the steps are coherent and the reasoning templates fit."
+GLOSSARY = parse_glossary(
+    "terms:\n  추론: [reasoning, inference]\n  보상 모델:\n    en: reward model\n    strict: true\n"
+    "keep: [PRM]\n",
+    "glossary.yaml",
+)
+
+
+@dataclass
+class FakeModel:
+    """The model at its interface: `answer(messages)` makes each reply; requests are recorded."""
+
+    answer: Callable[[list[dict[str, str]]], str]
+    requests: list[list[dict[str, str]]] = field(default_factory=list)
+    model: str = "fake-model"
+
+    def complete(self, messages: list[dict[str, str]]) -> Reply:
+        self.requests.append(messages)
+        return Reply(self.answer(messages), self.model, tokens=10)
+
+    def translate(self, comment_ko: str, messages: list[dict[str, str]]) -> Translation:
+        reply = self.complete(messages)
+        text, removed = clean_reply(reply.content, comment_ko)
+        return Translation(text, reply.model, removed, tokens=reply.tokens)
+
+
+class FakeArxiv:
+    def __init__(self) -> None:
+        self.papers = {"2506.18896": Paper("2506.18896", "v1", "ReasonFlux-PRM", ["Ann"], "PRMs.")}
+        self.asked = 0
+
+    def fetch(self, ids: list[PaperId], *, refresh: bool = False) -> FetchResult:
+        self.asked += 1
+        result = FetchResult()
+        for paper_id in ids:
+            if paper_id.base in self.papers:
+                result.papers[paper_id.query] = self.papers[paper_id.base]
+            else:
+                result.problems[paper_id.query] = InputError(f"arXiv has no paper {paper_id}")
+        return result
+
+    def fetch_one(self, paper_id: PaperId, *, refresh: bool = False) -> Paper:
+        result = self.fetch([paper_id], refresh=refresh)
+        if paper_id.query in result.problems:
+            raise result.problems[paper_id.query]
+        return result.papers[paper_id.query]
+
+
+def is_judge(messages: list[dict[str, str]]) -> bool:
+    return messages[0]["content"] == JUDGE_SYSTEM
+
+
+def judgement(*errors: tuple[str, str, str]) -> str:
+    return json.dumps({"errors": [{"category": c, "severity": s, "span": t} for c, s, t in errors]})
+
+
+def workflow(model: FakeModel, isolated: Path, **settings: object) -> Workflow:
+    base = replace(load_settings(), **settings)  # type: ignore[arg-type]
+    return Workflow(base, glossary=GLOSSARY, arxiv=FakeArxiv(), translator=model)  # type: ignore[arg-type]
+
+
+def test_a_draft_in_process(isolated: Path) -> None:
+    model = FakeModel(lambda messages: EN)
+    result = workflow(model, isolated).draft("arXiv:2506.18896v1", KO, ["rl"], "2025-06-24")
+    assert result.outcome.result is RunResult.TRANSLATED
+    assert result.entry.comment_en == EN and result.entry.status == "ready"
+    assert result.path.exists() and len(model.requests) == 1
+    again = workflow(model, isolated).draft("2506.18896", KO, ["rl"], "2025-06-24")
+    assert again.outcome.result is RunResult.UNCHANGED and len(model.requests) == 1
+
+
+def test_a_missed_rendering_is_asked_for_once_and_never_blocks(isolated: Path) -> None:
+    korean = "PRM을 보상 모델 대신 쓰는 추론 방법."
+    replies = iter(
+        [
+            "A method that uses a PRM instead of a reward model for thinking.",  # misses reasoning
+            "A method that uses a PRM instead of a reward model for thinking, again.",
+        ]
+    )
+    model = FakeModel(lambda messages: next(replies))
+    made = translate_checked(korean, GLOSSARY, model, repairs=3)  # type: ignore[arg-type]
+    assert len(model.requests) == 2  # once for the rendering, not three times
+    assert "glossary" in model.requests[1][-1]["content"]  # the repair turn names it
+    assert not any(f.is_error for f in made.findings)
+    assert [f.check for f in made.findings if not f.is_error].count("glossary") == 1
+
+
+def test_a_strict_term_blocks_and_is_repaired(isolated: Path) -> None:
+    korean = "PRM을 보상 모델 대신 쓰는 추론 방법."
+    replies = iter(
+        [
+            "Using a PRM instead of a scoring model for reasoning.",
+            "Using a PRM instead of a reward model for reasoning.",
+        ]
+    )
+    model = FakeModel(lambda messages: next(replies))
+    made = translate_checked(korean, GLOSSARY, model)  # type: ignore[arg-type]
+    assert made.english == "Using a PRM instead of a reward model for reasoning."
+    assert made.repairs == 1 and made.requests == 2 and made.tokens == 20
+    assert "error: glossary" in made.attempts[0]["errors"][0]  # type: ignore[index]
+
+
+def test_the_judge_sends_an_addition_back_with_its_span(isolated: Path) -> None:
+    added = EN + " This is the best PRM ever made."
+    english = iter([added, EN])
+    verdicts = iter([judgement(("addition", "major", "This is the best PRM ever made.")), "[]"])
+
+    def answer(messages: list[dict[str, str]]) -> str:
+        return next(verdicts) if is_judge(messages) else next(english)
+
+    model = FakeModel(answer)
+    result = workflow(model, isolated, judge=True).draft("2506.18896", KO, None, "2025-06-24")
+    entry = result.entry
+    assert entry.comment_en == EN and entry.status == "ready" and entry.repairs == 1
+    repair = model.requests[2][-1]["content"]  # translate, judge, repair, judge
+    assert "judge" in repair and "This is the best PRM ever made." in repair
+    assert len(model.requests) == 4
+    assert entry.judged == EN and entry.judge == []
+
+
+@pytest.mark.parametrize(
+    "verdict",
+    ["I am not sure what you want.", '{"errors": [{"category": "addition"', "<html>"],
+)
+def test_a_judge_reply_that_cannot_be_read_is_one_warning(verdict: str, isolated: Path) -> None:
+    model = FakeModel(lambda messages: verdict if is_judge(messages) else EN)
+    entry = workflow(model, isolated, judge=True).draft("2506.18896", KO, None, "2025-06-24").entry
+    judged = [f for f in entry.checks if f.check == "judge"]
+    assert entry.status == "ready" and len(judged) == 1 and not judged[0].is_error
+    assert entry.comment_en == EN  # nothing lost, nothing blocked
+
+
+def test_a_judge_that_fails_is_one_warning(isolated: Path) -> None:
+    def answer(messages: list[dict[str, str]]) -> str:
+        if is_judge(messages):
+            raise ServiceError("the model API failed after retries: no answer in time")
+        return EN
+
+    entry = (
+        workflow(FakeModel(answer), isolated, judge=True)
+        .draft("2506.18896", KO, None, "2025-06-24")
+        .entry
+    )
+    assert entry.status == "ready" and entry.comment_en == EN
+    assert [f.message for f in entry.checks if f.check == "judge"] == [
+        "the judge did not answer (the model API failed after retries: no answer in time)"
+    ]
+
+
+def test_a_judgement_holds_until_the_english_changes(isolated: Path) -> None:
+    verdict = judgement(("fluency", "minor", "templates fit"))
+    model = FakeModel(lambda messages: verdict if is_judge(messages) else EN)
+    flow = workflow(model, isolated, judge=True)
+    entry = flow.draft("2506.18896", KO, None, "2025-06-24").entry
+    assert any(f.check == "judge" for f in entry.checks)
+    [checked] = flow.check([entry])
+    assert any(f.check == "judge" for f in checked.checks)  # recorded in the draft, still true
+    edited = flow.edit("2506.18896", None, lambda e: (EN + " Nice.", None)).entry
+    assert not any(f.check == "judge" for f in edited.checks)  # another English: not judged
+
+
+def test_an_oversized_reply_is_an_error_and_is_not_stored_whole(isolated: Path) -> None:
+    model = FakeModel(lambda messages: "A PRM. " + "x" * 1_000_000)
+    made = translate_checked(KO, GLOSSARY, model, repairs=0)  # type: ignore[arg-type]
+    assert any(f.is_error for f in made.findings) and len(made.english) == 20_000
+    assert "characters; kept the start" in made.cleanup[-1]
+
+
+def test_select_takes_ids_the_tool_prints_for_imported_entries(isolated: Path) -> None:
+    flow = workflow(FakeModel(lambda m: EN), isolated)
+    title_id = "vision-as-a-dialect-unifying-visual-913c9f34"
+    flow.store.save(
+        Entry(title_id, "2025-06-24", "Vision as a Dialect", ["A"], "Abs.", KO, "", EN, [])
+    )
+    assert flow.select([title_id], None, command="digest check").entries[0].id == title_id
+    with pytest.raises(InputError, match="not an arXiv id"):
+        flow.select(["no-such-entry-00000000"], None, command="digest check")
+
+
+def test_dates_today_yesterday_and_ranges() -> None:
+    import datetime as dt
+
+    assert parse_day("today") == dt.date.today().isoformat()
+    assert parse_day("yesterday") == (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    assert parse_dates("2025-06-30..2025-07-02") == ["2025-06-30", "2025-07-01", "2025-07-02"]
+    with pytest.raises(InputError, match="ends before it starts"):
+        parse_dates("2025-07-02..2025-06-30")
+
+
+def test_the_same_paper_without_a_date_is_the_draft_it_already_has(isolated: Path) -> None:
+    model = FakeModel(lambda messages: EN)
+    first = workflow(model, isolated).draft("2506.18896", KO, None, "2025-06-24")
+    log: list[str] = []
+    flow = workflow(model, isolated)
+    flow.log = log.append
+    again = flow.draft("2506.18896", KO, None, None)  # no --date: not a second draft today
+    assert again.path == first.path and again.outcome.result is RunResult.UNCHANGED
+    assert any("already drafted on 2025-06-24; using that draft" in line for line in log)
