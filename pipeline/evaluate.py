@@ -636,10 +636,10 @@ def compare(a: EvalReport, b: EvalReport, names: tuple[str, str] = ("A", "B")) -
         a, b = _restricted(a, common), _restricted(b, common)
     fa, fb = summary(a), summary(b)
     rows = [
-        ("", names[0], names[1], "B - A"),
-        ("model", a.model, b.model, "" if a.model == b.model else "changed"),
-        ("prompt", a.prompt, b.prompt, "" if a.prompt == b.prompt else "changed"),
-        ("glossary", a.glossary, b.glossary, "" if a.glossary == b.glossary else "changed"),
+        ("", names[0], names[1], "change"),
+        ("model", a.model, b.model, "same" if a.model == b.model else "changed"),
+        ("prompt", a.prompt, b.prompt, "same" if a.prompt == b.prompt else "changed"),
+        ("glossary", a.glossary, b.glossary, "same" if a.glossary == b.glossary else "changed"),
         ("notes", str(fa["notes"]), str(fb["notes"]), ""),
     ]
     for label, key, unit, higher_better in _COMPARED:
@@ -648,9 +648,8 @@ def compare(a: EvalReport, b: EvalReport, names: tuple[str, str] = ("A", "B")) -
         verdict = ""
         if delta:
             verdict = " (better)" if (delta > 0) == higher_better else " (worse)"
-        rows.append(
-            (label, _number(va, unit), _number(vb, unit), _number(delta, unit, "+") + verdict)
-        )
+        change = _number(delta, unit, "+") + verdict if delta else "same"
+        rows.append((label, _number(va, unit), _number(vb, unit), change))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
         cells = [row[i].ljust(widths[i]) for i in range(3)] + [row[3]]
@@ -663,9 +662,11 @@ def compare(a: EvalReport, b: EvalReport, names: tuple[str, str] = ("A", "B")) -
     worse = [m for m in moves if m[0] < 0][:5]
     better = [m for m in reversed(moves) if m[0] > 0][:5]
     if worse:
-        lines.append("Worse in B: " + ", ".join(f"{i} ({d:+.1f})" for d, i in worse))
+        lines.append(f"chrF worse in {names[1]}: " + ", ".join(f"{i} ({d:+.1f})" for d, i in worse))
     if better:
-        lines.append("Better in B: " + ", ".join(f"{i} ({d:+.1f})" for d, i in better))
+        lines.append(
+            f"chrF better in {names[1]}: " + ", ".join(f"{i} ({d:+.1f})" for d, i in better)
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -707,7 +708,8 @@ def render_html(report: EvalReport, shown: int = WORST_SHOWN) -> str:
 
     e = html.escape
     figures = summary(report)
-    worst = sorted(report.results, key=lambda r: (r.chrf, -r.edits, r.id))[:shown]
+    differing = [r for r in report.results if r.english != r.reference or r.errors]
+    worst = sorted(differing, key=lambda r: (r.chrf, -r.edits, r.id))[:shown]
     title = f"digest eval: {report.model}, prompt {report.prompt}"
     body = [
         "<!DOCTYPE html>",
@@ -718,7 +720,9 @@ def render_html(report: EvalReport, shown: int = WORST_SHOWN) -> str:
         '<ul class="figures">',
         *(f"<li>{e(line)}</li>" for line in summary_lines(report, figures)),
         "</ul>",
-        f"<h2>The {len(worst)} notes with the lowest chrF</h2>",
+        f"<h2>The {len(worst)} notes with the lowest chrF</h2>"
+        if worst
+        else "<h2>Every English is his, word for word</h2>",
     ]
     for r in worst:
         diff = render_html_diff(word_diff(r.english, r.reference))

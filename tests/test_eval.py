@@ -180,7 +180,7 @@ def test_compare_two_saved_results(model_server: OpenAIServer, isolated: Path) -
     assert re.search(r"gpt-5-mini\s+another-model\s+changed", rows["model"])
     assert re.search(r"100\.0\s+\d+\.\d\s+-\d+\.\d \(worse\)", rows["chrF"])
     assert re.search(r"0\.0%\s+\d+\.\d%\s+\+\d+\.\d% \(worse\)", rows["edit rate"])
-    assert "Worse in B: " in result.stdout
+    assert "chrF worse in b.json: " in result.stdout and "numbers kept" in rows
     bad = run("eval", "--compare", "a.json", str(CORPUS))
     assert bad.code == 2 and "is not a result saved by `digest eval --save`" in bad.stderr
 
