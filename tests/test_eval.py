@@ -280,8 +280,9 @@ def test_bad_input_names_the_file_and_line(isolated: Path) -> None:
 
 # -- the parts ------------------------------------------------------------------------------------
 def test_the_split_is_by_arxiv_month() -> None:
-    assert part_of("2409.01234") == part_of("2412.1") == part_of("hep-th/9910001") == HELD_OUT
-    assert part_of("2401.15077") == part_of("2408.9") == part_of("a-title-1234abcd") == TUNING
+    assert part_of("2409.01234") == part_of("2412.00001v2") == part_of("hep-th/9910001") == HELD_OUT
+    assert part_of("2401.15077") == part_of("2408.00009") == TUNING
+    assert part_of("2024-survey-1234abcd") == part_of("1210-a-title") == TUNING  # title ids
     counts = {p: sum(part_of(n.id) == p for n in NOTES) for p in (HELD_OUT, TUNING)}
     assert counts == {HELD_OUT: 259, TUNING: 41}
 
