@@ -16,7 +16,7 @@ import click
 
 from pipeline import __version__
 from pipeline.config import DIGEST_DEBUG, ENVIRONMENT_HELP, Settings, load_settings
-from pipeline.console import Console
+from pipeline.console import Console, Progress
 from pipeline.errors import DigestError, ExitCode, InputError, redact
 
 if TYPE_CHECKING:
@@ -401,6 +401,114 @@ def review(
     if html_file is not None:
         app.write(html_file, page)
         app.console.err(f"Wrote {html_file}")
+    return 0
+
+
+@cli.command(name="eval")
+@click.option(
+    "--corpus",
+    type=click.Path(path_type=Path),
+    help="Notes with your English, one JSON object a line (default: the shipped notes of 2024).",
+)
+@click.option(
+    "--notes",
+    "notes_file",
+    type=click.Path(path_type=Path),
+    help="Evaluate the entries of a digest text file instead (the corpus gives the examples).",
+)
+@click.option(
+    "--part",
+    type=click.Choice(["held-out", "tuning"]),
+    default="held-out",
+    show_default=True,
+    help="The corpus part to evaluate (arXiv months 09-12, or 01-08); the other gives examples.",
+)
+@click.option("--limit", type=click.IntRange(1), help="Only the first N notes.")
+@click.option("--model", metavar="M", help="The model to evaluate (default: DIGEST_MODEL).")
+@click.option("--judge", is_flag=True, help="Also ask the model to judge each English (MQM).")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="Write a page of the worst cases."
+)
+@click.option(
+    "--save", type=click.Path(path_type=Path), help="Save the results as JSON, for --compare."
+)
+@click.option(
+    "--compare",
+    nargs=2,
+    type=click.Path(path_type=Path),
+    metavar="A.json B.json",
+    help="Compare two saved results instead of running.",
+)
+@jobs_option("Model requests in flight at once.")
+@pass_app
+def eval_cmd(
+    app: App,
+    corpus: Path | None,
+    notes_file: Path | None,
+    part: str,
+    limit: int | None,
+    model: str | None,
+    judge: bool,
+    output: Path | None,
+    save: Path | None,
+    compare: tuple[Path, Path] | None,
+    jobs: int,
+) -> int:
+    """Measure translation quality against your own English; writes no drafts.
+
+    Translates notes whose English you wrote, through the same prompt, examples, checks,
+    repair turn, reply cache and retries as `draft`, and prints chrF and the edit rate against
+    your English, repairs and failing checks, glossary terms, names and numbers kept, and
+    what the run cost. By default: the held-out notes of the shipped 2024 corpus, with the
+    tuning notes as examples. Running it again with nothing changed asks the model nothing.
+    Ctrl-C prints what was measured so far.
+
+    \b
+    Examples:
+      digest eval --limit 50
+      digest eval --model qwen2.5:14b -o worst.html --save qwen.json
+      digest eval --notes 2025-06-24.txt
+      digest eval --compare mini.json qwen.json
+    """
+    from pipeline import evaluate
+
+    if compare:
+        app.console.out(evaluate.compare_files(*compare), nl=False)
+        return 0
+    progress: list[Progress] = []
+
+    def show(index: int, total: int, result: evaluate.NoteResult) -> None:
+        if not progress:
+            progress.append(app.console.progress(total))
+        line = f"[{index + 1}/{total}] {evaluate.progress_line(result)}"
+        progress[0].finished(index, [line])
+
+    try:
+        report = evaluate.evaluate(
+            app.settings,
+            app.workflow.glossary,
+            corpus=corpus,
+            notes=notes_file,
+            part=part,
+            limit=limit,
+            model=model,
+            judge=judge,
+            jobs=jobs,
+            log=app.console.err,
+            on_done=show,
+        )
+    finally:
+        if progress:
+            progress[0].close()
+    app.console.out(evaluate.format_report(report), nl=False)
+    if output is not None:
+        app.write(output, evaluate.render_html(report))
+        app.console.err(f"Wrote {output}")
+    if save is not None:
+        app.write(save, evaluate.results_json(report))
+        app.console.err(f"Saved the results in {save}")
+    if report.stopped_by is not None:
+        raise report.stopped_by  # Ctrl-C exits 130, a failing service 3, after the figures
     return 0
 
 

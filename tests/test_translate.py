@@ -10,9 +10,20 @@ from pipeline.config import load_settings
 from pipeline.errors import ServiceError
 from pipeline.examples import Example
 from pipeline.glossary import Glossary, load_glossary, parse_glossary
-from pipeline.translate import SYSTEM_PROMPT, Translator, build_messages, clean_reply
-from tests.conftest import REPO
-from tests.servers import Fault, OpenAIServer, last_user_comment
+from pipeline.translate import (
+    MAX_ABSTRACT_CHARS,
+    MAX_TITLE_CHARS,
+    SYSTEM_PROMPT,
+    PaperContext,
+    Translator,
+    build_messages,
+    clean_reply,
+    context_block,
+    trim_at_word,
+)
+from tests.cli_helpers import run
+from tests.conftest import REPO, SAMPLE_PAPER
+from tests.servers import ArxivServer, Fault, OpenAIServer, last_user_comment
 from tests.test_glossary import SMALL, big_glossary
 
 COMMENT = "Reward에 노이즈를 추가하는 것으로 강화학습 속도를 가속시킬 수 있다는 연구."
@@ -73,6 +84,96 @@ def test_prompt_size_does_not_grow_with_the_glossary() -> None:
         Glossary([t for t in big.terms if t.source in ("강화학습", "Reward")], big.keep)
     )
     assert size(big) < 3000
+
+
+# -- the paper as context ------------------------------------------------------------------------
+PAPER = PaperContext(
+    "Hyper-Connections",
+    "We present hyper-connections, a simple yet effective method that can serve as an\n"
+    "alternative to residual connections. This approach specifically addresses common drawbacks.",
+)
+# what a long abstract looks like: arXiv allows 1,920 characters
+LONG_ABSTRACT = " ".join(f"word{i}" for i in range(400))
+
+
+def test_the_paper_is_context_in_the_comments_turn_before_the_comment() -> None:
+    glossary = parse_glossary(SMALL, "g.yaml")
+    messages = build_messages(COMMENT, glossary.find(COMMENT), paper=PAPER)
+    user = messages[-1]["content"]
+    block = context_block(PAPER)
+    assert user.startswith(block + "\n\nGlossary for this comment:")
+    assert "context only: do not translate or summarise it" in block
+    assert "Title: Hyper-Connections\n" in block
+    # the abstract's line breaks are gone: one line, the same however arXiv wrapped it
+    assert (
+        "Abstract: We present hyper-connections, a simple yet effective method that can serve as an alternative"
+        in block
+    )
+    assert user.endswith("<<<\n" + COMMENT + "\n>>>")
+    assert last_user_comment({"messages": messages}) == COMMENT  # the comment is still the data
+    assert "Never translate, summarise or quote them" in SYSTEM_PROMPT
+
+
+def test_the_paper_changes_only_the_comments_turn() -> None:
+    examples = [Example("x", "예전 코멘트", "An old comment")]
+    without = build_messages(COMMENT, [], examples)
+    with_paper = build_messages(COMMENT, [], examples, paper=PAPER)
+    assert with_paper[:-1] == without[:-1]  # system prompt and examples: the same for any paper
+    assert with_paper[-1]["content"] == context_block(PAPER) + "\n\n" + without[-1]["content"]
+    assert build_messages(COMMENT, [], paper=PaperContext("", "")) == build_messages(COMMENT, [])
+    # a repair turn follows the comment's turn and does not repeat the paper
+    repaired = build_messages(COMMENT, [], repair=("Old.", ["number: 2 is missing"]), paper=PAPER)
+    assert "Title:" in repaired[-3]["content"] and "Title:" not in repaired[-1]["content"]
+
+
+def test_the_context_is_bounded_and_cut_at_a_word() -> None:
+    block = context_block(PaperContext("T " * 1000, LONG_ABSTRACT))
+    title = block.split("Title: ")[1].split("\n")[0]
+    abstract = block.split("Abstract: ")[1]
+    assert len(title) <= MAX_TITLE_CHARS and len(abstract) <= MAX_ABSTRACT_CHARS
+    assert abstract.endswith(" …") and abstract.removesuffix(" …").split(" ")[-1].startswith("word")
+    assert abstract.removesuffix(" …") in LONG_ABSTRACT  # whole words only
+    assert len(block) <= MAX_TITLE_CHARS + MAX_ABSTRACT_CHARS + 100
+    assert trim_at_word("short text", 100) == "short text"
+    assert trim_at_word("a" * 50, 10) == "a" * 8 + " …"  # no space to cut at: cut anyway
+
+
+def test_prompt_size_with_the_paper_stays_bounded() -> None:
+    huge = PaperContext("x" * 5000, LONG_ABSTRACT * 10)
+    examples = [Example(f"id{i}", "가" * 400, "a" * 400) for i in range(3)]
+
+    def size(paper: PaperContext | None) -> int:
+        return sum(len(m["content"]) for m in build_messages(COMMENT, [], examples, paper=paper))
+
+    # the paper's text is capped; the words around it are a line of framing
+    assert 0 < size(huge) - size(None) <= MAX_TITLE_CHARS + MAX_ABSTRACT_CHARS + 100
+
+
+def test_the_same_comment_and_paper_send_the_same_request() -> None:
+    """However arXiv wraps the abstract: the request, and so the cache key, is the same."""
+    # an older response hard-wraps the title and abstract; a current one does not
+    wrapped = PaperContext("Hyper-Connections:\n  a study", PAPER.abstract.replace(" ", "\n  ", 3))
+    flat = PaperContext("Hyper-Connections: a study", " ".join(PAPER.abstract.split()))
+    assert build_messages(COMMENT, [], paper=wrapped) == build_messages(COMMENT, [], paper=flat)
+    # a new version whose abstract says more is another request: the paper text itself changed
+    other = PaperContext(PAPER.title, PAPER.abstract + " A new sentence in v2.")
+    assert build_messages(COMMENT, [], paper=other) != build_messages(COMMENT, [], paper=PAPER)
+
+
+def test_two_drafts_of_the_same_comment_and_paper_ask_the_model_once(
+    arxiv_server: ArxivServer, model_server: OpenAIServer
+) -> None:
+    """Another day, another draft file: the request carries only the paper's text, so the
+    reply cache answers the second."""
+    comment = "PRM. 각 단계가 일관되는지, 추론의 템플릿이 적절한지 등을 평가하게 했군요."
+    first = run("draft", "2506.18896", "--comment", comment, "--date", "2025-06-24")
+    second = run("draft", "2506.18896v2", "--comment", comment, "--date", "2025-06-25")
+    assert first.code == 0 and second.code == 0, second.stderr
+    assert len(model_server.requests) == 1
+    user = model_server.bodies()[0]["messages"][-1]["content"]
+    assert f"Title: {SAMPLE_PAPER.title}\n" in user
+    assert "Abstract: Process Reward Models (PRMs) have recently emerged" in user
+    assert "2025-06-24" not in user and "v2" not in user
 
 
 @pytest.mark.parametrize(
