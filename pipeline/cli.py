@@ -84,9 +84,32 @@ print_option = click.option(
 )
 
 
+class Jobs(click.ParamType):
+    """`--jobs N` (1-64) or `--jobs auto`: None, the limit adapting to the server."""
+
+    name = "N|auto"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value is None or isinstance(value, int):
+            return value
+        if str(value).strip().lower() == "auto":
+            return None
+        try:
+            number = int(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a number or 'auto'", param, ctx)
+        if not 1 <= number <= 64:
+            self.fail(f"{number} is not in 1..64", param, ctx)
+        return number
+
+
 def jobs_option(help_text: str) -> Any:
     return click.option(
-        "--jobs", type=click.IntRange(1, 64), default=8, show_default=True, help=help_text
+        "--jobs",
+        type=Jobs(),
+        default="auto",
+        show_default=True,
+        help=help_text + " auto: as many as the server sustains (up to 64).",
     )
 
 
@@ -143,7 +166,7 @@ def draft(
     date_text: str | None,
     force: bool,
     refresh: bool,
-    jobs: int,
+    jobs: int | None,
     judge: bool,
     print_entries: bool,
 ) -> int:
@@ -230,7 +253,7 @@ def translate(
     date_text: str | None,
     pending: bool,
     force: bool,
-    jobs: int,
+    jobs: int | None,
     judge: bool,
     print_entries: bool,
 ) -> int:
@@ -387,7 +410,7 @@ def review(
     if sum(x is not None for x in (paper, date, since)) != 1:
         raise InputError("give a paper id, --date D or --since D (see: digest review --help)")
     if since is not None:
-        period = period_review(app.workflow.store.history(), since)
+        period = period_review(app.workflow.history.entries(), since)
         views.show_period(app.console, period)
         page = render_period_html(period)
     else:
@@ -452,7 +475,7 @@ def eval_cmd(
     output: Path | None,
     save: Path | None,
     compare: tuple[Path, Path] | None,
-    jobs: int,
+    jobs: int | None,
 ) -> int:
     """Measure translation quality against your own English; writes no drafts.
 
@@ -630,7 +653,7 @@ def tags(app: App, show_all: bool) -> int:
     """
     from pipeline import views
 
-    entries = app.workflow.store.history()
+    entries = app.workflow.history.entries()
     if not any(e.tags for e in entries):
         raise InputError(f"no tagged drafts in {app.settings.drafts_dir}")
     views.show_tags(app.console, entries, show_all)
@@ -696,7 +719,7 @@ def suggest(app: App, min_notes: int) -> int:
     """
     from pipeline.suggest import hand_replacements, mine_terms, suggestions_yaml
 
-    entries = app.workflow.store.history()
+    entries = app.workflow.history.entries()
     if not entries:
         raise InputError(
             f"no drafts in {app.settings.drafts_dir} to learn from; import your history first"

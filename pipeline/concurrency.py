@@ -1,11 +1,16 @@
-"""Running many model requests at once: a worker pool that Ctrl-C stops at once."""
+"""Running many model requests at once: a worker pool that Ctrl-C stops at once, and the limit
+on requests in flight (fixed, or adapting to what the server sustains)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from typing import TypeVar
 
+MAX_IN_FLIGHT = 64  # requests at once, whatever the server takes
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -35,3 +40,129 @@ def run_parallel(
         raise
     pool.shutdown()
     return [results[index] for index in range(len(items))]
+
+
+class Limit:
+    """How many model requests may be in flight at once. A fixed number (`--jobs N`)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = float(limit)
+        self.in_flight = 0
+        self._cond = threading.Condition()
+
+    def acquire(self) -> float:
+        """Wait for a slot; returns the time the request starts."""
+        with self._cond:
+            while self.in_flight >= int(self.limit):
+                self._cond.wait()
+            self.in_flight += 1
+            return time.monotonic()
+
+    def release(
+        self, started: float, overload: bool = False, retry_after: float | None = None
+    ) -> None:
+        """The request that started at `started` is over: it succeeded, or the server pushed back
+        (429, 5xx, a timeout: `overload`), asking perhaps to wait `retry_after` seconds."""
+        with self._cond:
+            self.in_flight -= 1
+            self._cond.notify_all()
+
+    @contextmanager
+    def slot(self) -> Iterator[Callable[..., None]]:
+        """`with limit.slot() as pushed_back:` around one request; call `pushed_back(retry_after)`
+        when the server answered with an overload."""
+        started = self.acquire()
+        overload: list[float | None] = []
+        try:
+            yield lambda retry_after=None: overload.append(retry_after)
+        finally:
+            self.release(started, bool(overload), overload[0] if overload else None)
+
+
+class AdaptiveLimit(Limit):
+    """`--jobs auto`: as many requests in flight as the server sustains, learned as TCP does.
+
+    A day's requests should all be in flight at once against a server that takes them, and a
+    local server that takes one at a time must not be flooded. The only early signal is a fast
+    refusal (429 or 503 comes back in milliseconds, a reply in seconds), so the limit starts at
+    `initial` and, until the first refusal, grows by one every `spacing` seconds: a refusal
+    arrives before many more requests are sent (slow start, paced by time rather than by
+    replies, which are too slow to pace anything). A refusal, a 5xx or a timeout halves the
+    limit (once per round trip, however many requests of that round come back refused), and
+    from then on it grows by one per round trip of replies whose latency stays within twice the
+    fastest seen (congestion avoidance), eight times slower near the level last refused.
+    Retry-After holds every new request, not only the one refused. Capped at `cap`."""
+
+    def __init__(
+        self,
+        initial: int = 4,
+        cap: int = MAX_IN_FLIGHT,
+        spacing: float = 0.015,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(initial)
+        self.cap = cap
+        self.spacing = spacing
+        self.clock = clock
+        self.probing = True  # slow start: no refusal seen yet
+        self.fastest: float | None = None
+        self.refusals = 0
+        self.peak = initial  # the most requests in flight at once, for the record
+        self.refused_at = float(cap + 1)  # the limit at the last refusal: the server's ceiling
+        self._last_start = float("-inf")
+        self._cut_at = float("-inf")  # when the limit was last halved
+        self._hold_until = 0.0
+
+    def acquire(self) -> float:
+        with self._cond:
+            while True:
+                now = self.clock()
+                if now < self._hold_until:
+                    self._cond.wait(self._hold_until - now)
+                    continue
+                if self.in_flight < int(self.limit):
+                    break
+                if self.probing and self.limit < self.cap:
+                    if now - self._last_start >= self.spacing:
+                        self.limit += 1
+                        break
+                    self._cond.wait(self.spacing - (now - self._last_start))
+                    continue
+                self._cond.wait()
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+            self._last_start = now
+            return now
+
+    def release(
+        self, started: float, overload: bool = False, retry_after: float | None = None
+    ) -> None:
+        with self._cond:
+            self.in_flight -= 1
+            now = self.clock()
+            if overload:
+                self.refusals += 1
+                if started > self._cut_at:  # one cut per round: the others were sent before it
+                    self.probing = False
+                    self.refused_at = self.limit
+                    self.limit = max(1.0, float(int(self.limit) // 2))
+                    self._cut_at = now
+                if retry_after:
+                    self._hold_until = max(self._hold_until, now + min(retry_after, 60.0))
+            else:
+                latency = now - started
+                self.fastest = latency if self.fastest is None else min(self.fastest, latency)
+                if not self.probing and latency <= 2 * self.fastest and self.limit < self.cap:
+                    # one more per round of replies; near the level refused last, eight times
+                    # slower, so that a server at its capacity sees a refusal now and then,
+                    # not every other round
+                    step = (
+                        1 / self.limit if self.limit + 1 < self.refused_at else 1 / (8 * self.limit)
+                    )
+                    self.limit = min(float(self.cap), self.limit + step)
+            self._cond.notify_all()
+
+
+def make_limit(jobs: int | None) -> Limit:
+    """A fixed limit for `--jobs N`, an adaptive one for `--jobs auto` (None)."""
+    return AdaptiveLimit() if jobs is None else Limit(jobs)

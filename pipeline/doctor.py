@@ -47,23 +47,23 @@ def probe_glossary(settings: Settings) -> str:
 
 
 def probe_drafts(settings: Settings) -> str:
+    from pipeline.history import History
     from pipeline.store import Store
 
-    store = Store(settings.drafts_dir)
     if settings.drafts_dir.exists() and not settings.drafts_dir.is_dir():
         raise InputError(f"{settings.drafts_dir} is a file, not a folder (DIGEST_DRAFTS_DIR)")
     if not _writable(settings.drafts_dir):
         raise InputError(f"{settings.drafts_dir} is not writable")
-    days = [store.day(d) for d in store.days()]
-    drafts = sum(len(d.entries) for d in days)
-    broken = [p for d in days for p in d.problems]
+    history = History(Store(settings.drafts_dir), settings.cache_dir / "history.sqlite3")
+    drafts, days = history.count()
+    broken = history.problems()
     if broken:
         raise InputError(f"{len(broken)} draft(s) cannot be read; the first: {broken[0]}")
     if not drafts:
         return f"{settings.drafts_dir}: no drafts yet"
     return (
         f"{settings.drafts_dir}: {drafts} draft{'s' * (drafts != 1)} "
-        f"over {len(days)} day{'s' * (len(days) != 1)}"
+        f"over {days} day{'s' * (days != 1)}"
     )
 
 

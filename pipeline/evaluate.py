@@ -23,7 +23,7 @@ from typing import Any
 
 from pipeline.check import mentions, run_checks
 from pipeline.comment import read_text_file
-from pipeline.concurrency import run_parallel
+from pipeline.concurrency import MAX_IN_FLIGHT, make_limit, run_parallel
 from pipeline.config import Settings
 from pipeline.digest import DigestParseError, parse_digest
 from pipeline.entry import Finding
@@ -284,7 +284,7 @@ def run_eval(
     translator: Translator,
     *,
     repairs: int = 1,
-    jobs: int = 8,
+    jobs: int | None = None,
     judge: bool = False,
     on_done: Callable[[int, int, NoteResult], None] = lambda index, total, result: None,
 ) -> EvalReport:
@@ -332,7 +332,8 @@ def run_eval(
     )
     sent, started = translator.calls, time.monotonic()
     try:
-        run_parallel(notes, work, jobs, done)
+        translator.limit = make_limit(jobs)
+        run_parallel(notes, work, min(jobs or MAX_IN_FLIGHT, MAX_IN_FLIGHT), done)
     except KeyboardInterrupt as exc:
         report.stopped, report.stopped_by = "interrupted", exc
     except ServiceError as exc:
@@ -353,7 +354,7 @@ def evaluate(
     limit: int | None = None,
     model: str | None = None,
     judge: bool = False,
-    jobs: int = 8,
+    jobs: int | None = None,
     log: Log = lambda message: None,
     on_done: Callable[[int, int, NoteResult], None] = lambda index, total, result: None,
 ) -> EvalReport:

@@ -6,13 +6,9 @@ good at Korean, where words carry particles that break whole-word matching.
 
 from __future__ import annotations
 
-import hashlib
 import math
-import pickle
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 _N = (2, 3)
 # n-grams found in more than this share of the pairs say little and cost the most to score
@@ -85,45 +81,10 @@ class ExampleIndex:
         return found
 
 
-def suggest_tags(
-    index: ExampleIndex, korean: str, neighbours: int = 8, limit: int = 5
-) -> list[str]:
+def suggest_tags(neighbours: list[tuple[float, Example]], limit: int = 5) -> list[str]:
     """The most frequent tags of the most similar past entries, weighted by similarity."""
     weights: dict[str, float] = defaultdict(float)
-    for score, example in index.nearest(korean, k=neighbours):
+    for score, example in neighbours:
         for tag in example.tags:
             weights[tag] += score
     return sorted(weights, key=lambda tag: (-weights[tag], tag))[:limit]
-
-
-def cached_index(
-    sources: list[Path], cache_dir: Path, load: Callable[[], list[Example]], kind: str = "examples"
-) -> ExampleIndex:
-    """Build the index once and reuse it until a draft changes (keyed by names, sizes, mtimes)."""
-    signature = hashlib.sha256()
-    for path in sorted(sources):
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        signature.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-    cache = cache_dir / f"{kind}-{signature.hexdigest()[:20]}.pickle"
-    try:
-        with cache.open("rb") as handle:
-            index = pickle.load(handle)  # our own cache file, written below
-        if isinstance(index, ExampleIndex):
-            return index
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError):
-        pass
-    index = ExampleIndex(load())
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        for old in cache_dir.glob(f"{kind}-*.pickle"):
-            old.unlink(missing_ok=True)
-        temporary = cache.with_suffix(".tmp")
-        with temporary.open("wb") as handle:
-            pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        temporary.replace(cache)
-    except OSError:
-        pass  # no cache only costs a rebuild next time
-    return index

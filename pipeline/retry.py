@@ -25,9 +25,12 @@ T = TypeVar("T")
 class TransientError(Exception):
     """A failure worth trying again: 429, 5xx, a dropped connection, a timeout, a cut-off body."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, retry_after: float | None = None, *, overload: bool = False
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.overload = overload  # the server pushed back (429, 5xx, no answer in time)
 
 
 def parse_retry_after(value: str | None) -> float | None:

@@ -10,12 +10,11 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-import pickle
 import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import yamlio
@@ -56,11 +55,9 @@ Change = Callable[[Entry | None], Entry | None]
 
 
 class Store:
-    def __init__(self, root: Path, cache_dir: Path | None = None) -> None:
+    def __init__(self, root: Path) -> None:
         self.root = root
-        self.cache_dir = cache_dir
         self._swept: set[Path] = set()
-        self._history: list[Entry] | None = None
 
     def path(self, date: str, entry_id: str) -> Path:
         if not DATE_RE.match(date):
@@ -124,7 +121,6 @@ class Store:
             yamlio.atomic_write(path, entry.to_yaml())
         except OSError as exc:
             raise write_failure(path, exc) from None
-        self._history = None
         return path
 
     def _next_order(self, date: str) -> int:
@@ -195,26 +191,6 @@ class Store:
         """Every draft file, without reading any."""
         return [p for d in self.days() for p in sorted((self.root / d).glob("*.yaml"))]
 
-    def history(self) -> list[Entry]:
-        """Every readable draft of every day (unreadable ones are left to `check` to report).
-
-        Parsed drafts are kept in the cache folder by path, size and mtime, so that a command
-        over thousands of drafts parses only those that changed since the last run."""
-        if self._history is None:
-            cache = ParsedCache(self.cache_dir / "history.pickle") if self.cache_dir else None
-            files = self.files()
-            self._history = cache.entries(files, self.load) if cache else self._parse_all(files)
-        return self._history
-
-    def _parse_all(self, files: list[Path]) -> list[Entry]:
-        entries = []
-        for path in files:
-            try:
-                entries.append(self.load(path))
-            except InputError:
-                continue
-        return entries
-
     def days(self) -> list[str]:
         if not self.root.is_dir():
             return []
@@ -249,51 +225,3 @@ class Store:
         if not dates:
             raise InputError(f"no draft of {entry_id} in {self.root}; run: digest draft {entry_id}")
         return self.load(self.path(dates[-1], entry_id))
-
-
-_ENTRY_SCHEMA = tuple(f.name for f in fields(Entry))
-Signature = tuple[int, int, int]  # size, mtime in ns, inode: an atomic rewrite changes the inode
-
-
-class ParsedCache:
-    """Parsed drafts by path, in one pickle; an entry is parsed again only when its file changed."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def entries(self, files: list[Path], parse: Callable[[Path], Entry]) -> list[Entry]:
-        known = self._read()
-        fresh: dict[str, tuple[Signature, Entry | None]] = {}
-        for path in files:
-            try:
-                stat = path.stat()
-            except OSError:
-                continue
-            signature = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
-            hit = known.get(str(path))
-            if hit is not None and hit[0] == signature:
-                fresh[str(path)] = hit
-                continue
-            try:
-                fresh[str(path)] = (signature, parse(path))
-            except InputError:
-                fresh[str(path)] = (signature, None)  # unreadable: not history
-        if fresh.keys() != known.keys() or any(fresh[k] is not known[k] for k in fresh):
-            self._write(fresh)
-        return [entry for _, entry in fresh.values() if entry is not None]
-
-    def _read(self) -> dict[str, tuple[Signature, Entry | None]]:
-        try:
-            with self.path.open("rb") as handle:
-                schema, data = pickle.load(handle)  # our own cache file, written below
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError, TypeError):
-            return {}
-        # entries pickled by a version with other fields would lack attributes: start afresh
-        return data if schema == _ENTRY_SCHEMA and isinstance(data, dict) else {}
-
-    def _write(self, data: dict[str, tuple[Signature, Entry | None]]) -> None:
-        payload = pickle.dumps((_ENTRY_SCHEMA, data), protocol=pickle.HIGHEST_PROTOCOL)
-        try:
-            yamlio.atomic_write_bytes(self.path, payload, durable=False)
-        except OSError:
-            pass  # no cache only costs parsing again next time

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import yamlio
+from pipeline.concurrency import Limit
 from pipeline.config import OPENAI_API_KEY, OPENAI_BASE_URL, RetryPolicy, Settings
 from pipeline.errors import ServiceError, redact
 from pipeline.examples import Example
@@ -43,6 +44,18 @@ MAX_EXAMPLE_CHARS = 2400  # the prompt must not grow with the history either
 MAX_TITLE_CHARS = 300
 MAX_ABSTRACT_CHARS = 1200
 TRIM_MARKER = " …"
+
+
+_preloading: list[threading.Thread] = []
+
+
+def preload_client() -> None:
+    """Start importing openai (about a second of pydantic types) in the background, while arXiv
+    is asked: the first translation then finds it loaded instead of waiting for it."""
+    if not _preloading:
+        thread = threading.Thread(target=lambda: __import__("openai"), daemon=True)
+        _preloading.append(thread)
+        thread.start()
 
 
 def make_client(settings: Settings) -> Any:
@@ -389,6 +402,8 @@ class Translator:
         self.cache_dir = settings.cache_dir / "replies"
         self.calls = 0  # requests sent to the server, retries included
         self._calls_lock = threading.Lock()
+        # how many requests may be in flight at once; the workflow sets it per run (--jobs)
+        self.limit: Limit = Limit(8)
         # A model that refused temperature 0 once (reasoning models) is remembered between runs,
         # so that each run does not spend a request learning it again.
         self._no_temperature_file = settings.cache_dir / "no-temperature" / _model_key(settings)
@@ -447,6 +462,19 @@ class Translator:
                 self._client = make_client(self.settings)
             return self._client
 
+    def _send(self, messages: list[dict[str, str]], extra: dict[str, Any]) -> Any:
+        """One HTTP request, in a slot of the limit on requests in flight; an overload (429,
+        5xx, a timeout) tells the limit that the server pushed back."""
+        client = self.client()
+        with self.limit.slot() as pushed_back:
+            try:
+                return client.chat.completions.create(model=self.model, messages=messages, **extra)
+            except Exception as exc:
+                failure = api_failure(exc, self.model, self.settings)
+                if isinstance(failure, TransientError) and failure.overload:
+                    pushed_back(failure.retry_after)
+                raise
+
     def _request_once(self, messages: list[dict[str, str]]) -> tuple[Reply, float | None]:
         import openai
 
@@ -455,9 +483,7 @@ class Translator:
         with self._calls_lock:
             self.calls += 1
         try:
-            response = self.client().chat.completions.create(
-                model=self.model, messages=messages, **extra
-            )
+            response = self._send(messages, extra)
         except openai.APIStatusError as exc:
             if (
                 exc.status_code == 400
@@ -537,15 +563,14 @@ def api_failure(exc: Exception, model: str, settings: Settings | None = None) ->
     import openai
 
     if isinstance(exc, openai.APITimeoutError):
-        return TransientError("no answer in time")
+        return TransientError("no answer in time", overload=True)
     if isinstance(exc, openai.APIConnectionError):
         return TransientError(f"cannot connect ({exc.message})")
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
         if status == 429 or status >= 500:
-            return TransientError(
-                f"HTTP {status}", parse_retry_after(exc.response.headers.get("retry-after"))
-            )
+            retry_after = parse_retry_after(exc.response.headers.get("retry-after"))
+            return TransientError(f"HTTP {status}", retry_after, overload=True)
         return ServiceError(_status_advice(status, model, exc, settings))
     return ServiceError(f"the model API ({model}) failed: {exc}")
 

@@ -220,7 +220,6 @@ def comment_editor(
 ) -> Callable[[Entry], tuple[str, list[str] | None]]:
     """Open $EDITOR on the paper (and any comment saved before) for the Korean comment."""
     from pipeline.comment import editor_template, run_editor
-    from pipeline.examples import suggest_tags
 
     def write(entry: Entry) -> tuple[str, list[str] | None]:
         template = editor_template(
@@ -230,7 +229,7 @@ def comment_editor(
             entry.abstract,
             entry.comment_ko,
             tags if tags is not None else entry.tags,
-            suggest_tags(workflow.papers_index(), f"{entry.title} {entry.abstract}"),
+            workflow.suggested_tags(entry),
         )
         when = f" --date {date or entry.date}"
         return run_editor(

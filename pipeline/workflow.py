@@ -10,8 +10,6 @@ results; `log` receives progress and diagnostics.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum, unique
@@ -21,16 +19,24 @@ from typing import TYPE_CHECKING
 from pipeline.arxiv import ArxivClient, Paper
 from pipeline.check import needs_repair, problems_for_repair, run_checks
 from pipeline.comment import NoteBlock, is_recovery_file, parse_notes, save_recovery
-from pipeline.concurrency import run_parallel
+from pipeline.concurrency import MAX_IN_FLIGHT, make_limit, run_parallel
 from pipeline.config import Settings
 from pipeline.entry import AWAITING, NEEDS_REVIEW, READY, Entry, Finding
 from pipeline.errors import CheckFailed, DigestError, ExitCode, InputError, ServiceError
-from pipeline.examples import Example, ExampleIndex, cached_index
+from pipeline.examples import Example
 from pipeline.glossary import Glossary, load_glossary
+from pipeline.history import History
 from pipeline.judge import judge_messages, parse_judgement
 from pipeline.store import Day, Store
 from pipeline.text import PaperId, parse_id
-from pipeline.translate import PaperContext, Reply, Translation, Translator, build_messages
+from pipeline.translate import (
+    PaperContext,
+    Reply,
+    Translation,
+    Translator,
+    build_messages,
+    preload_client,
+)
 
 if TYPE_CHECKING:
     from pipeline.importer import ImportSummary
@@ -295,13 +301,13 @@ class Workflow:
     ) -> None:
         self.settings = settings
         self.judge = settings.judge
-        self.store = store or Store(settings.drafts_dir, settings.cache_dir)
+        self.store = store or Store(settings.drafts_dir)
         self.log = log
         self._glossary = glossary
         self._arxiv = arxiv
         self._translator = translator
-        self._index: ExampleIndex | None = None
-        self._index_lock = threading.Lock()
+        # what every draft says, searchable: the author's pairs, tags, what awaits translation
+        self.history = History(self.store, settings.cache_dir / "history.sqlite3")
 
     # services and data are made on first use: a re-run that needs none needs no key either
     @property
@@ -328,44 +334,17 @@ class Workflow:
             self._translator = Translator(self.settings, log=self.log)
         return self._translator
 
-    def examples_index(self) -> ExampleIndex:
-        """The author's published pairs, built once per run and cached on disk between runs."""
-        with self._index_lock:
-            if self._index is None:
-                self._index = cached_index(
-                    self.store.files(),
-                    self.settings.cache_dir,
-                    lambda: [
-                        Example(e.id, e.comment_ko, e.comment_en, tuple(e.tags))
-                        for e in self.store.history()
-                        if e.comment_ko.strip() and e.comment_en.strip() and e.status != AWAITING
-                    ],
-                )
-            return self._index
+    def suggested_tags(self, entry: Entry) -> list[str]:
+        """Tags of the past papers most like this one, for the editor's template."""
+        from pipeline.examples import suggest_tags
 
-    def papers_index(self) -> ExampleIndex:
-        """Past entries by their paper's title and abstract, to suggest tags for a new paper."""
-        return cached_index(
-            self.store.files(),
-            self.settings.cache_dir,
-            lambda: [
-                Example(e.id, f"{e.title} {e.abstract}", "", tuple(e.tags))
-                for e in self.store.history()
-                if e.tags
-            ],
-            kind="papers",
-        )
-
-    def tag_vocabulary(self, exclude: str = "") -> Counter[str]:
-        from pipeline.tags import vocabulary
-
-        return vocabulary(e for e in self.store.history() if e.id != exclude)
+        return suggest_tags(self.history.similar_papers(f"{entry.title} {entry.abstract}"))
 
     def tag_warnings(self, tags: list[str] | None, exclude: str) -> None:
         if tags:
             from pipeline.tags import new_tag_warnings
 
-            for warning in new_tag_warnings(tags, self.tag_vocabulary(exclude)):
+            for warning in new_tag_warnings(tags, self.history.tag_counts(exclude)):
                 self.log(f"Warning: {warning}")
 
     # -- finding drafts -----------------------------------------------------------------------
@@ -400,13 +379,13 @@ class Workflow:
         if ids:
             return Selected([self.find(text, date) for text in ids])
         if pending:
-            return Selected(
-                [
-                    e
-                    for e in self.store.history()
-                    if e.status == AWAITING and (date is None or e.date == date)
-                ]
-            )
+            selected = Selected([])
+            for path in self.history.awaiting(date):
+                try:
+                    selected.entries.append(self.store.load(path))  # as it is now, whole
+                except InputError as exc:
+                    selected.problems.append(exc)
+            return selected
         if date is None:
             raise InputError(f"give ids or a date (see: {command.split(' ')[1]} --help)")
         day = self.store.day(date)
@@ -524,7 +503,7 @@ class Workflow:
         The author's earlier pairs guide the model; the drafts of the same run (`batch`) are
         left out, so that a run repeated with nothing changed sends the same requests (and is
         answered from the cache)."""
-        nearest = self.examples_index().nearest(entry.comment_ko, k=3, exclude=batch | {entry.id})
+        nearest = self.history.nearest(entry.comment_ko, k=3, exclude=batch | {entry.id})
         made = translate_checked(
             entry.comment_ko,
             self.glossary,
@@ -559,19 +538,22 @@ class Workflow:
     def finish_many(
         self,
         entries: list[Entry],
-        jobs: int,
+        jobs: int | None,
         on_done: Callable[[int, Outcome], None] = lambda index, outcome: None,
         force: bool = False,
         again: bool = False,
     ) -> list[Outcome]:
-        """Translate several entries with at most `jobs` model requests in flight; `on_done` gets
-        each outcome with its index in `entries` as soon as it is known."""
+        """Translate several entries with at most `jobs` model requests in flight (None: as many
+        as the server sustains); `on_done` gets each outcome with its index in `entries` as soon
+        as it is known."""
         if not entries:
             return []
-        self.examples_index()  # once, before the workers share it
+        self.history.count()  # brought up to date once, before the workers share it
         batch = frozenset(e.id for e in entries)
+        self.translator.limit = make_limit(jobs)
+        workers = min(jobs or MAX_IN_FLIGHT, MAX_IN_FLIGHT)
         return run_parallel(
-            entries, lambda entry: self.finish(entry, force, again, batch), jobs, on_done
+            entries, lambda entry: self.finish(entry, force, again, batch), workers, on_done
         )
 
     def fetch_missing(self, entries: list[Entry]) -> tuple[list[Entry], dict[str, InputError]]:
@@ -623,6 +605,8 @@ class Workflow:
         if comment is None and existing is not None and not existing.title:
             comment = existing.comment_ko  # saved before arXiv answered: no need to type it again
 
+        if comment is not None or existing is None:
+            preload_client()  # a translation is likely: load the client while arXiv is asked
         entry = existing
         if comment is not None:
             entry = self._keep_comment(paper_id, date, comment, tags, existing is None)
@@ -714,13 +698,14 @@ class Workflow:
         blocks: list[NoteBlock],
         date: str,
         *,
-        jobs: int,
+        jobs: int | None,
         force: bool = False,
         refresh: bool = False,
         on_done: Callable[[int, Outcome], None] = lambda index, outcome: None,
     ) -> list[Outcome]:
         """A day from a notes file: every comment on disk, one arXiv request, then translations
         in parallel. Outcomes are in the order of the blocks."""
+        preload_client()
         entries = [self._save_comment(b.paper_id, date, b.comment, b.tags or None) for b in blocks]
         wanted = [
             b.paper_id for b, e in zip(blocks, entries, strict=True) if refresh or not e.title
@@ -757,11 +742,12 @@ class Workflow:
         self,
         selected: Selected,
         *,
-        jobs: int,
+        jobs: int | None,
         force: bool = False,
         on_done: Callable[[int, Outcome], None] = lambda index, outcome: None,
     ) -> list[Outcome]:
         """Translate (again) drafts from their saved comments."""
+        preload_client()
         entries, unknown = self.fetch_missing(selected.entries)
         for entry_id, problem in unknown.items():
             self.log(f"Warning: {entry_id}: {problem}")

@@ -243,6 +243,14 @@ class OpenAIServer(_Server):
         self.latency = latency
         self.finish_reason = "stop"
         self.models: list[str] | None = ["gpt-5-mini", "another-model"]  # None: no /models
+        # a server of fixed capacity: past `capacity` requests at once, 429 (or, with
+        # `queue_latency`, no refusal but each request slower by the load, as a local server)
+        self.capacity: int | None = None
+        self.queue_latency = False
+        self.retry_after: str | None = None
+        self.in_flight = 0
+        self.peak = 0  # the most completion requests it held at once
+        self.refused = 0
         super().__init__()
 
     @property
@@ -266,8 +274,27 @@ class OpenAIServer(_Server):
                 ],
             }
             return 200, json.dumps(listing).encode("utf-8"), {"Content-Type": "application/json"}
-        if self.latency:
-            time.sleep(self.latency)
+        with self.lock:
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+            load = self.in_flight
+        try:
+            if self.capacity is not None and load > self.capacity and not self.queue_latency:
+                with self.lock:
+                    self.refused += 1
+                headers = {"Retry-After": self.retry_after} if self.retry_after else {}
+                return 429, b'{"error": {"message": "rate limited"}}', headers
+            delay = self.latency
+            if self.capacity is not None and self.queue_latency:
+                delay *= max(1.0, load / self.capacity)
+            if delay:
+                time.sleep(delay)
+            return self._completion(body)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def _completion(self, body: bytes | None) -> tuple[int, bytes, dict[str, str]]:
         request = json.loads(body or b"{}")
         with self.lock:
             content = self.replies.pop(0) if self.replies else None

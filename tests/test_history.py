@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 import yaml
 
-from pipeline.examples import Example, ExampleIndex, cached_index, suggest_tags
+from pipeline.entry import Entry
+from pipeline.examples import Example, ExampleIndex, suggest_tags
 from pipeline.glossary import parse_glossary
+from pipeline.history import History
+from pipeline.store import Store
 from pipeline.suggest import hand_replacements, korean_stems, mine_terms
 from pipeline.tags import near_duplicates, new_tag_warnings, vocabulary
 from pipeline.text import normalize_tag, parse_tags
@@ -202,34 +204,71 @@ def test_examples_chosen_are_close_neighbours() -> None:
     assert index.nearest(target.korean, k=3, exclude=target.key)[0][1].key != target.key
 
 
-def test_lookup_with_five_thousand_pairs() -> None:
-    base = corpus_examples()
-    pairs = [
-        Example(f"{e.key}-{i}", f"{e.korean} ({i})", e.english) for i in range(12) for e in base
-    ][:5000]
-    index = ExampleIndex(pairs)
-    started = time.perf_counter()
-    for example in base[:50]:
-        index.nearest(example.korean, k=3)
-    per_lookup = (time.perf_counter() - started) / 50
-    print(f"example lookup, 5,000 pairs: {per_lookup * 1000:.1f} ms")
+def corpus_history(tmp_path: Path) -> History:
+    """The 300 notes of the corpus as drafts (ready, his English published), and their history."""
+    store = Store(tmp_path / "drafts")
+    for n, example in enumerate(corpus_examples()):
+        store.save(
+            make_entry(
+                example.key,
+                f"2024-{1 + n % 12:02d}-{1 + n % 28:02d}",
+                comment_ko=example.korean,
+                machine_en="",
+                comment_en=example.english,
+                tags=list(example.tags),
+            )
+        )
+    return History(store, tmp_path / "cache" / "history.sqlite3")
 
 
-def test_the_index_is_built_once_and_reused(tmp_path: Path) -> None:
-    source = tmp_path / "a.yaml"
-    source.write_text("x", encoding="utf-8")
-    builds = []
+def test_the_history_finds_close_neighbours(tmp_path: Path) -> None:
+    history = corpus_history(tmp_path)
+    moe = history.nearest(
+        "DeepSeek MoE처럼 Shared Expert를 두고 더 작은 Expert를 더 많이 활성화하는 방법.", k=3
+    )
+    assert len(moe) == 3 and all("Expert" in e.korean or "MoE" in e.korean for _, e in moe)
+    prm = history.nearest("Process Reward Model을 MCTS로 만든 Process Supervision 데이터로 학습.")
+    assert sum("Process" in e.korean or "PRM" in e.korean for _, e in prm) >= 2
+    target = corpus_examples()[42]
+    assert history.nearest(target.korean.replace(".", "!"), k=1)[0][1].key == target.key
+    others = history.nearest(target.korean, k=3, exclude=frozenset([target.key]))
+    assert target.key not in {e.key for _, e in others}
 
-    def load() -> list[Example]:
-        builds.append(1)
-        return [Example("a", "보상 노이즈", "reward noise")]
 
-    cached_index([source], tmp_path / "cache", load)
-    second = cached_index([source], tmp_path / "cache", load)
-    assert len(builds) == 1 and second.examples[0].key == "a"
-    source.write_text("changed", encoding="utf-8")
-    cached_index([source], tmp_path / "cache", load)
-    assert len(builds) == 2
+def test_the_history_parses_only_what_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15: a run after another draft was saved parses that draft, not the history."""
+    history = corpus_history(tmp_path)
+    assert history.count()[0] == 300
+    store = history.store
+    parsed: list[Path] = []
+    original = store.load
+
+    def counting(path: Path) -> Entry:
+        parsed.append(path)
+        return original(path)
+
+    monkeypatch.setattr(store, "load", counting)
+    again = History(store, history.path)
+    assert again.count()[0] == 300 and parsed == []  # nothing changed: nothing parsed
+    changed = store.files()[7]
+    entry = original(changed)
+    entry.comment_en = "Edited."
+    store.save(entry)
+    (store.root / "2024-01-01" / "2401.99999.yaml").write_text("title: [oops\n", encoding="utf-8")
+    third = History(store, history.path)
+    assert third.count()[0] == 300 and len(third.problems()) == 1
+    assert sorted(parsed) == sorted([changed, store.root / "2024-01-01" / "2401.99999.yaml"])
+    query = corpus_examples()[3].korean * 20  # a very long comment asks for a bounded query
+    assert len(third.nearest(query, k=3)) == 3
+
+
+def test_a_damaged_history_file_is_rebuilt(tmp_path: Path) -> None:
+    history = corpus_history(tmp_path)
+    assert history.count()[0] == 300
+    history.path.write_bytes(b"not a database at all" * 100)
+    assert History(history.store, history.path).count()[0] == 300
 
 
 # -- tags ---------------------------------------------------------------------------------------
@@ -315,7 +354,7 @@ def test_suggest_tags_weights_by_similarity() -> None:
             Example("c", "이미지 생성 디퓨전", "", ("diffusion",)),
         ]
     )
-    assert suggest_tags(index, "보상 모델과 강화학습")[:2] == ["rl", "reward-model"]
+    assert suggest_tags(index.nearest("보상 모델과 강화학습", k=8))[:2] == ["rl", "reward-model"]
 
 
 # -- glossary suggestions -----------------------------------------------------------------------

@@ -153,7 +153,7 @@ def test_the_day_is_the_first_version_in_utc_else_the_digest_day() -> None:
 def import_sample(tmp_path: Path, vault: Path = VAULT) -> list[Entry]:
     store = Store(tmp_path / "drafts")
     import_vault(vault, store, lambda entry: None)
-    return store.history()
+    return [store.load(path) for path in store.files()]
 
 
 def test_imported_notes_come_back_byte_for_byte(tmp_path: Path) -> None:

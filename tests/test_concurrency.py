@@ -1,0 +1,140 @@
+"""`--jobs auto`: as many requests in flight as the server sustains (issue 15), against loopback
+servers of fixed capacity: one that takes everything, one that refuses past 4 (429), one that
+queues (each request slower by the load, as Ollama or llama.cpp)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from pipeline.concurrency import AdaptiveLimit, Limit, make_limit
+from tests.cli_helpers import load_draft, run
+from tests.servers import ArxivServer, FakePaper, OpenAIServer
+
+DATE = "2025-06-24"
+KO = "보상에 노이즈를 추가하는 연구"  # glossary: 보상 -> reward
+
+
+def a_day(arxiv: ArxivServer, model: OpenAIServer, isolated: Path, count: int) -> list[str]:
+    ids = [f"2506.{n:05d}" for n in range(1, count + 1)]
+    for paper_id in ids:
+        arxiv.add(FakePaper(paper_id, f"Paper {paper_id}", ["Ann"], "An abstract."))
+    # a letter per comment: every entry is its own request, none answered from the cache
+    notes = [
+        f"{i}\n{KO} ({chr(ord('a') + n % 26)}{chr(ord('a') + n // 26)})" for n, i in enumerate(ids)
+    ]
+    (isolated / "day.txt").write_text("\n\n".join(notes), encoding="utf-8")
+    model.responder = lambda request: "Research adding noise to the reward ({}).".format(
+        request["messages"][-1]["content"].rsplit("(", 1)[1].split(")")[0]
+    )
+    return ids
+
+
+def test_a_server_that_takes_everything_gets_the_whole_day_at_once(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    ids = a_day(arxiv_server, model_server, isolated, 30)
+    model_server.latency = 1.0
+    result = run("draft", "--notes", "day.txt", "--date", DATE)  # --jobs auto is the default
+    assert result.code == 0, result.stderr
+    assert "Summary: 30 ready" in result.stderr
+    assert model_server.peak >= 25  # nearly the whole day in flight in the first round trip
+    assert len(model_server.requests) == 30 and load_draft(isolated, DATE, ids[-1])["comment_en"]
+
+
+def test_a_server_of_four_is_not_flooded_and_nothing_fails(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    a_day(arxiv_server, model_server, isolated, 30)
+    model_server.latency, model_server.capacity = 0.2, 4
+    result = run("draft", "--notes", "day.txt", "--date", DATE, env={"DIGEST_RETRY_ATTEMPTS": "6"})
+    assert result.code == 0, result.stderr
+    assert "Summary: 30 ready, 0 need review, 0 failed" in result.stderr
+    assert model_server.refused <= 8  # a few 429s while it learns the capacity, not a flood
+    assert len(model_server.requests) == 30 + model_server.refused
+
+
+def test_a_server_that_queues_finishes_without_failures(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    a_day(arxiv_server, model_server, isolated, 12)
+    model_server.latency, model_server.capacity, model_server.queue_latency = 0.05, 2, True
+    result = run("draft", "--notes", "day.txt", "--date", DATE)
+    assert result.code == 0 and "Summary: 12 ready, 0 need review, 0 failed" in result.stderr
+
+
+def test_a_fixed_number_of_jobs_is_never_exceeded(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    a_day(arxiv_server, model_server, isolated, 10)
+    model_server.latency = 0.1
+    result = run("draft", "--notes", "day.txt", "--date", DATE, "--jobs", "3")
+    assert result.code == 0 and model_server.peak == 3
+
+
+@pytest.mark.parametrize(("value", "message"), [("0", "not in 1..64"), ("many", "not a number")])
+def test_jobs_takes_a_number_or_auto(value: str, message: str) -> None:
+    result = run("translate", "--pending", "--jobs", value)
+    assert result.code == 2 and message in result.stderr
+
+
+# -- the limit itself, on a clock the test moves ---------------------------------------------
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_slow_start_is_paced_and_a_refusal_halves_once_per_round() -> None:
+    clock = Clock()
+    limit = AdaptiveLimit(initial=4, cap=64, spacing=0.01, clock=clock)
+    starts = [limit.acquire() for _ in range(4)]  # the first four at once
+    clock.now += 0.01
+    starts.append(limit.acquire())  # a fifth after one spacing: slow start
+    assert limit.limit == 5 and limit.in_flight == 5
+    for started in starts:  # the whole round is refused: the limit halves once, not five times
+        limit.release(started, overload=True)
+    assert limit.limit == 2 and not limit.probing and limit.refusals == 5
+
+
+def test_after_a_refusal_the_limit_grows_by_one_per_round_while_latency_is_flat() -> None:
+    clock = Clock()
+    limit = AdaptiveLimit(initial=4, spacing=0.01, clock=clock)
+    limit.release(limit.acquire(), overload=True)  # 4 -> 2
+    for _ in range(2):  # one round of replies at the fastest latency
+        started = limit.acquire()
+        clock.now += 1.0
+        limit.release(started)
+    assert 2.8 < limit.limit < 3.0  # about one more per round of replies (2 + 1/2 + 1/2.5)
+    started = limit.acquire()
+    clock.now += 5.0  # five times slower: the server is queueing, so no growth
+    before = limit.limit
+    limit.release(started)
+    assert limit.limit == before
+
+
+def test_retry_after_holds_every_new_request() -> None:
+    limit = AdaptiveLimit(initial=2)
+    limit.release(limit.acquire(), overload=True, retry_after=0.3)
+    waited = []
+
+    def worker() -> None:
+        import time
+
+        before = time.monotonic()
+        limit.release(limit.acquire())
+        waited.append(time.monotonic() - before)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join(5)
+    assert waited and waited[0] >= 0.25  # held, not sent into the same refusal
+
+
+def test_a_fixed_limit() -> None:
+    assert isinstance(make_limit(3), Limit) and not isinstance(make_limit(3), AdaptiveLimit)
+    assert isinstance(make_limit(None), AdaptiveLimit)
