@@ -97,7 +97,7 @@ class AdaptiveLimit(Limit):
         self,
         initial: int = 4,
         cap: int = MAX_IN_FLIGHT,
-        spacing: float = 0.015,
+        spacing: float = 0.01,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(initial)

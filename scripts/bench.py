@@ -48,21 +48,21 @@ def best_of(command: list[str], runs: int = 7) -> float:
     return min(times)
 
 
-def bench_batch(work: Path) -> None:
-    arxiv, model = ArxivServer(), OpenAIServer(latency=0.5)
+def services(latency: float = 0.0, count: int = 30) -> tuple[ArxivServer, OpenAIServer, list[str]]:
+    arxiv, model = ArxivServer(), OpenAIServer(latency=latency)
     model.responder = lambda request: (
         "Adding noise to the reward speeds up reinforcement learning. 10% over GRPO. ("
         + request["messages"][-1]["content"].rsplit("(", 1)[-1].split(")")[0]
         + ")"
     )
-    ids = [f"2506.{i:05d}" for i in range(1, 31)]
+    ids = [f"2506.{i:05d}" for i in range(1, count + 1)]
     for paper_id in ids:
         arxiv.add(FakePaper(paper_id, f"Paper {paper_id}", ["Ann", "Bob"], "An abstract."))
-    # distinct comments, so that every entry costs one real model request
-    (work / "notes.txt").write_text(
-        "\n\n".join(f"{i}\n{KO} ({i})\n#rl" for i in ids), encoding="utf-8"
-    )
-    env = {
+    return arxiv, model, ids
+
+
+def service_env(work: Path, arxiv: ArxivServer, model: OpenAIServer) -> dict[str, str]:
+    return {
         **os.environ,
         "DIGEST_ARXIV_API_URL": arxiv.url,
         "OPENAI_BASE_URL": model.url,
@@ -71,21 +71,120 @@ def bench_batch(work: Path) -> None:
         "DIGEST_CACHE_DIR": str(work / "cache"),
         "DIGEST_GLOSSARY": str(ROOT / "glossary.yaml"),
         "DIGEST_ARXIV_DELAY": "0",
+        "DIGEST_RETRY_WAIT": "0.2",
     }
-    wall, proc = digest(["draft", "--notes", "notes.txt", "--date", "2025-06-24"], env, work)
-    assert proc.returncode == 0, proc.stderr
-    serial = 30 * 0.5
-    calls = (len(arxiv.requests), len(model.requests))
-    rerun_wall, proc = digest(["draft", "--notes", "notes.txt", "--date", "2025-06-24"], env, work)
-    rerun_calls = (len(arxiv.requests) - calls[0], len(model.requests) - calls[1])
-    print(
-        f"batch, 30 entries, 0.5 s model latency, --jobs 8: {wall:.2f} s wall "
-        f"= {wall / serial:.2f} x the {serial:.0f} s serial time (target <= 0.25)"
+
+
+def run_day(
+    root: Path, count: int, latency: float, *extra: str, capacity: int | None = None
+) -> tuple[float, ArxivServer, OpenAIServer]:
+    """Draft a day of `count` entries (distinct comments: one model request each) in a fresh
+    folder; the wall time of the whole process."""
+    work = Path(tempfile.mkdtemp(dir=root))
+    arxiv, model, ids = services(latency, count)
+    model.capacity = capacity
+    (work / "notes.txt").write_text(
+        "\n\n".join(f"{i}\n{KO} ({i})\n#rl" for i in ids), encoding="utf-8"
     )
-    print(f"  arXiv requests: {calls[0]} (target 1); model requests: {calls[1]}")
-    print(f"  re-run: {rerun_wall:.2f} s, service calls: {sum(rerun_calls)} (target 0)")
+    env = service_env(work, arxiv, model)
+    args = ["draft", "--notes", "notes.txt", "--date", "2025-06-24", *extra]
+    wall, proc = digest(args, env, work)
+    assert proc.returncode == 0, proc.stderr
     arxiv.close()
     model.close()
+    return wall, arxiv, model
+
+
+def bench_batch(work: Path) -> None:
+    one = min(run_day(work, 1, 0.0)[0] for _ in range(3))
+    print(f"one entry, latency 0 (start-up + one arXiv request + one model request): {one:.2f} s")
+    for count in (30, 300, 1000):
+        wall = run_day(work, count, 0.0)[0]
+        per = (wall - one) / (count - 1) * 1000
+        print(
+            f"{count} entries, latency 0: {wall:.2f} s = {per:.1f} ms per entry beyond start-up (target <= 25)"
+        )
+    for latency in (2.0, 0.5):
+        limit = one + latency
+        wall, _, model = run_day(work, 30, latency)
+        print(
+            f"30 entries, latency {latency} s, --jobs auto (the default): {wall:.2f} s = "
+            f"{wall / limit:.2f} x the limit {limit:.2f} s (one round trip + start-up; target <= 1.3), "
+            f"{wall / (30 * latency):.2f} x the serial time; {model.peak} requests in flight at once"
+        )
+    for jobs in ("8", "30"):
+        wall = run_day(work, 30, 2.0, "--jobs", jobs)[0]
+        print(
+            f"30 entries, latency 2 s, --jobs {jobs}: {wall:.2f} s = {wall / (one + 2):.2f} x the limit"
+        )
+    wall, _, model = run_day(work, 30, 0.5, capacity=4)
+    print(
+        f"30 entries against a server that takes 4 at a time (429 past that), latency 0.5 s: "
+        f"{wall:.2f} s, {model.refused} refusals (429), {len(model.requests) - model.refused} "
+        f"completions, at most {model.peak} requests in flight"
+    )
+    # running the same notes file again asks no service anything
+    rerun = Path(tempfile.mkdtemp(dir=work))
+    arxiv, model, ids = services(0.0)
+    (rerun / "notes.txt").write_text(
+        "\n\n".join(f"{i}\n{KO} ({i})\n#rl" for i in ids), encoding="utf-8"
+    )
+    env = service_env(rerun, arxiv, model)
+    args = ["draft", "--notes", "notes.txt", "--date", "2025-06-24"]
+    digest(args, env, rerun)
+    before = len(arxiv.requests) + len(model.requests)
+    again, _ = digest(args, env, rerun)
+    calls = len(arxiv.requests) + len(model.requests) - before
+    print(f"re-running that notes file: {again:.2f} s, {calls} service calls (target 0)")
+
+
+def bench_history(work: Path) -> None:
+    """A draft, tags and glossary suggestions with 3,000+ drafts of history (the vault sample,
+    copied with new ids and days), against the same with none."""
+    vault = make_vault(work / "history-vault", copies=40)
+    arxiv, model, _ = services(0.0, 3)
+    drafted = work / "history"
+    drafted.mkdir()
+    env = service_env(drafted, arxiv, model)
+
+    def draft(n: int) -> float:
+        comment = f"{KO} ({n})"
+        wall, proc = digest(
+            ["draft", "2506.00001", "--comment", comment, "--date", "2025-06-24"], env, drafted
+        )
+        assert proc.returncode == 0, proc.stderr
+        return wall
+
+    empty = statistics.median(draft(n) for n in range(5))
+    digest(["import", "--vault", str(vault)], env, drafted)
+    count = len(list((drafted / "drafts").rglob("*.yaml")))
+    cold = draft(10)  # the history file is built: once
+    warm = statistics.median(draft(n) for n in range(11, 16))  # each run after a draft was saved
+    print(
+        f"one draft --comment: {empty:.2f} s with no history; with {count:,} drafts {warm:.2f} s "
+        f"= {warm / empty:.2f} x (target <= 1.2), right after another draft was saved; "
+        f"the first run builds the history file once ({cold:.1f} s)"
+    )
+    for args in (["tags"], ["glossary", "suggest"]):
+        digest(args, env, drafted)
+        wall = statistics.median(digest(args, env, drafted)[0] for _ in range(3))
+        print(f"digest {' '.join(args)} with {count:,} drafts, warm: {wall:.2f} s (target <= 0.5)")
+    arxiv.close()
+    model.close()
+
+
+def make_vault(vault: Path, copies: int) -> Path:
+    """The real sample notes, copied with new ids and days."""
+    sample = sorted((ROOT / "tests" / "data" / "vault-sample").rglob("*.md"))
+    vault.mkdir()
+    for copy in range(copies):
+        for i, path in enumerate(sample):
+            text = path.read_text(encoding="utf-8")
+            day = f"{20 + copy // 12:02d}{copy % 12 + 1:02d}{i % 28 + 1:02d}"
+            new_id = f"{day[:4]}.{copy:02d}{i:03d}"
+            text = re.sub(r"arxiv\.org/abs/\S+", f"arxiv.org/abs/{new_id}", text, count=1)
+            (vault / f"{day} {copy}-{path.name[7:]}").write_text(text, encoding="utf-8")
+    return vault
 
 
 def bench_startup() -> None:
@@ -182,19 +281,8 @@ def bench_examples() -> None:
 
 
 def bench_vault(work: Path) -> None:
-    """Thousands of notes: the real sample notes, copied with new ids and days."""
-    sample = sorted((ROOT / "tests" / "data" / "vault-sample").rglob("*.md"))
-    vault = work / "vault"
-    vault.mkdir()
-    count = 0
-    for copy in range(40):
-        for i, path in enumerate(sample):
-            text = path.read_text(encoding="utf-8")
-            day = f"{20 + copy // 12:02d}{copy % 12 + 1:02d}{i % 28 + 1:02d}"
-            new_id = f"{day[:4]}.{copy:02d}{i:03d}"
-            text = re.sub(r"arxiv\.org/abs/\S+", f"arxiv.org/abs/{new_id}", text, count=1)
-            (vault / f"{day} {copy}-{path.name[7:]}").write_text(text, encoding="utf-8")
-            count += 1
+    vault = make_vault(work / "vault", copies=40)
+    count = len(list(vault.glob("*.md")))
     env = {
         **os.environ,
         "DIGEST_DRAFTS_DIR": str(work / "vault-drafts"),
@@ -214,6 +302,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         bench_batch(work)
+        bench_history(work)
         bench_startup()
         bench_glossary()
         bench_day(work)
