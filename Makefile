@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 test: $(STAMP)
-	@$(PY) -m pytest
+	@$(PY) -m pytest -n auto
 	@$(MAKE) --no-print-directory lint
 
 lint: $(STAMP)
@@ -38,8 +38,8 @@ review: $(STAMP)
 	@$(DIGEST) review "$(ID)"
 
 export: $(STAMP)
-	@test -n "$(DATE)" || { echo "Error: usage: make export DATE=YYYY-MM-DD [FORMAT=text|markdown|html|json]" >&2; exit 2; }
-	@$(DIGEST) export "$(DATE)" $(if $(FORMAT),--format "$(FORMAT)")
+	@test -n "$(DATE)" || { echo "Error: usage: make export DATE=YYYY-MM-DD|D1..D2 [FORMAT=text|markdown|html|json|vault] [OUT=PATH]" >&2; exit 2; }
+	@$(DIGEST) export "$(DATE)" $(if $(FORMAT),--format "$(FORMAT)") $(if $(OUT),-o "$(OUT)")
 
 bench: $(STAMP)
 	@$(PY) scripts/bench.py

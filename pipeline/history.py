@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.entry import AWAITING, Entry, Status
-from pipeline.errors import InputError
+from pipeline.errors import EnvironmentFailure, InputError
 from pipeline.examples import Example, ngrams
 from pipeline.store import Store
 
@@ -67,7 +67,10 @@ class History:
     def _connect(self) -> sqlite3.Connection:
         if self._db is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            # autocommit: the sync opens its own transaction (BEGIN IMMEDIATE, below)
+            db = sqlite3.connect(
+                self.path, timeout=30, check_same_thread=False, isolation_level=None
+            )
             if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                 db.executescript(
                     "DROP TABLE IF EXISTS drafts; DROP TABLE IF EXISTS pairs;"
@@ -90,7 +93,13 @@ class History:
                 self._db = None
                 db = self._connect()
             if not self._synced:
-                self._sync(db)
+                try:
+                    self._sync(db)
+                except sqlite3.Error as exc:
+                    raise EnvironmentFailure(
+                        f"the history file {self.path} cannot be used ({exc}); "
+                        "delete it and it is rebuilt"
+                    ) from None
                 self._synced = True
             yield db
 
@@ -99,23 +108,33 @@ class History:
         self._synced = False
 
     def _sync(self, db: sqlite3.Connection) -> None:
+        # One transaction that takes the write lock first: two commands syncing at once take
+        # turns, and each sees the other's rows (or none of them), never half.
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            self._update(db)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def _update(self, db: sqlite3.Connection) -> None:
         known = {
             row[0]: tuple(row[1:])
             for row in db.execute("SELECT path, size, mtime, inode FROM drafts")
         }
         seen: set[str] = set()
-        with db:  # one transaction: another process sees the old state or the new, never half
-            for path in self.store.files():
-                try:
-                    stat = path.stat()
-                except OSError:
-                    continue
-                key, signature = str(path), (stat.st_size, stat.st_mtime_ns, stat.st_ino)
-                seen.add(key)
-                if known.get(key) != signature:
-                    self._record(db, path, signature)
-            for gone in known.keys() - seen:
-                self._forget(db, gone)
+        for path in self.store.files():
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            key, signature = str(path), (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+            seen.add(key)
+            if known.get(key) != signature:
+                self._record(db, path, signature)
+        for gone in known.keys() - seen:
+            self._forget(db, gone)
 
     def _record(self, db: sqlite3.Connection, path: Path, signature: tuple[int, int, int]) -> None:
         self._forget(db, str(path))

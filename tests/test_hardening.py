@@ -323,8 +323,8 @@ def test_two_processes_drafting_the_same_day(
     model_server.latency = 0.2
     procs = [start(["draft", "--notes", str(p), "--date", DATE, "--jobs", "2"]) for p in notes]
     for proc in procs:
-        proc.communicate(timeout=60)
-        assert proc.returncode == 0
+        _, stderr = proc.communicate(timeout=60)
+        assert proc.returncode == 0, stderr
     from pipeline.store import Store
 
     day = Store(isolated / "drafts").day(DATE)
