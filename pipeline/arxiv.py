@@ -15,9 +15,7 @@ from pipeline import __version__, yamlio
 from pipeline.config import Settings
 from pipeline.errors import InputError, ServiceError
 from pipeline.retry import TransientError, call_service, parse_retry_after
-from pipeline.text import PaperId, parse_id
-
-__all__ = ["ArxivClient", "FetchResult", "Paper", "PaperId", "parse_feed", "parse_id"]
+from pipeline.text import PaperId
 
 BATCH_SIZE = 100  # arXiv takes up to this many ids in one id_list request
 UNVERSIONED_TTL = 24 * 3600.0  # an unversioned id may gain a new version: refresh daily

@@ -13,9 +13,9 @@ import re
 from collections.abc import Callable, Iterable
 from functools import cache, lru_cache
 
-from pipeline.digest import HANGUL
 from pipeline.entry import Finding
 from pipeline.glossary import Glossary, Match, distinct_terms
+from pipeline.text import HANGUL, edit_distance
 from pipeline.translate import SYSTEM_PROMPT, wrapped_in_quotes
 
 ERROR = "error"
@@ -469,25 +469,6 @@ def mentions(english: str, rendering: str) -> bool:
     learning), is in the English."""
     full, acronym = _patterns(rendering)
     return bool(full.search(english)) or bool(acronym and acronym.search(english))
-
-
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Edits (insert, delete, substitute, swap two neighbours) from a to b; limit + 1 past limit."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    before: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cost = min(cost, before[j - 2] + 1)  # a typo that swaps two letters
-            current.append(cost)
-        if min(current) > limit:
-            return limit + 1
-        before, previous = previous, current
-    return previous[-1]
 
 
 def misspelling(english: str, wanted: str) -> str | None:

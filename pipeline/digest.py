@@ -6,7 +6,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
+from pipeline.text import HANGUL, is_tags_line
+
 _DATE_LINE = re.compile(r"^(\d{4})년 (\d{1,2})월 (\d{1,2})일$")
 _WHITESPACE = re.compile(r"\s+")
 
@@ -138,18 +139,13 @@ def parse_digest(text: str) -> list[TextDay]:
         comment_en = need("the English comment")
         i += 1
         tags: list[str] = []
-        if i < len(lines) and _is_tags_line(lines[i]):
+        if i < len(lines) and is_tags_line(lines[i]):
             tags = [t[1:] for t in lines[i].split()]
             i += 1
         days[-1].entries.append(
             TextEntry(title, _split_authors(authors_line), abstract, comment_ko, comment_en, tags)
         )
     return days
-
-
-def _is_tags_line(line: str) -> bool:
-    words = line.split(" ")
-    return bool(line) and all(len(w) > 1 and w.startswith("#") for w in words)
 
 
 _SENTENCE_END = (".", ",", ";", ":")
@@ -173,7 +169,7 @@ def _next_entry_within(lines: list[str], start: int, end: int) -> int | None:
         if not _is_authors_line(lines[k]):
             continue
         title, before = lines[k - 1], lines[k - 2]
-        if _is_tags_line(before) or _looks_like_title(title):
+        if is_tags_line(before) or _looks_like_title(title):
             return k - 1
     return None
 

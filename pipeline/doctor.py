@@ -74,7 +74,8 @@ def probe_cache(settings: Settings) -> str:
 
 
 def probe_arxiv(settings: Settings) -> str:
-    from pipeline.arxiv import ArxivClient, parse_id
+    from pipeline.arxiv import ArxivClient
+    from pipeline.text import parse_id
 
     started = time.monotonic()
     client = ArxivClient(dataclasses.replace(settings, retry=PROBE_RETRY))

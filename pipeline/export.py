@@ -14,10 +14,10 @@ import re
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol
 
-from pipeline.arxiv import parse_id
-from pipeline.digest import HANGUL, TextEntry, korean_date, parse_digest, render_day, render_entry
+from pipeline.digest import TextEntry, korean_date, parse_digest, render_day, render_entry
 from pipeline.entry import AWAITING, NEEDS_REVIEW, Entry
 from pipeline.errors import InputError
+from pipeline.text import HANGUL, parse_id
 
 FORMATS = ("text", "markdown", "html", "json")
 # Not a URL: nothing is published at an address, and a dead link is worse than a name (issue 18).

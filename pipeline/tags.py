@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from pipeline.check import edit_distance
 from pipeline.entry import Entry
-from pipeline.text import normalize_tag
+from pipeline.text import edit_distance, normalize_tag
 
 
 def vocabulary(entries: Iterable[Entry]) -> Counter[str]:

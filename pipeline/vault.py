@@ -25,11 +25,10 @@ from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pipeline.arxiv import parse_id
-from pipeline.comment import is_tags_line, parse_tags
-from pipeline.digest import HANGUL, collapse, one_line
+from pipeline.digest import collapse, one_line
 from pipeline.entry import Entry
 from pipeline.errors import InputError
+from pipeline.text import HANGUL, is_tags_line, parse_id, parse_tags
 from pipeline.yamlio import atomic_write_bytes
 
 _ARXIV_URL = re.compile(r"https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/\S+", re.IGNORECASE)

@@ -21,9 +21,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from pipeline.check import run_checks  # noqa: E402
-from pipeline.digest import HANGUL  # noqa: E402
 from pipeline.entry import Finding  # noqa: E402
 from pipeline.glossary import Glossary, load_glossary  # noqa: E402
+from pipeline.text import HANGUL  # noqa: E402
 
 DEFAULT_CORPUS = ROOT / "tests" / "data" / "notes-2024.jsonl"
 TUNING_MONTHS = ("2401", "2408")  # arXiv id months the checks were tuned on; the rest is held out

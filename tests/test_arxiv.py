@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.arxiv import ArxivClient, PaperId, normalize_abstract, parse_feed, parse_id
+from pipeline.arxiv import ArxivClient, normalize_abstract, parse_feed
 from pipeline.config import load_settings
 from pipeline.errors import InputError, ServiceError
 from pipeline.retry import TransientError
+from pipeline.text import PaperId, parse_id
 from tests.conftest import SAMPLE_PAPER, closed_port
 from tests.servers import ArxivServer, FakePaper, Fault, wrap_old_style
 

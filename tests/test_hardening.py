@@ -14,9 +14,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.arxiv import parse_id
 from pipeline.comment import parse_notes
 from pipeline.errors import InputError
+from pipeline.text import parse_id
 from tests.cli_helpers import draft_file, load_draft, run
 from tests.conftest import TRANSLATIONS, closed_port
 from tests.servers import ArxivServer, FakePaper, Fault, OpenAIServer
