@@ -194,7 +194,6 @@ def draft(
       #rl #reward-model
     """
     from pipeline import views
-    from pipeline.comment import read_text_file
     from pipeline.workflow import today
 
     date = parse_optional_day(date_text)
@@ -209,7 +208,7 @@ def draft(
             raise InputError(
                 "--notes takes the comments and tags from the file; drop --comment/--tags"
             )
-        blocks = workflow.parse_notes(read_text_file(notes, "notes file"), str(notes))
+        blocks = workflow.read_notes(notes)
         outcomes = views.batch(
             console,
             len(blocks),
@@ -404,23 +403,20 @@ def review(
       digest review --since 2025-06-01 --html trend.html
     """
     from pipeline import views
-    from pipeline.review import period_review, render_html_page, render_period_html, review_entry
 
     date, since = parse_optional_day(date_text), parse_optional_day(since_text)
     if sum(x is not None for x in (paper, date, since)) != 1:
         raise InputError("give a paper id, --date D or --since D (see: digest review --help)")
     if since is not None:
-        period = period_review(app.workflow.history.entries(), since)
+        period, page = app.workflow.review_period(since)
         views.show_period(app.console, period)
-        page = render_period_html(period)
     else:
         selected = app.workflow.select(
             [paper] if paper else [], date, command="digest review --date {date}"
         )
         views.show_problems(app.console, selected.problems)
-        reviews = [review_entry(e, against) for e in selected.entries]
+        reviews, page = app.workflow.review(selected.entries, against, paper or str(date))
         views.show_reviews(app.console, reviews)
-        page = render_html_page(reviews, f"Review of {paper and reviews[0].entry.id or date}")
     if html_file is not None:
         app.write(html_file, page)
         app.console.err(f"Wrote {html_file}")
@@ -653,10 +649,7 @@ def tags(app: App, show_all: bool) -> int:
     """
     from pipeline import views
 
-    entries = app.workflow.history.entries()
-    if not any(e.tags for e in entries):
-        raise InputError(f"no tagged drafts in {app.settings.drafts_dir}")
-    views.show_tags(app.console, entries, show_all)
+    views.show_tags(app.console, app.workflow.tag_counts(), show_all)
     return 0
 
 
@@ -717,16 +710,7 @@ def suggest(app: App, min_notes: int) -> int:
     Example:
       digest glossary suggest >> suggestions.yaml
     """
-    from pipeline.suggest import hand_replacements, mine_terms, suggestions_yaml
-
-    entries = app.workflow.history.entries()
-    if not entries:
-        raise InputError(
-            f"no drafts in {app.settings.drafts_dir} to learn from; import your history first"
-        )
-    pairs = ((e.comment_ko, e.comment_en) for e in entries)
-    terms = mine_terms(pairs, app.workflow.glossary, min_notes)
-    app.console.out(suggestions_yaml(terms, hand_replacements(entries)), nl=False)
+    app.console.out(app.workflow.glossary_suggestions(min_notes), nl=False)
     return 0
 
 

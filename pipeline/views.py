@@ -6,6 +6,7 @@ decides what happens to a draft.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -160,10 +161,9 @@ def show_period(console: Console, period: PeriodReview) -> None:
     console.out(format_period(period), nl=False)
 
 
-def show_tags(console: Console, entries: list[Entry], show_all: bool) -> None:
-    from pipeline.tags import near_duplicates, vocabulary
+def show_tags(console: Console, vocab: Counter[str], show_all: bool) -> None:
+    from pipeline.tags import near_duplicates
 
-    vocab = vocabulary(entries)
     shown = [
         (t, n) for t, n in sorted(vocab.items(), key=lambda i: (-i[1], i[0])) if show_all or n > 1
     ]

@@ -10,6 +10,7 @@ results; `log` receives progress and diagnostics.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum, unique
@@ -40,6 +41,7 @@ from pipeline.translate import (
 
 if TYPE_CHECKING:
     from pipeline.importer import ImportSummary
+    from pipeline.review import PeriodReview, Review
     from pipeline.vault import NoteResult
 
 Log = Callable[[str], None]
@@ -735,8 +737,11 @@ class Workflow:
         outcomes.update(zip(todo, done, strict=True))
         return [outcomes[i] for i in range(len(entries))]
 
-    def parse_notes(self, text: str, source: str) -> list[NoteBlock]:
-        return parse_notes(text, source)
+    def read_notes(self, path: Path) -> list[NoteBlock]:
+        """A notes file, every block checked (every bad one named) before any work starts."""
+        from pipeline.comment import read_text_file
+
+        return parse_notes(read_text_file(path, "notes file"), str(path))
 
     def translate_again(
         self,
@@ -808,6 +813,40 @@ class Workflow:
         saved = self.store.update(entry.date, entry.id, change)
         assert saved is not None
         return EditResult(saved, changed, self.store.path(entry.date, entry.id))
+
+    # -- reviews, tags, suggestions: what the history says -------------------------------------
+    def review(self, entries: list[Entry], against: str, title: str) -> tuple[list[Review], str]:
+        """Each entry's diff and edit rate, and the page that shows them."""
+        from pipeline.review import render_html_page, review_entry
+
+        reviews = [review_entry(e, against) for e in entries]
+        return reviews, render_html_page(reviews, f"Review of {title}")
+
+    def review_period(self, since: str) -> tuple[PeriodReview, str]:
+        """The edit rate per day from `since` on, with his usual replacements, and its page."""
+        from pipeline.review import period_review, render_period_html
+
+        period = period_review(self.history.entries(), since)
+        return period, render_period_html(period)
+
+    def tag_counts(self) -> Counter[str]:
+        counts = self.history.tag_counts()
+        if not counts:
+            raise InputError(f"no tagged drafts in {self.store.root}")
+        return counts
+
+    def glossary_suggestions(self, min_notes: int) -> str:
+        """Glossary lines mined from history, as YAML to paste (the glossary is not changed)."""
+        from pipeline.suggest import hand_replacements, mine_terms, suggestions_yaml
+
+        entries = self.history.entries()
+        if not entries:
+            raise InputError(
+                f"no drafts in {self.store.root} to learn from; import your history first"
+            )
+        pairs = ((e.comment_ko, e.comment_en) for e in entries)
+        terms = mine_terms(pairs, self.glossary, min_notes)
+        return suggestions_yaml(terms, hand_replacements(entries))
 
     # -- history --------------------------------------------------------------------------------
     def import_vault(
