@@ -636,10 +636,12 @@ def compare(a: EvalReport, b: EvalReport, names: tuple[str, str] = ("A", "B")) -
     for label, key, unit, higher_better in _COMPARED:
         va, vb = fa[key], fb[key]
         delta = vb - va
-        verdict = ""
-        if delta:
-            verdict = " (better)" if (delta > 0) == higher_better else " (worse)"
-        change = _number(delta, unit, "+") + verdict if delta else "same"
+        shown = _number(delta, unit, "+")
+        if not delta or shown.lstrip("+-").rstrip(" s%") in ("0", "0.0"):
+            change = "same"  # a difference too small to show is no difference
+        else:
+            better = (delta > 0) == higher_better
+            change = f"{shown} ({'better' if better else 'worse'})"
         rows.append((label, _number(va, unit), _number(vb, unit), change))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:

@@ -458,7 +458,8 @@ class Workflow:
                 )
                 return None
             edited_meanwhile = current.comment_en != base.comment_en
-            if current.machine_en and current.machine_en != made.english:
+            new_english = current.machine_en != made.english
+            if current.machine_en and new_english:
                 current.history.append(
                     {
                         "machine_en": current.machine_en,
@@ -468,10 +469,17 @@ class Workflow:
                 )
             if current.hand_edited and (not force or edited_meanwhile):
                 why = "was edited meanwhile" if edited_meanwhile else "was edited by hand"
-                outcome.notes.append(
-                    f"{base.id}: comment_en {why}, so it was kept; the new machine English is in "
-                    "machine_en" + ("" if edited_meanwhile else " (use --force to replace it)")
-                )
+                if new_english or edited_meanwhile:
+                    outcome.notes.append(
+                        f"{base.id}: comment_en {why}, so it was kept; the new machine English "
+                        "is in machine_en"
+                        + ("" if edited_meanwhile else " (use --force to replace it)")
+                    )
+                else:
+                    outcome.notes.append(
+                        f"{base.id}: comment_en {why}, so it was kept (the machine English is "
+                        "the same)"
+                    )
             else:
                 if current.hand_edited:  # --force: the replaced English stays in the history
                     current.history.append(
