@@ -796,9 +796,20 @@ def _end_missing(korean: str, english: str, glossary: Glossary | None) -> bool:
     return not present
 
 
+_PERIOD = re.compile(r"[.!?](?=\s|$)")
+
+
+def _sentences_lost(korean: str, english: str) -> bool:
+    """Two or more of the Korean's sentences (counted by their closing marks, as he writes them)
+    have no English: the last one may end without a period, a second one missing is a cut."""
+    ko = len(_PERIOD.findall(without_urls(korean)))
+    return ko >= 2 and len(_PERIOD.findall(without_urls(english))) < ko - 1
+
+
 def check_truncated(korean: str, english: str, glossary: Glossary | None = None) -> list[Finding]:
     """An English that stops mid-sentence: no closing punctuation where the Korean has it, and
-    a dangling last word, or short for its Korean, or what the Korean names last missing."""
+    a dangling last word, or short for its Korean, or sentences of the Korean lost, or what the
+    Korean names last missing."""
     text = english.strip()
     if not text or _EN_CLEAN_END.search(text) or re.search(r"https?://\S+$", text):
         return []
@@ -813,7 +824,12 @@ def check_truncated(korean: str, english: str, glossary: Glossary | None = None)
         or _unclosed(text)
     )
     short = len(re.findall(r"\S", without_urls(text))) < TRUNCATED_SHARE * expected_length(korean)
-    if dangling or short or _end_missing(korean, english, glossary):
+    if (
+        dangling
+        or short
+        or _sentences_lost(korean, text)
+        or _end_missing(korean, english, glossary)
+    ):
         return [Finding("truncated", ERROR, f"the English stops mid-sentence: {quote(text[-40:])}")]
     return []
 

@@ -137,10 +137,8 @@ def test_every_kind_of_bad_reply_is_made_and_caught_for_one_note() -> None:
     assert any(reply.count("10%") == 1 for reply in made["number"])
 
 
-# The target is 95% for every kind. Truncation falls just short on the held-out notes
-# (94.9%): a cut at 80% of an English whose last words are ordinary ones cannot be told from the
-# author's own English, which often ends without a period; the judge covers it as an omission.
-FLOOR = {kind: 0.95 for kind in KINDS} | {"truncated": 0.94}
+# The target: 95% for every kind, on notes nothing was tuned on.
+FLOOR = dict.fromkeys(KINDS, 0.95)
 
 
 def test_bad_replies_are_caught_on_held_out_notes() -> None:
