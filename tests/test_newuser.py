@@ -235,3 +235,37 @@ def test_a_range_of_one_day_with_drafts_is_that_day(
     result = run("export", "2025-06-20..2025-06-30", "--format", fmt)
     assert result.code == 0 and "ReasonFlux" in result.stdout
     assert load_draft(isolated, DATE, "2506.18896")["status"] == "ready"
+
+
+def test_the_sample_day_drafts_and_exports_byte_for_byte(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    """Issue 13: the first three entries of the format sample, drafted with the model replying
+    with the author's own English, pass their checks (exit 0) and export as the sample."""
+    from pipeline.digest import parse_digest
+    from tests.servers import last_user_comment
+
+    sample = FORMAT_SAMPLE.read_text(encoding="utf-8")
+    [day] = parse_digest(sample)
+    his = {}
+    for n, item in enumerate(day.entries[:3]):
+        paper_id = f"2506.{n + 1:05d}"
+        arxiv_server.add(FakePaper(paper_id, item.title, item.authors, item.abstract))
+        his[item.comment_ko] = item.comment_en
+    model_server.responder = lambda request: his[last_user_comment(request)]
+    for n, item in enumerate(day.entries[:3]):
+        tags = " ".join(item.tags)
+        result = run(
+            "draft",
+            f"2506.{n + 1:05d}",
+            "--comment",
+            item.comment_ko,
+            "--tags",
+            tags,
+            "--date",
+            day.date,
+        )
+        assert result.code == 0, result.stderr
+    exported = run("export", day.date)
+    assert exported.code == 0, exported.stderr
+    assert len(day.entries) == 3 and exported.stdout == sample  # the whole sample, byte for byte
