@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from pipeline import __version__
-from pipeline.config import DIGEST_DEBUG, ENVIRONMENT_HELP, Settings, load_settings
+from pipeline.config import DIGEST_DEBUG, ENVIRONMENT_HELP, Settings, flag, load_settings
 from pipeline.console import Console, Progress
 from pipeline.errors import DigestError, ExitCode, InputError, redact
 
@@ -716,7 +716,7 @@ def suggest(app: App, min_notes: int) -> int:
 
 # -- entry point --------------------------------------------------------------------------------
 def _debug(argv: Sequence[str]) -> bool:
-    return "--debug" in argv or os.environ.get(DIGEST_DEBUG, "") not in ("", "0", "false", "no")
+    return "--debug" in argv or flag(os.environ, DIGEST_DEBUG)
 
 
 def _error(console: Console, message: str) -> None:

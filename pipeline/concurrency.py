@@ -59,10 +59,15 @@ class Limit:
             return time.monotonic()
 
     def release(
-        self, started: float, overload: bool = False, retry_after: float | None = None
+        self,
+        started: float,
+        overload: bool = False,
+        retry_after: float | None = None,
+        answered: bool = True,
     ) -> None:
-        """The request that started at `started` is over: it succeeded, or the server pushed back
-        (429, 5xx, a timeout: `overload`), asking perhaps to wait `retry_after` seconds."""
+        """The request that started at `started` is over: it was answered, or the server pushed
+        back (429, 5xx, a timeout: `overload`), asking perhaps to wait `retry_after` seconds, or it
+        failed otherwise (`answered` False: a 400, a refused connection; no sign of load)."""
         with self._cond:
             self.in_flight -= 1
             self._cond.notify_all()
@@ -70,13 +75,17 @@ class Limit:
     @contextmanager
     def slot(self) -> Iterator[Callable[..., None]]:
         """`with limit.slot() as pushed_back:` around one request; call `pushed_back(retry_after)`
-        when the server answered with an overload."""
+        when the server answered with an overload. A request that raises anything else is no
+        measure of the server's load."""
         started = self.acquire()
         overload: list[float | None] = []
+        answered = False
         try:
             yield lambda retry_after=None: overload.append(retry_after)
+            answered = True
         finally:
-            self.release(started, bool(overload), overload[0] if overload else None)
+            retry_after = overload[0] if overload else None
+            self.release(started, bool(overload), retry_after, answered or bool(overload))
 
 
 class AdaptiveLimit(Limit):
@@ -135,7 +144,11 @@ class AdaptiveLimit(Limit):
             return now
 
     def release(
-        self, started: float, overload: bool = False, retry_after: float | None = None
+        self,
+        started: float,
+        overload: bool = False,
+        retry_after: float | None = None,
+        answered: bool = True,
     ) -> None:
         with self._cond:
             self.in_flight -= 1
@@ -149,7 +162,7 @@ class AdaptiveLimit(Limit):
                     self._cut_at = now
                 if retry_after:
                     self._hold_until = max(self._hold_until, now + min(retry_after, 60.0))
-            else:
+            elif answered:
                 latency = now - started
                 self.fastest = latency if self.fastest is None else min(self.fastest, latency)
                 if not self.probing and latency <= 2 * self.fastest and self.limit < self.cap:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -77,7 +78,13 @@ class Settings:
     model_timeout: float = 120.0
     repairs: int = 1
     judge: bool = False
-    debug: bool = False
+
+    @property
+    def history_file(self) -> Path:
+        """The history of this drafts folder (one file per folder: two projects never mix)."""
+        folder = str(self.drafts_dir.resolve())
+        name = hashlib.sha256(folder.encode("utf-8")).hexdigest()[:16]
+        return self.cache_dir / "history" / f"{name}.sqlite3"
 
 
 def default_cache_dir(env: Mapping[str, str]) -> Path:
@@ -98,7 +105,7 @@ def _number(env: Mapping[str, str], name: str, default: float, minimum: float = 
     return value
 
 
-def _flag(env: Mapping[str, str], name: str) -> bool:
+def flag(env: Mapping[str, str], name: str) -> bool:
     return env.get(name, "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
@@ -131,6 +138,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         arxiv_timeout=timeout or 30.0,
         model_timeout=timeout or 120.0,
         repairs=int(_number(env, DIGEST_REPAIRS, 1)),
-        judge=_flag(env, DIGEST_JUDGE),
-        debug=_flag(env, DIGEST_DEBUG),
+        judge=flag(env, DIGEST_JUDGE),
     )

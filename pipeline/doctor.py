@@ -54,7 +54,7 @@ def probe_drafts(settings: Settings) -> str:
         raise InputError(f"{settings.drafts_dir} is a file, not a folder (DIGEST_DRAFTS_DIR)")
     if not _writable(settings.drafts_dir):
         raise InputError(f"{settings.drafts_dir} is not writable")
-    history = History(Store(settings.drafts_dir), settings.cache_dir / "history.sqlite3")
+    history = History(Store(settings.drafts_dir), settings.history_file)
     drafts, days = history.count()
     broken = history.problems()
     if broken:

@@ -1,4 +1,5 @@
-"""The three kinds of failure a user can act on, each with its exit code (CONTRACT.md)."""
+"""The kinds of failure a user can act on, each with its exit code (the contract's table, and 4
+for the machine), and the redaction of secrets from whatever is printed."""
 
 from __future__ import annotations
 

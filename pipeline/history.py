@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline.entry import AWAITING, Entry, Status
+from pipeline.entry import AWAITING, READY, Entry, Status
 from pipeline.errors import EnvironmentFailure, InputError
 from pipeline.examples import Example, ngrams
 from pipeline.store import Store
@@ -51,8 +51,11 @@ def grams_text(text: str) -> str:
 
 
 def is_example(entry: Entry) -> bool:
-    """A pair of the author's that may guide the model: published English for a comment."""
-    return bool(entry.comment_ko.strip() and entry.comment_en.strip()) and entry.status != AWAITING
+    """A pair of the author's that may guide the model: published English for a comment, his
+    own or accepted by him; a model's English that fails a check is no example of his."""
+    if not (entry.comment_ko.strip() and entry.comment_en.strip()) or entry.status == AWAITING:
+        return False
+    return entry.status == READY or entry.hand_edited
 
 
 class History:
@@ -71,41 +74,46 @@ class History:
             db = sqlite3.connect(
                 self.path, timeout=30, check_same_thread=False, isolation_level=None
             )
-            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                db.executescript(
-                    "DROP TABLE IF EXISTS drafts; DROP TABLE IF EXISTS pairs;"
-                    "DROP TABLE IF EXISTS papers; DROP TABLE IF EXISTS pairs_terms;"
-                    "DROP TABLE IF EXISTS papers_terms;"
-                )
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            db.executescript(_SCHEMA)
+            try:
+                if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                    db.executescript(
+                        "DROP TABLE IF EXISTS drafts; DROP TABLE IF EXISTS pairs;"
+                        "DROP TABLE IF EXISTS papers; DROP TABLE IF EXISTS pairs_terms;"
+                        "DROP TABLE IF EXISTS papers_terms;"
+                    )
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                db.executescript(_SCHEMA)
+            except BaseException:
+                db.close()
+                raise
             self._db = db
         return self._db
 
+    def _connect_or_rebuild(self) -> sqlite3.Connection:
+        try:
+            return self._connect()
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError):
+                raise  # locked, or cannot be opened: another process's file is not ours to delete
+            self.path.unlink(missing_ok=True)  # not a database (damaged): it is only a cache
+            return self._connect()
+
     @contextmanager
     def _open(self) -> Iterator[sqlite3.Connection]:
-        """The database, in step with the drafts folder (synced once per run)."""
+        """The database, in step with the drafts folder (synced once per run). Any SQLite
+        failure is one clear error (exit 4), never a traceback."""
         with self._lock:
             try:
-                db = self._connect()
-            except sqlite3.DatabaseError:  # a damaged file: it is only a cache
-                self.path.unlink(missing_ok=True)
-                self._db = None
-                db = self._connect()
-            if not self._synced:
-                try:
+                db = self._connect_or_rebuild()
+                if not self._synced:
                     self._sync(db)
-                except sqlite3.Error as exc:
-                    raise EnvironmentFailure(
-                        f"the history file {self.path} cannot be used ({exc}); "
-                        "delete it and it is rebuilt"
-                    ) from None
-                self._synced = True
-            yield db
-
-    def changed(self) -> None:
-        """Drafts were written: look at the folder again on the next use."""
-        self._synced = False
+                    self._synced = True
+                yield db
+            except sqlite3.Error as exc:
+                raise EnvironmentFailure(
+                    f"the history file {self.path} cannot be used ({exc}); "
+                    "delete it and it is rebuilt"
+                ) from None
 
     def _sync(self, db: sqlite3.Connection) -> None:
         # One transaction that takes the write lock first: two commands syncing at once take

@@ -205,6 +205,14 @@ def _finding(item: Any) -> Finding | None:
     return Finding("judge", "error" if blocking else "warning", message)
 
 
+UNREADABLE = "the judge's reply could not be read"
+
+
+def is_unreadable(findings: list[Finding]) -> bool:
+    """The judge answered, but nothing could be read from it: no judgement was made."""
+    return any(f.check == "judge" and f.message.startswith(UNREADABLE) for f in findings)
+
+
 def parse_judgement(reply: str) -> list[Finding]:
     """The judge's error spans as findings; an unreadable reply is exactly one warning."""
     try:
@@ -219,7 +227,7 @@ def parse_judgement(reply: str) -> list[Finding]:
             Finding(
                 "judge",
                 "warning",
-                f"the judge's reply could not be read ({exc}), so the English was not "
+                f"{UNREADABLE} ({exc}), so the English was not "
                 "reviewed for additions, omissions and mistranslations",
             )
         ]

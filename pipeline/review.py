@@ -133,11 +133,13 @@ class Review:
 
 def review_entry(entry: Entry, against: str = "published") -> Review:
     if against == "previous":
-        if not entry.history:
+        # the history also keeps a hand-edited English that --force replaced: skip those
+        earlier = [h["machine_en"] for h in entry.history if h.get("machine_en")]
+        if not earlier:
             return Review(
                 entry, "", entry.machine_en, [], None, "no previous machine translation", against
             )
-        before, after = entry.history[-1].get("machine_en", ""), entry.machine_en
+        before, after = earlier[-1], entry.machine_en
         same = "unchanged: the same machine English as before"
     else:
         if not entry.machine_en:

@@ -411,7 +411,12 @@ class Translator:
 
     def _cache_path(self, messages: list[dict[str, str]], temperature: float | None) -> Path:
         key = json.dumps(
-            {"model": self.model, "messages": messages, "temperature": temperature},
+            {
+                "server": self.settings.base_url or "openai",  # one name, other models elsewhere
+                "model": self.model,
+                "messages": messages,
+                "temperature": temperature,
+            },
             ensure_ascii=False,
             sort_keys=True,
         )

@@ -95,11 +95,16 @@ def summarize(console: Console, outcomes: Sequence[Outcome], print_entries: bool
         for outcome in outcomes:
             if outcome.entry is not None and outcome.error is None and outcome.entry.title:
                 console.out(entry_text(outcome.entry), nl=False)
+    from pipeline.entry import READY
+
     done = [o.entry for o in outcomes if o.error is None and o.entry is not None]
+    ready = [e.id for e in done if e.status == READY]
     review = [e.id for e in done if e.errors]
     failed = [o.entry_id for o in outcomes if o.error is not None]
+    waiting = len(done) - len(ready) - len(review)  # e.g. a comment changed meanwhile
     console.err(
-        f"Summary: {len(done) - len(review)} ready, {len(review)} need review, {len(failed)} failed"
+        f"Summary: {len(ready)} ready, {len(review)} need review, {len(failed)} failed"
+        + (f", {waiting} await translation" if waiting else "")
     )
     if review:
         console.err("  needs review: " + " ".join(review) + " (fix each with: digest edit ID)")

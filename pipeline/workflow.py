@@ -27,7 +27,7 @@ from pipeline.errors import CheckFailed, DigestError, ExitCode, InputError, Serv
 from pipeline.examples import Example
 from pipeline.glossary import Glossary, load_glossary
 from pipeline.history import History
-from pipeline.judge import judge_messages, parse_judgement
+from pipeline.judge import is_unreadable, judge_messages, parse_judgement
 from pipeline.store import Day, Store
 from pipeline.text import PaperId, parse_id
 from pipeline.translate import (
@@ -36,6 +36,7 @@ from pipeline.translate import (
     Translation,
     Translator,
     build_messages,
+    context_block,
     preload_client,
 )
 
@@ -165,23 +166,35 @@ class Translated:
     requests: int = 0  # model requests this translation cost (the cache answers for free)
     tokens: int = 0
     judged: list[Finding] = field(default_factory=list)  # the judge's findings, with --judge
+    judge_read: bool = False  # the judge answered something readable about this English
 
     @property
     def repairs(self) -> int:
         return max(0, len(self.attempts) - 1)
 
 
+@dataclass
+class Judgement:
+    findings: list[Finding]
+    reply: Reply | None = None  # None: the judge did not answer
+    read: bool = True  # False: no judgement came of it (no answer, or one that cannot be read)
+
+
 def judge_english(
     translator: Translator, comment_ko: str, english: str, paper: PaperContext | None
-) -> tuple[list[Finding], Reply | None]:
+) -> Judgement:
     """The model's fidelity review of an English (cached like a translation). A judge that fails
-    or answers nonsense is one warning: it never blocks and never loses anything."""
-    context = f"{paper.title}\n{paper.abstract}" if paper is not None else ""
+    or answers nonsense is one warning: it never blocks and never loses anything, and it is not
+    recorded as a judgement, so that the next `check --judge` asks again."""
+    context = context_block(paper) if paper is not None else ""
     try:
         reply = translator.complete(judge_messages(comment_ko, english, context))
     except DigestError as exc:
-        return [Finding("judge", "warning", f"the judge did not answer ({exc})")], None
-    return parse_judgement(reply.content), reply
+        return Judgement(
+            [Finding("judge", "warning", f"the judge did not answer ({exc})")], read=False
+        )
+    findings = parse_judgement(reply.content)
+    return Judgement(findings, reply, read=not is_unreadable(findings))
 
 
 # Past this, a reply is not a comment's English (it fails the length check); the draft keeps
@@ -220,12 +233,15 @@ def translate_checked(
         if len(english) > MAX_STORED_REPLY:
             cleanup = [*cleanup, f"the reply was {len(english):,} characters; kept the start"]
         findings = run_checks(comment_ko, english, glossary)
-        judged: list[Finding] = []
+        judgement = None
         if judge and not any(f.is_error for f in findings):
-            judged, judge_reply = judge_english(translator, comment_ko, english, paper)
-            charge(judge_reply)
+            judgement = judge_english(translator, comment_ko, english, paper)
+            charge(judgement.reply)
         english = english[:MAX_STORED_REPLY]
-        return Translated(english, reply.model, findings + judged, cleanup, judged=judged)
+        judged = judgement.findings if judgement else []
+        made = Translated(english, reply.model, findings + judged, cleanup, judged=judged)
+        made.judge_read = judgement is not None and judgement.read
+        return made
 
     def rank(made: Translated) -> tuple[int, int]:
         return (
@@ -309,7 +325,7 @@ class Workflow:
         self._arxiv = arxiv
         self._translator = translator
         # what every draft says, searchable: the author's pairs, tags, what awaits translation
-        self.history = History(self.store, settings.cache_dir / "history.sqlite3")
+        self.history = History(self.store, settings.history_file)
 
     # services and data are made on first use: a re-run that needs none needs no key either
     @property
@@ -496,8 +512,11 @@ class Workflow:
             current.cleanup = made.cleanup
             current.repairs = made.repairs
             current.attempts = list(made.attempts)
-            current.judge, current.judged = (made.judged, made.english) if self.judge else ([], "")
+            if made.judge_read:  # else an earlier judgement stands while its English does
+                current.judge, current.judged = made.judged, made.english
             recheck(current, self.glossary)
+            if not made.judge_read:
+                current.checks += made.judged  # a judge that failed: shown, not recorded
             return current
 
         saved = self.store.update(base.date, base.id, change)
@@ -558,6 +577,7 @@ class Workflow:
         as it is known."""
         if not entries:
             return []
+        self.glossary  # noqa: B018  # loaded once, before the workers share it (or fail early)
         self.history.count()  # brought up to date once, before the workers share it
         batch = frozenset(e.id for e in entries)
         self.translator.limit = make_limit(jobs)
@@ -773,13 +793,16 @@ class Workflow:
 
     def _recheck_and_save(self, entry: Entry) -> Entry:
         before = (entry.checks, entry.status, entry.judge, entry.judged)
+        unread: list[Finding] = []
         if self.judge and entry.comment_en.strip() and entry.judged != entry.comment_en:
             paper = PaperContext(entry.title, entry.abstract) if entry.title else None
-            entry.judge, _ = judge_english(
-                self.translator, entry.comment_ko, entry.comment_en, paper
-            )
-            entry.judged = entry.comment_en
+            judgement = judge_english(self.translator, entry.comment_ko, entry.comment_en, paper)
+            if judgement.read:
+                entry.judge, entry.judged = judgement.findings, entry.comment_en
+            else:  # shown, not recorded as a judgement: the next check --judge asks again
+                unread = judgement.findings
         recheck(entry, self.glossary)
+        entry.checks += unread
         if (entry.checks, entry.status, entry.judge, entry.judged) == before:
             return entry
 

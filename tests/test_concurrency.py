@@ -138,3 +138,18 @@ def test_retry_after_holds_every_new_request() -> None:
 def test_a_fixed_limit() -> None:
     assert isinstance(make_limit(3), Limit) and not isinstance(make_limit(3), AdaptiveLimit)
     assert isinstance(make_limit(None), AdaptiveLimit)
+
+
+def test_a_request_that_failed_otherwise_is_no_measure_of_latency() -> None:
+    """A 400 or a refused connection comes back in a millisecond: no sign of a fast server."""
+    clock = Clock()
+    limit = AdaptiveLimit(initial=2, clock=clock)
+    limit.release(limit.acquire(), overload=True)
+    started = limit.acquire()
+    clock.now += 0.001
+    limit.release(started, answered=False)
+    assert limit.fastest is None
+    started = limit.acquire()
+    clock.now += 1.0
+    limit.release(started)
+    assert limit.fastest == 1.0 and limit.limit > 1.0  # a real reply, and the limit grows

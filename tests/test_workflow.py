@@ -219,3 +219,34 @@ def test_the_same_paper_without_a_date_is_the_draft_it_already_has(isolated: Pat
     again = flow.draft("2506.18896", KO, None, None)  # no --date: not a second draft today
     assert again.path == first.path and again.outcome.result is RunResult.UNCHANGED
     assert any("already drafted on 2025-06-24; using that draft" in line for line in log)
+
+
+def test_a_judge_that_failed_is_asked_again_by_the_next_check(isolated: Path) -> None:
+    answers = iter(["<html>", judgement(("omission", "major", "평가하게 했군요"))])
+
+    def answer(messages: list[dict[str, str]]) -> str:
+        return next(answers) if is_judge(messages) else EN
+
+    model = FakeModel(answer)
+    flow = workflow(model, isolated, judge=True)
+    entry = flow.draft("2506.18896", KO, None, "2025-06-24", force=True).entry
+    assert entry.judged == "" and entry.status == "ready"  # shown, not recorded
+    [checked] = flow.check([flow.find("2506.18896")])
+    assert checked.judged == EN and checked.status == "needs-review"  # asked again: an omission
+
+
+def test_review_against_previous_skips_a_replaced_hand_edit(isolated: Path) -> None:
+    from pipeline.review import review_entry
+
+    entry = Entry(
+        "2506.18896", "2025-06-24", "T", ["A"], "Abs.", KO, "New English.", "New English."
+    )
+    entry.history = [{"machine_en": "Old English."}, {"comment_en": "Mine.", "replaced": "--force"}]
+    assert review_entry(entry, "previous").before == "Old English."
+
+
+def test_each_drafts_folder_has_its_own_history(isolated: Path) -> None:
+    first = replace(load_settings(), drafts_dir=isolated / "a")
+    second = replace(first, drafts_dir=isolated / "b")
+    assert first.history_file != second.history_file
+    assert first.history_file.parent == second.history_file.parent  # both in the cache folder
