@@ -15,7 +15,7 @@ from pipeline import __version__, yamlio
 from pipeline.config import Settings
 from pipeline.errors import InputError, ServiceError
 from pipeline.retry import TransientError, call_service, parse_retry_after
-from pipeline.text import PaperId
+from pipeline.text import PaperId, arxiv_page
 
 BATCH_SIZE = 100  # arXiv takes up to this many ids in one id_list request
 UNVERSIONED_TTL = 24 * 3600.0  # an unversioned id may gain a new version: refresh daily
@@ -72,18 +72,6 @@ def _split_abs_url(url: str) -> tuple[str, str]:
     return match.group(1), match.group(2) or ""
 
 
-_ARXIV_LINK = re.compile(r"^https?://(?:www\.|export\.)?arxiv\.org/[\w./-]+$", re.IGNORECASE)
-
-
-def arxiv_link(href: str, fallback: str) -> str:
-    """A link from the feed, kept only when it is an http(s) URL on arxiv.org (https from now on):
-    a feed is data from the network, and a `javascript:` link must never reach a page."""
-    href = href.strip()
-    if not _ARXIV_LINK.match(href):
-        return fallback
-    return "https://" + href.split("://", 1)[1]
-
-
 def parse_feed(body: bytes) -> tuple[list[Paper], dict[str, str]]:
     """Papers in a feed, and the errors arXiv reported (keyed by the id it names, or '')."""
     try:
@@ -134,8 +122,8 @@ def parse_feed(body: bytes) -> tuple[list[Paper], dict[str, str]]:
                 updated=_text(element.find("atom:updated", _NS)).strip(),
                 primary_category=primary.get("term", "") if primary is not None else "",
                 comment=" ".join(_text(element.find("arxiv:comment", _NS)).split()),
-                url=arxiv_link(alternate, f"https://arxiv.org/abs/{base}{version}"),
-                pdf_url=arxiv_link(pdf, f"https://arxiv.org/pdf/{base}{version}"),
+                url=arxiv_page(alternate) or f"https://arxiv.org/abs/{base}{version}",
+                pdf_url=arxiv_page(pdf) or f"https://arxiv.org/pdf/{base}{version}",
                 categories=[c.get("term", "") for c in element.findall("atom:category", _NS)],
             )
         )

@@ -211,7 +211,7 @@ def is_recovery_file(path: Path) -> bool:
     name = path.name
     return (
         path.resolve().parent == Path(tempfile.gettempdir()).resolve()
-        and name.startswith(("digest-comment-", "digest-english-"))
+        and name.startswith((RECOVERY_PREFIX, "digest-english-"))
         and name.endswith(".md")
     )
 

@@ -113,7 +113,7 @@ def parse_digest(text: str) -> list[TextDay]:
         title_at = i + 1
         i += 1
         authors_line = need("the authors line")
-        if not (authors_line.startswith("(") and authors_line.endswith(")")):
+        if not _is_authors_line(authors_line):
             raise DigestParseError(i + 1, "expected the authors line '(Author, Author)'")
         i += 1
         start = i

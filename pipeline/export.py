@@ -17,9 +17,8 @@ from typing import NamedTuple, Protocol
 from pipeline.digest import TextEntry, korean_date, parse_digest, render_day, render_entry
 from pipeline.entry import AWAITING, NEEDS_REVIEW, Entry
 from pipeline.errors import InputError
-from pipeline.text import HANGUL, parse_id
+from pipeline.text import HANGUL, arxiv_page, parse_id
 
-FORMATS = ("text", "markdown", "html", "json")
 # Not a URL: nothing is published at an address, and a dead link is worse than a name (issue 18).
 JSON_SCHEMA_ID = "urn:digest:schema:digest-v1"
 JSON_VERSION = 1
@@ -44,13 +43,6 @@ def text_entry(entry: Entry) -> TextEntry:
     )
 
 
-# An abstract page on arXiv, by a new-style or an old-style id: nothing else is ever a link.
-_ARXIV_ABS = re.compile(
-    r"^https?://(?:www\.|export\.)?arxiv\.org/abs/"
-    r"(?:\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]{2})?/\d{7})(?:v\d+)?$"
-)
-
-
 def arxiv_link(entry: Entry) -> str:
     """The paper's arXiv page, or "" when none is known.
 
@@ -59,8 +51,9 @@ def arxiv_link(entry: Entry) -> str:
     """
     if entry.source == "digest":
         return ""  # imported from a text digest: no arXiv id is known
-    if _ARXIV_ABS.match(entry.url):
-        return entry.url
+    page = arxiv_page(entry.url)
+    if page and "/abs/" in page:
+        return page
     try:
         return f"https://arxiv.org/abs/{parse_id(entry.id).base}"
     except InputError:

@@ -7,7 +7,7 @@ import datetime as dt
 import html
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -36,7 +36,7 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-def _diff_tokens(a: list[str], b: list[str], semantic: bool) -> list[tuple[int, list[str]]]:
+def _diff_tokens(a: list[str], b: list[str]) -> list[tuple[int, list[str]]]:
     """diff-match-patch over tokens: each distinct token becomes one character (its line-mode trick)."""
     table: dict[str, str] = {}
     vocabulary: list[str] = []
@@ -54,14 +54,13 @@ def _diff_tokens(a: list[str], b: list[str], semantic: bool) -> list[tuple[int, 
     dmp = diff_match_patch()
     dmp.Diff_Timeout = 0  # no time limit: the same diff on every machine
     diffs = dmp.diff_main(encode(a), encode(b), False)
-    if semantic:
-        dmp.diff_cleanupSemantic(diffs)
+    dmp.diff_cleanupSemantic(diffs)
     return [(op, [vocabulary[ord(c) - 0x100] for c in chars]) for op, chars in diffs]
 
 
 def word_diff(before: str, after: str) -> list[tuple[int, str]]:
     """The diff from `before` to `after` as (operation, text) runs, cleaned up for reading."""
-    return [(op, "".join(items)) for op, items in _diff_tokens(tokens(before), tokens(after), True)]
+    return [(op, "".join(items)) for op, items in _diff_tokens(tokens(before), tokens(after))]
 
 
 @dataclass
@@ -234,12 +233,6 @@ def summary_line(reviews: list[Review]) -> str:
     return f"{edited} of {len(compared)} entries {verb}; edit rate {rate}"
 
 
-def average_rate(reviews: list[Review]) -> float | None:
-    """The rate over all the entries' words, in percent (see total_rate)."""
-    rate = total_rate(r.rate for r in reviews)
-    return rate.percent if rate is not None else None
-
-
 # -- pages -------------------------------------------------------------------------------------
 _PAGE_CSS = """
 :root{color-scheme:light dark;--fg:#1b1b1b;--muted:#666;--line:#8884;--bar:#8883;--fill:#3a76d8;
@@ -405,14 +398,28 @@ class PeriodReview:
         return 7 * sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
 
 
+def hand_replacements(entries: Iterable[Entry], min_times: int = 2) -> list[tuple[str, str, int]]:
+    """(model's words, author's words, times) for replacements made by hand more than once."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for entry in entries:
+        if not entry.machine_en or entry.machine_en == entry.comment_en:
+            continue
+        diffs = word_diff(entry.machine_en, entry.comment_en)
+        seen = set()
+        for (op, text), (next_op, next_text) in zip(diffs, diffs[1:], strict=False):
+            if op == DELETE and next_op == INSERT:
+                pair = (text.strip().lower(), next_text.strip().lower())
+                if pair[0] and pair[1] and pair not in seen:
+                    seen.add(pair)
+                    counts[pair] += 1
+    return [(a, b, n) for (a, b), n in counts.most_common() if n >= min_times]
+
+
 def period_review(
     entries: Iterable[Entry], since: str, until: str | None = None, most: int = 10
 ) -> PeriodReview:
     """Rates per day from `since` to `until` (both included; default: the last day with drafts),
     and the replacements he made by hand most often (at least twice)."""
-    # suggest imports this module for word_diff: import it here, not at the top
-    from pipeline.suggest import hand_replacements
-
     chosen = [e for e in entries if e.date >= since and (until is None or e.date <= until)]
     days = daily_rates(chosen)
     last = until or (days[-1].date if days else since)

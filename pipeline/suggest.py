@@ -8,9 +8,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pipeline.entry import Entry
 from pipeline.glossary import _ENDING_SET, Glossary, _allowed_tail, normalize_key
-from pipeline.review import DELETE, INSERT, word_diff
 
 _HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]+")
 _ENGLISH_WORD = re.compile(r"[a-z][a-z\-]+")
@@ -109,23 +107,6 @@ def mine_terms(
         if dice >= min_dice and co / df >= 0.6:
             suggestions.append(TermSuggestion(term, word, df, co))
     return sorted(suggestions, key=lambda s: (-s.notes, s.korean))
-
-
-def hand_replacements(entries: Iterable[Entry], min_times: int = 2) -> list[tuple[str, str, int]]:
-    """(model's words, author's words, times) for replacements made by hand more than once."""
-    counts: Counter[tuple[str, str]] = Counter()
-    for entry in entries:
-        if not entry.machine_en or entry.machine_en == entry.comment_en:
-            continue
-        diffs = word_diff(entry.machine_en, entry.comment_en)
-        seen = set()
-        for (op, text), (next_op, next_text) in zip(diffs, diffs[1:], strict=False):
-            if op == DELETE and next_op == INSERT:
-                pair = (text.strip().lower(), next_text.strip().lower())
-                if pair[0] and pair[1] and pair not in seen:
-                    seen.add(pair)
-                    counts[pair] += 1
-    return [(a, b, n) for (a, b), n in counts.most_common() if n >= min_times]
 
 
 def suggestions_yaml(terms: list[TermSuggestion], replacements: list[tuple[str, str, int]]) -> str:

@@ -128,6 +128,19 @@ def parse_id(text: str) -> PaperId:
     )
 
 
+_ARXIV_PAGE = re.compile(r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/[\w./-]+$", re.I)
+
+
+def arxiv_page(href: str) -> str | None:
+    """An http(s) address of a page on arxiv.org (/abs/ or /pdf/), as https; None for anything
+    else. Links come from the network or a hand-edited draft: a `javascript:` one must never
+    reach a page."""
+    href = href.strip()
+    if not _ARXIV_PAGE.match(href):
+        return None
+    return "https://" + href.split("://", 1)[1]
+
+
 def is_arxiv_id(text: str) -> bool:
     try:
         parse_id(text)

@@ -54,7 +54,6 @@ class RunResult(StrEnum):
 
     TRANSLATED = "translated"
     UNCHANGED = "unchanged"
-    SAVED = "saved"  # the comment is on disk; its translation did not happen (yet)
     CHANGED_MEANWHILE = "changed meanwhile"  # another command saved it while this one worked
     FAILED = "failed"
 
@@ -868,7 +867,8 @@ class Workflow:
 
     def glossary_suggestions(self, min_notes: int) -> str:
         """Glossary lines mined from history, as YAML to paste (the glossary is not changed)."""
-        from pipeline.suggest import hand_replacements, mine_terms, suggestions_yaml
+        from pipeline.review import hand_replacements
+        from pipeline.suggest import mine_terms, suggestions_yaml
 
         entries = self.history.entries()
         if not entries:

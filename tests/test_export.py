@@ -200,7 +200,7 @@ def test_markdown_and_html_mark_entries_that_are_not_ready() -> None:
 @pytest.mark.parametrize(
     ("url", "entry_id", "link"),
     [
-        ("http://arxiv.org/abs/2506.18896v1", "2506.18896", "http://arxiv.org/abs/2506.18896v1"),
+        ("http://arxiv.org/abs/2506.18896v1", "2506.18896", "https://arxiv.org/abs/2506.18896v1"),
         ("https://arxiv.org/abs/hep-th/9901001", "hep-th/9901001", None),
         ("javascript:alert(1)", "2506.18896", "https://arxiv.org/abs/2506.18896"),
         (

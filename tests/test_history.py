@@ -13,8 +13,9 @@ from pipeline.entry import Entry
 from pipeline.examples import Example, ExampleIndex, suggest_tags
 from pipeline.glossary import parse_glossary
 from pipeline.history import History
+from pipeline.review import hand_replacements
 from pipeline.store import Store
-from pipeline.suggest import hand_replacements, korean_stems, mine_terms
+from pipeline.suggest import korean_stems, mine_terms
 from pipeline.tags import near_duplicates, new_tag_warnings, vocabulary
 from pipeline.text import normalize_tag, parse_tags
 from pipeline.vault import NO_COMMENT, NO_DATE, NO_LINK, Skip, parse_note
