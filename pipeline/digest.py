@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from pipeline.errors import InputError
 from pipeline.text import HANGUL, is_tags_line
 
 _DATE_LINE = re.compile(r"^(\d{4})년 (\d{1,2})월 (\d{1,2})일$")
@@ -76,6 +77,11 @@ class DigestParseError(ValueError):
     def __init__(self, line: int, message: str) -> None:
         super().__init__(f"line {line}: {message}")
         self.line = line
+        self.reason = message
+
+    def naming(self, source: str) -> InputError:
+        """The error as the author sees it: the file and the line."""
+        return InputError(f"{source}:{self.line}: {self.reason}")
 
 
 def _split_authors(line: str) -> list[str]:

@@ -63,11 +63,12 @@ class Note:
 
 
 # -- the notes ------------------------------------------------------------------------------------
-def has_english(note: Note) -> bool:
-    """Some notes hold only tags or links where the English should be: nothing to compare."""
-    english = note.comment_en.strip()
+def has_english(comment_ko: str, comment_en: str) -> bool:
+    """A Korean comment with English of the author's for it (some vault notes hold only tags or
+    links where the English should be: nothing to compare)."""
+    english = comment_en.strip()
     return (
-        has_hangul(note.comment_ko)
+        has_hangul(comment_ko)
         and bool(english)
         and not english.startswith("#")
         and not has_hangul(english)
@@ -121,7 +122,7 @@ def load_digest_notes(path: Path) -> list[Note]:
     try:
         days = parse_digest(read_text_file(path, "notes file"))
     except DigestParseError as exc:
-        raise InputError(f"{path}:{exc.line}: {str(exc).split(': ', 1)[1]}") from None
+        raise exc.naming(str(path)) from None
     return [
         Note(title_id(e.title), e.title, e.abstract, e.comment_ko, e.comment_en)
         for day in days
@@ -143,7 +144,7 @@ def select_part(notes: Sequence[Note], part: str, limit: int | None, name: str) 
 
     The examples never depend on `limit`, so a run with --limit 50 and a full run send the
     same requests for their common notes (the cache answers them)."""
-    usable = [n for n in notes if has_english(n)]
+    usable = [n for n in notes if has_english(n.comment_ko, n.comment_en)]
     part_notes = [n for n in usable if part_of(n.id) == part]
     evaluated = part_notes[:limit] if limit else part_notes
     shown = f"{len(evaluated)} of {len(part_notes)}" if len(evaluated) < len(part_notes) else ""
@@ -155,11 +156,11 @@ def select_file(
     notes: Sequence[Note], corpus: Sequence[Note], limit: int | None, name: str
 ) -> Selection:
     """The notes of a digest file; the corpus gives the examples, minus any note evaluated."""
-    usable = [n for n in notes if has_english(n)]
+    usable = [n for n in notes if has_english(n.comment_ko, n.comment_en)]
     evaluated = usable[:limit] if limit else usable
     korean = {" ".join(n.comment_ko.split()) for n in evaluated}
     examples = [
-        n for n in corpus if has_english(n) and " ".join(n.comment_ko.split()) not in korean
+        n for n in corpus if has_english(n.comment_ko, n.comment_en) and " ".join(n.comment_ko.split()) not in korean
     ]
     return Selection(evaluated, examples, f"{len(evaluated)} notes of {name}")
 

@@ -176,7 +176,7 @@ def import_digest(
     try:
         days = parse_digest(text)
     except DigestParseError as exc:
-        raise InputError(f"{source}:{exc.line}: {str(exc).split(': ', 1)[1]}") from None
+        raise exc.naming(source) from None
     summary = ImportSummary()
     for day in days:
         drafts: dict[str, Entry] = {}

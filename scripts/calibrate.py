@@ -22,11 +22,9 @@ if str(ROOT) not in sys.path:
 
 from pipeline.check import run_checks  # noqa: E402
 from pipeline.entry import Finding  # noqa: E402
+from pipeline.evaluate import DEFAULT_CORPUS, HELD_OUT, TUNING, part_of  # noqa: E402
+from pipeline.evaluate import has_english as _has_english  # noqa: E402
 from pipeline.glossary import Glossary, load_glossary  # noqa: E402
-from pipeline.text import HANGUL  # noqa: E402
-
-DEFAULT_CORPUS = ROOT / "tests" / "data" / "notes-2024.jsonl"
-TUNING_MONTHS = ("2401", "2408")  # arXiv id months the checks were tuned on; the rest is held out
 
 
 def load_notes(path: Path = DEFAULT_CORPUS) -> list[dict]:
@@ -34,16 +32,15 @@ def load_notes(path: Path = DEFAULT_CORPUS) -> list[dict]:
 
 
 def has_english(note: dict) -> bool:
-    """A note whose English field holds English (vault notes may hold only tags and links)."""
-    english = note["comment_en"].strip()
-    return bool(english) and not english.startswith("#") and not HANGUL.search(english)
+    """A note with the author's English for its Korean (as `digest eval` decides it)."""
+    return _has_english(note["comment_ko"], note["comment_en"])
 
 
 def split_notes(notes: list[dict]) -> tuple[list[dict], list[dict]]:
-    """(tuning, held out), by the arXiv id's month: earlier notes tune, later ones judge."""
-    first, last = TUNING_MONTHS
-    tuning = [n for n in notes if first <= n["id"][:4] <= last]
-    held_out = [n for n in notes if n["id"][:4] > last]
+    """(tuning, held out) by the arXiv id's month, as `digest eval` splits them: January to
+    August tune, September to December judge."""
+    tuning = [n for n in notes if part_of(n["id"]) == TUNING]
+    held_out = [n for n in notes if part_of(n["id"]) == HELD_OUT]
     return tuning, held_out
 
 
@@ -111,10 +108,9 @@ def main() -> int:
         f"({sum(t.strict for t in glossary.terms)} strict), {len(glossary.keep)} keep"
     )
     tuning, held_out = split_notes(notes)
-    first, last = TUNING_MONTHS
     for name, part in (
-        (f"tuning ({first}-{last})", tuning),
-        (f"held out (after {last})", held_out),
+        ("tuning (arXiv months 01-08)", tuning),
+        ("held out (months 09-12)", held_out),
     ):
         report = calibrate(part, glossary)
         print()
