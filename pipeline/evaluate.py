@@ -28,8 +28,9 @@ from pipeline.config import Settings
 from pipeline.digest import DigestParseError, parse_digest
 from pipeline.entry import Finding
 from pipeline.errors import InputError, ServiceError
-from pipeline.examples import Example, ExampleIndex
+from pipeline.examples import Example
 from pipeline.glossary import Glossary, Match, distinct_terms
+from pipeline.history import History
 from pipeline.text import has_hangul, parse_id
 from pipeline.translate import (
     MAX_EXAMPLES,
@@ -160,7 +161,9 @@ def select_file(
     evaluated = usable[:limit] if limit else usable
     korean = {" ".join(n.comment_ko.split()) for n in evaluated}
     examples = [
-        n for n in corpus if has_english(n.comment_ko, n.comment_en) and " ".join(n.comment_ko.split()) not in korean
+        n
+        for n in corpus
+        if has_english(n.comment_ko, n.comment_en) and " ".join(n.comment_ko.split()) not in korean
     ]
     return Selection(evaluated, examples, f"{len(evaluated)} notes of {name}")
 
@@ -292,11 +295,12 @@ def run_eval(
     """Translate and measure every selected note, `jobs` at a time; `on_done(index, total,
     result)` as each is known. Ctrl-C or a failing service ends the run early: the report
     holds what was measured so far and says why it stopped."""
-    index = ExampleIndex([Example(n.id, n.comment_ko, n.comment_en) for n in selection.examples])
+    # the author's pairs searched exactly as `draft` searches his drafts
+    index = History.of([Example(n.id, n.comment_ko, n.comment_en) for n in selection.examples])
     notes = selection.evaluated
 
     def work(note: Note) -> NoteResult:
-        nearest = index.nearest(note.comment_ko, k=MAX_EXAMPLES, exclude=note.id)
+        nearest = index.nearest(note.comment_ko, k=MAX_EXAMPLES, exclude=frozenset([note.id]))
         paper = PaperContext(note.title, note.abstract) if note.title else None
         made = translate_checked(
             note.comment_ko,

@@ -59,20 +59,43 @@ def is_example(entry: Entry) -> bool:
 
 
 class History:
-    def __init__(self, store: Store, path: Path) -> None:
+    """The history of a drafts folder (kept in `path`), or of given pairs (`of`, in memory)."""
+
+    def __init__(self, store: Store | None, path: Path | None) -> None:
         self.store = store
         self.path = path
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
-        self._synced = False
+        self._synced = store is None  # pairs given in memory are in step by construction
+
+    @classmethod
+    def of(cls, pairs: list[Example]) -> History:
+        """An in-memory history of the author's pairs (`eval`'s corpus), searched as drafts are."""
+        history = cls(None, None)
+        with history._open() as db:
+            for n, pair in enumerate(pairs):
+                entry = Entry(
+                    pair.key,
+                    "",
+                    "",
+                    [],
+                    "",
+                    pair.korean,
+                    comment_en=pair.english,
+                    tags=list(pair.tags),
+                )
+                entry.status = Status.READY
+                _add(db, f"pair:{n}", (0, 0, 0), entry)
+        return history
 
     # -- the file -------------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
         if self._db is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             # autocommit: the sync opens its own transaction (BEGIN IMMEDIATE, below)
             db = sqlite3.connect(
-                self.path, timeout=30, check_same_thread=False, isolation_level=None
+                self.path or ":memory:", timeout=30, check_same_thread=False, isolation_level=None
             )
             try:
                 if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
@@ -93,7 +116,7 @@ class History:
         try:
             return self._connect()
         except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError):
+            if isinstance(exc, sqlite3.OperationalError) or self.path is None:
                 raise  # locked, or cannot be opened: another process's file is not ours to delete
             self.path.unlink(missing_ok=True)  # not a database (damaged): it is only a cache
             return self._connect()
@@ -127,6 +150,7 @@ class History:
         db.execute("COMMIT")
 
     def _update(self, db: sqlite3.Connection) -> None:
+        assert self.store is not None
         known = {
             row[0]: tuple(row[1:])
             for row in db.execute("SELECT path, size, mtime, inode FROM drafts")
@@ -146,29 +170,14 @@ class History:
 
     def _record(self, db: sqlite3.Connection, path: Path, signature: tuple[int, int, int]) -> None:
         self._forget(db, str(path))
+        assert self.store is not None
         try:
             entry = self.store.load(path)
         except InputError as exc:
-            values = dict.fromkeys(_COLUMNS, "") | {"problem": str(exc)}
-        else:
-            values = {name: getattr(entry, name, "") for name in _COLUMNS if name != "problem"}
-            values |= {"tags": " ".join(entry.tags), "status": str(entry.status), "problem": ""}
-        cursor = db.execute(
-            f"INSERT INTO drafts (path, size, mtime, inode, {', '.join(_COLUMNS)}) "
-            f"VALUES (?, ?, ?, ?, {', '.join('?' * len(_COLUMNS))})",
-            (str(path), *signature, *(values[name] for name in _COLUMNS)),
-        )
-        row = cursor.lastrowid
-        if values["problem"]:
+            problem = dict.fromkeys(_COLUMNS, "") | {"problem": str(exc)}
+            _insert(db, str(path), signature, problem)
             return
-        if is_example(entry):
-            db.execute(
-                "INSERT INTO pairs (rowid, grams) VALUES (?, ?)",
-                (row, grams_text(entry.comment_ko)),
-            )
-        if entry.tags:
-            paper = grams_text(f"{entry.title} {entry.abstract}")
-            db.execute("INSERT INTO papers (rowid, grams) VALUES (?, ?)", (row, paper))
+        _add(db, str(path), signature, entry)
 
     def _forget(self, db: sqlite3.Connection, path: str) -> None:
         found = db.execute("SELECT rowid FROM drafts WHERE path = ?", (path,)).fetchone()
@@ -251,6 +260,31 @@ class History:
                 (query, limit),
             ).fetchall()
         return [(float(r[0]), dict(zip(_COLUMNS, r[1:], strict=True))) for r in rows]
+
+
+def _insert(
+    db: sqlite3.Connection, key: str, signature: tuple[int, int, int], values: dict[str, str]
+) -> int:
+    cursor = db.execute(
+        f"INSERT INTO drafts (path, size, mtime, inode, {', '.join(_COLUMNS)}) "
+        f"VALUES (?, ?, ?, ?, {', '.join('?' * len(_COLUMNS))})",
+        (key, *signature, *(values[name] for name in _COLUMNS)),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def _add(db: sqlite3.Connection, key: str, signature: tuple[int, int, int], entry: Entry) -> None:
+    """An entry's row, and its n-grams for the searches it takes part in."""
+    values = {name: getattr(entry, name, "") for name in _COLUMNS if name != "problem"}
+    values |= {"tags": " ".join(entry.tags), "status": str(entry.status), "problem": ""}
+    row = _insert(db, key, signature, values)
+    if is_example(entry):
+        db.execute(
+            "INSERT INTO pairs (rowid, grams) VALUES (?, ?)", (row, grams_text(entry.comment_ko))
+        )
+    if entry.tags:
+        paper = grams_text(f"{entry.title} {entry.abstract}")
+        db.execute("INSERT INTO papers (rowid, grams) VALUES (?, ?)", (row, paper))
 
 
 def _rarest(db: sqlite3.Connection, table: str, grams: list[str]) -> list[str]:

@@ -19,8 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.entry import Entry  # noqa: E402
-from pipeline.examples import Example, ExampleIndex  # noqa: E402
+from pipeline.examples import Example  # noqa: E402
 from pipeline.glossary import Glossary, Term  # noqa: E402
+from pipeline.history import History  # noqa: E402
 from pipeline.store import Store  # noqa: E402
 from tests.servers import ArxivServer, FakePaper, OpenAIServer  # noqa: E402
 
@@ -267,7 +268,7 @@ def bench_examples() -> None:
         for n in notes
     ][:5000]
     started = time.perf_counter()
-    index = ExampleIndex(pairs)
+    index = History.of(pairs)
     built = time.perf_counter() - started
     lookups = []
     for note in notes[:100]:
@@ -275,7 +276,7 @@ def bench_examples() -> None:
         index.nearest(note["comment_ko"], k=3)
         lookups.append(time.perf_counter() - started)
     print(
-        f"examples index, {len(pairs):,} pairs: built in {built:.2f} s; lookup median "
+        f"nearest pairs (eval's in-memory history), {len(pairs):,} pairs: built in {built:.2f} s; lookup median "
         f"{statistics.median(lookups) * 1000:.1f} ms, max {max(lookups) * 1000:.1f} ms (target < 50 ms)"
     )
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from pipeline.entry import Entry
-from pipeline.examples import Example, ExampleIndex, suggest_tags
+from pipeline.examples import Example, suggest_tags
 from pipeline.glossary import parse_glossary
 from pipeline.history import History
 from pipeline.review import hand_replacements
@@ -188,7 +188,7 @@ def corpus_examples() -> list[Example]:
 
 def test_examples_chosen_are_close_neighbours() -> None:
     examples = corpus_examples()
-    index = ExampleIndex(examples)
+    index = History.of(examples)  # what eval searches: the same search as the drafts'
     # A comment about MoE experts must find MoE notes; one about PRMs must find PRM notes.
     moe = index.nearest(
         "DeepSeek MoE처럼 Shared Expert를 두고 더 작은 Expert를 더 많이 활성화하는 방법.", k=3
@@ -202,7 +202,9 @@ def test_examples_chosen_are_close_neighbours() -> None:
     target = examples[42]
     found = index.nearest(target.korean.replace(".", "!"), k=1)
     assert found[0][1].key == target.key
-    assert index.nearest(target.korean, k=3, exclude=target.key)[0][1].key != target.key
+    assert (
+        index.nearest(target.korean, k=3, exclude=frozenset([target.key]))[0][1].key != target.key
+    )
 
 
 def corpus_history(tmp_path: Path) -> History:
@@ -348,11 +350,11 @@ def test_the_editor_template_suggests_tags_of_similar_papers(arxiv_server, isola
 
 
 def test_suggest_tags_weights_by_similarity() -> None:
-    index = ExampleIndex(
+    index = History.of(
         [
-            Example("a", "보상 모델 노이즈 강화학습", "", ("rl", "reward-model")),
-            Example("b", "보상 모델 강화학습 추론", "", ("rl",)),
-            Example("c", "이미지 생성 디퓨전", "", ("diffusion",)),
+            Example("a", "보상 모델 노이즈 강화학습", "x", ("rl", "reward-model")),
+            Example("b", "보상 모델 강화학습 추론", "x", ("rl",)),
+            Example("c", "이미지 생성 디퓨전", "x", ("diffusion",)),
         ]
     )
     assert suggest_tags(index.nearest("보상 모델과 강화학습", k=8))[:2] == ["rl", "reward-model"]
