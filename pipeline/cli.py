@@ -47,7 +47,7 @@ class App:
 
     def write(self, path: Path, text: str) -> None:
         """A file the author asked for (-o, --html), written atomically."""
-        from pipeline.store import write_failure
+        from pipeline.errors import write_failure
         from pipeline.yamlio import atomic_write
 
         try:

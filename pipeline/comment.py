@@ -197,12 +197,12 @@ def run_editor(
     return comment, tags
 
 
-def save_recovery(comment: str, tags: list[str] | None) -> Path:
-    """Keep text the author gave that has no draft to go to (a mistyped id) in a file of its own,
-    in the form `--comment-file` reads back."""
-    fd, name = tempfile.mkstemp(prefix=RECOVERY_PREFIX, suffix=".md")
+def save_recovery(text: str, tags: list[str] | None, what: str = "comment") -> Path:
+    """Keep text the author gave that could not go into its draft (a mistyped id, a full disk)
+    in a file of its own, in the form `--comment-file` (or `edit` on stdin) reads back."""
+    fd, name = tempfile.mkstemp(prefix=f"digest-{what.lower()}-", suffix=".md")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(comment + ("\n" + " ".join(f"#{t}" for t in tags) if tags else "") + "\n")
+        handle.write(text + ("\n" + " ".join(f"#{t}" for t in tags) if tags else "") + "\n")
     return Path(name)
 
 

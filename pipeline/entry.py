@@ -85,6 +85,17 @@ class Entry:
     # written back in its own layout; empty: the author's current layout
     vault: dict[str, Any] = field(default_factory=dict)
 
+    def replace_text(self, key: str, value: str, why: str) -> bool:
+        """Set a text field (comment_ko, comment_en); text it held is kept in the history with
+        why it went, so that nothing the author wrote is lost. True if anything changed."""
+        old = getattr(self, key)
+        if old == value:
+            return False
+        if old.strip():
+            self.history.append({key: old, "replaced": why})
+        setattr(self, key, value)
+        return True
+
     @property
     def hand_edited(self) -> bool:
         """The published English is not the model's: edited by hand, or the author's own."""

@@ -3,9 +3,11 @@ for the machine), and the redaction of secrets from whatever is printed."""
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from enum import IntEnum
+from pathlib import Path
 
 
 class ExitCode(IntEnum):
@@ -59,3 +61,10 @@ def redact(text: str) -> str:
         text = text.replace(key, "[redacted]")
     text = _BEARER.sub(r"\1[redacted]", text)
     return _KEY_SHAPED.sub("[redacted]", text)
+
+
+def write_failure(path: Path, exc: OSError) -> InputError | EnvironmentFailure:
+    """A write that failed: the machine (disk full, I/O) or the set-up (permissions)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
+        return EnvironmentFailure(f"cannot write {path}: {exc.strerror}; free some space and retry")
+    return InputError(f"cannot write {path}: {exc.strerror}")

@@ -64,7 +64,14 @@ def import_vault(
     since: str | None = None,
     progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> ImportSummary:
-    """Every usable note of the vault becomes a draft; importing again changes nothing."""
+    """Every usable note of the vault becomes a draft; importing again changes nothing.
+
+    A paper that already has a draft, on any day, is that draft (a note written by `export
+    --format vault` sits under the paper's arXiv day, the draft under the digest's). A draft
+    edited here since it was last imported or exported is not overwritten, nor is one drafted
+    here that the note contradicts: both are skipped with the reason. Each change is a
+    read-modify-write under the store's lock, so a command saving meanwhile loses nothing.
+    """
     if not folder.is_dir():
         raise InputError(f"vault folder {folder} does not exist")
     files = note_files(folder)
@@ -106,36 +113,56 @@ def import_vault(
             source_hash=note.content_hash,
             vault=note_layout(note, text).to_dict(),
         )
-        existing = store.get(entry.date, entry.id)
-        if (
-            existing is not None
-            and existing.source_hash == entry.source_hash
-            and (existing.source_file, existing.vault) == (entry.source_file, entry.vault)
-        ):
-            summary.unchanged.append(entry.id)
-            continue
-        if (
-            existing is not None
-            and existing.imported
-            and existing.content_fingerprint() != existing.imported
-        ):
-            summary.skipped.setdefault("edited here since the import", []).append(name)
-            continue
         entry.imported = entry.content_fingerprint()
-        if existing is None:
-            summary.imported.append(entry.id)
-            recheck(entry)
-            store.save(entry)
-            continue
-        # The note changed: its text, its layout or its place in the vault.
-        content_changed = not same_content(existing, entry)
-        for key in (*_CONTENT, "source_hash", "imported", "source_file", "vault"):
-            setattr(existing, key, getattr(entry, key))
-        if content_changed:
-            recheck(existing)
-        store.save(existing)
-        summary.updated.append(entry.id)
+        days = store.dates_of(entry.id)
+        date = days[-1] if days else entry.date
+        outcome = store_note(store, date, entry, recheck)
+        if outcome in ("imported", "updated", "unchanged"):
+            getattr(summary, outcome).append(entry.id)
+        else:
+            summary.skipped.setdefault(outcome, []).append(name)
     return summary
+
+
+def store_note(store: Store, date: str, note: Entry, recheck: Callable[[Entry], object]) -> str:
+    """Put one imported note into its draft; what happened: imported, updated, unchanged, or
+    why it was skipped."""
+    outcome = "unchanged"
+
+    def change(current: Entry | None) -> Entry | None:
+        nonlocal outcome
+        if current is None:
+            outcome = "imported"
+            note.date = date
+            recheck(note)
+            return note
+        if current.source_hash == note.source_hash and (current.source_file, current.vault) == (
+            note.source_file,
+            note.vault,
+        ):
+            return None  # this very note, imported (or exported) before
+        if current.content_fingerprint() != (current.imported or note.imported):
+            outcome = (
+                "edited here since the import"
+                if current.imported
+                else "drafted here, and the note says otherwise"
+            )
+            return None
+        # The note changed (its text, its layout or its place in the vault); the draft did not.
+        content_changed = not same_content(current, note)
+        for key in ("comment_ko", "comment_en"):
+            current.replace_text(key, getattr(note, key), f"import of {note.source_file}")
+        for key in ("title", "authors", "abstract", "tags"):
+            setattr(current, key, getattr(note, key))
+        for key in ("source_hash", "imported", "source_file", "vault"):
+            setattr(current, key, getattr(note, key))
+        if content_changed:
+            recheck(current)
+        outcome = "updated"
+        return current
+
+    store.update(date, note.id, change)
+    return outcome
 
 
 def _text_changes(draft: Entry, item: TextEntry) -> dict[str, object]:
@@ -171,7 +198,10 @@ def import_digest(
 
     An entry whose title (whitespace collapsed) is that of a draft of the same day is that
     draft, wherever it came from (drafted here and exported, or imported before): it is
-    unchanged, or updated where the text differs. Others become drafts with a title id.
+    unchanged, or updated where the text differs (a comment it replaces is kept in the draft's
+    history). Two drafts of one day with the same title are matched in their order. Others
+    become drafts with a title id. Each change is a read-modify-write under the store's lock; a
+    draft saved by another command since the import read the day is left as it is (skipped).
     """
     try:
         days = parse_digest(text)
@@ -179,25 +209,40 @@ def import_digest(
         raise exc.naming(source) from None
     summary = ImportSummary()
     for day in days:
-        drafts: dict[str, Entry] = {}
-        for draft in store.day(day.date).entries:
-            drafts.setdefault(collapse(draft.title), draft)  # the first drafted, if two
+        same_title: dict[str, list[Entry]] = {}
+        for draft in store.day(day.date).entries:  # in first-drafted order
+            same_title.setdefault(collapse(draft.title), []).append(draft)
         for item in day.entries:
-            existing = drafts.get(collapse(item.title))
-            if existing is not None:
-                changes = _text_changes(existing, item)
-                if not changes:
-                    summary.unchanged.append(existing.id)
-                    continue
-                for key, value in changes.items():
-                    setattr(existing, key, value)
-                recheck(existing)
-                store.save(existing)
-                summary.updated.append(existing.id)
-                continue
+            matches = same_title.get(collapse(item.title), [])
+            target = matches.pop(0) if matches else None
+            outcome, entry_id = store_text_entry(store, day.date, item, target, source, recheck)
+            if outcome in ("imported", "updated", "unchanged"):
+                getattr(summary, outcome).append(entry_id)
+            else:
+                summary.skipped.setdefault(outcome, []).append(entry_id)
+    return summary
+
+
+def store_text_entry(
+    store: Store,
+    date: str,
+    item: TextEntry,
+    target: Entry | None,
+    source: str,
+    recheck: Callable[[Entry], object],
+) -> tuple[str, str]:
+    """One entry of a text digest into its draft (`target`, matched by title) or a new one;
+    (what happened, the draft's id)."""
+    entry_id = target.id if target is not None else title_id(item.title)
+    outcome = "unchanged"
+
+    def change(current: Entry | None) -> Entry | None:
+        nonlocal outcome
+        if current is None:
+            outcome = "imported"
             entry = Entry(
-                id=title_id(item.title),
-                date=day.date,
+                id=entry_id,
+                date=date,
                 title=item.title,
                 authors=item.authors,
                 abstract=item.abstract,
@@ -208,7 +253,21 @@ def import_digest(
                 source_file=source,
             )
             recheck(entry)
-            store.save(entry)
-            drafts[collapse(entry.title)] = entry
-            summary.imported.append(entry.id)
-    return summary
+            return entry
+        if target is not None and current.content_fingerprint() != target.content_fingerprint():
+            outcome = "changed here while importing"  # what arrived meanwhile wins
+            return None
+        changes = _text_changes(current, item)
+        if not changes:
+            return None
+        for key, value in changes.items():
+            if key in ("comment_ko", "comment_en"):
+                current.replace_text(key, str(value), f"import of {source}")
+            else:
+                setattr(current, key, value)
+        recheck(current)
+        outcome = "updated"
+        return current
+
+    store.update(date, entry_id, change)
+    return outcome, entry_id

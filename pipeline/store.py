@@ -7,7 +7,6 @@ this one was waiting for the model is seen, never overwritten by a stale copy.
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import os
 import re
@@ -19,7 +18,7 @@ from pathlib import Path
 
 from pipeline import yamlio
 from pipeline.entry import DATE_RE, Entry, entry_from_yaml
-from pipeline.errors import EnvironmentFailure, InputError
+from pipeline.errors import InputError, write_failure
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _ORDER_LINE = re.compile(r"^order:\s*(\d+)\s*$", re.MULTILINE)
@@ -33,13 +32,6 @@ def file_safe(entry_id: str) -> str:
     if not _SAFE_NAME.match(name) or ".." in name:
         raise InputError(f"id {entry_id!r} cannot name a draft file")
     return name
-
-
-def write_failure(path: Path, exc: OSError) -> InputError | EnvironmentFailure:
-    """A write that failed: the machine (disk full, I/O) or the set-up (permissions)."""
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
-        return EnvironmentFailure(f"cannot write {path}: {exc.strerror}; free some space and retry")
-    return InputError(f"cannot write {path}: {exc.strerror}")
 
 
 @dataclass
@@ -68,7 +60,7 @@ class Store:
     @contextmanager
     def lock(self) -> Iterator[None]:
         """One writer at a time across processes: order numbers and files stay consistent."""
-        self._ensure_writable()
+        self.check_writable()
         with open(self.root / ".lock", "a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
@@ -76,7 +68,8 @@ class Store:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _ensure_writable(self) -> None:
+    def check_writable(self) -> None:
+        """The drafts folder exists (it is made) and takes writes; else one clear error."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

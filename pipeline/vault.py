@@ -27,7 +27,7 @@ from typing import Any
 
 from pipeline.digest import collapse, one_line
 from pipeline.entry import Entry
-from pipeline.errors import InputError
+from pipeline.errors import DigestError, InputError, write_failure
 from pipeline.text import HANGUL, is_tags_line, parse_id, parse_tags
 from pipeline.yamlio import atomic_write_bytes
 
@@ -489,9 +489,11 @@ def index_vault(vault: Path) -> dict[str, list[PurePosixPath]]:
 class NoteStatus(StrEnum):
     WRITTEN = "written"  # a new note
     UNCHANGED = "unchanged"  # the note already holds these bytes
-    LEFT = "left"  # the note differs (edited in the vault, or the draft here): left as it is
-    OVERWRITTEN = "overwritten"  # the note differed and --force replaced it
+    UPDATED = "updated"  # the draft changed; the note was as digest last wrote or read it
+    LEFT = "left"  # the note was edited in the vault since: left as it is
+    OVERWRITTEN = "overwritten"  # the note was edited in the vault and --force replaced it
     SKIPPED = "skipped"  # the entry cannot be a note (no arXiv id)
+    FAILED = "failed"  # it could not be written (the error says why); the rest was not tried
 
 
 @dataclass(frozen=True)
@@ -500,6 +502,9 @@ class NoteResult:
     status: NoteStatus
     path: PurePosixPath | None = None  # relative to the vault
     reason: str = ""
+    digest: str = ""  # of the note's bytes as they are now (what the draft records)
+    replaced: str = ""  # the note --force overwrote, to keep in the draft's history
+    error: DigestError | None = None
 
     def line(self) -> str:
         where = str(self.path) if self.path is not None else self.entry_id
@@ -514,8 +519,13 @@ def notes_summary(results: list[NoteResult]) -> str:
     parts = [f"{counts[s]} {s.value}" for s in NoteStatus if counts[s] or s is NoteStatus.WRITTEN]
     line = ", ".join(parts)
     if counts[NoteStatus.LEFT]:
-        line += " (left: the note differs from the draft; --force overwrites)"
+        line += " (left: edited in the vault since; --force overwrites, keeping it in the draft)"
     return line
+
+
+def note_digest(data: bytes) -> str:
+    """What a note's bytes are known by (as an import records them in `source_hash`)."""
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 def _free_path(vault: Path, path: PurePosixPath, paper: str) -> PurePosixPath | None:
@@ -532,11 +542,16 @@ def _free_path(vault: Path, path: PurePosixPath, paper: str) -> PurePosixPath | 
 def write_notes(entries: list[Entry], vault: Path, force: bool = False) -> list[NoteResult]:
     """Write each entry as a note into the vault; a note of the same paper anywhere is that note.
 
-    A note with the same bytes is unchanged; one with other bytes was edited by the author and
-    is left as it is, unless `force`. Writes are atomic and keep an existing note's permissions.
+    A note with the same bytes is unchanged. One with other bytes that digest wrote or read
+    last (its bytes match the draft's `source_hash`) follows the draft when the draft changed
+    since (updated), and is left alone when it did not (unchanged). One edited in
+    the vault since is left as it is, unless `force` (then its text goes back in the result, to
+    keep). Writes are atomic and keep an existing note's permissions. A write that fails ends
+    the run with a FAILED result carrying the error; what was written before stands.
     """
     if not vault.is_dir():
         raise InputError(f"vault folder {vault} does not exist (create it, or check the path)")
+    vault = vault_root(vault)  # -o ~/Vault/arXiv means the vault ~/Vault (it has .obsidian)
     index = index_vault(vault)
     results: list[NoteResult] = []
     for entry in entries:
@@ -550,7 +565,7 @@ def write_notes(entries: list[Entry], vault: Path, force: bool = False) -> list[
         data = render_note(entry).encode("utf-8")
         known = index.get(paper, [])
         if known:
-            own = PurePosixPath(entry.source_file) if entry.source == "vault" else None
+            own = PurePosixPath(entry.source_file) if entry.source_file else None
             path = own if own in known else known[0]
         else:
             wanted = note_path(entry)
@@ -561,23 +576,45 @@ def write_notes(entries: list[Entry], vault: Path, force: bool = False) -> list[
                 continue
             path = free
         target = vault / path
-        status = NoteStatus.WRITTEN
+        status, replaced = NoteStatus.WRITTEN, ""
         if known:
             try:
                 current = target.read_bytes()
             except OSError as exc:
-                raise InputError(f"cannot read {target}: {exc.strerror}") from None
+                results.append(_failed(entry, path, write_failure(target, exc)))
+                break
             if current == data:
-                results.append(NoteResult(entry.id, NoteStatus.UNCHANGED, path))
+                results.append(
+                    NoteResult(entry.id, NoteStatus.UNCHANGED, path, digest=note_digest(data))
+                )
                 continue
-            if not force:
-                results.append(NoteResult(entry.id, NoteStatus.LEFT, path))
+            if note_digest(current) == entry.source_hash:
+                if entry.imported == entry.content_fingerprint():
+                    # neither side changed since the import: a note in a layout digest does
+                    # not reproduce byte for byte is left exactly as the author has it
+                    results.append(
+                        NoteResult(entry.id, NoteStatus.UNCHANGED, path, digest=entry.source_hash)
+                    )
+                    continue
+                status = NoteStatus.UPDATED
+            elif force:
+                status, replaced = NoteStatus.OVERWRITTEN, current.decode("utf-8", "replace")
+            else:
+                results.append(
+                    NoteResult(entry.id, NoteStatus.LEFT, path, digest=note_digest(current))
+                )
                 continue
-            status = NoteStatus.OVERWRITTEN
         try:
             atomic_write_bytes(target, data)
         except OSError as exc:
-            raise InputError(f"cannot write {target}: {exc.strerror}") from None
+            results.append(_failed(entry, path, write_failure(target, exc)))
+            break
         index.setdefault(paper, []).append(path)
-        results.append(NoteResult(entry.id, status, path))
+        results.append(
+            NoteResult(entry.id, status, path, digest=note_digest(data), replaced=replaced)
+        )
     return results
+
+
+def _failed(entry: Entry, path: PurePosixPath, error: DigestError) -> NoteResult:
+    return NoteResult(entry.id, NoteStatus.FAILED, path, reason=str(error), error=error)

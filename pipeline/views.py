@@ -187,12 +187,16 @@ def show_tags(console: Console, vocab: Counter[str], show_all: bool) -> None:
 
 
 def show_notes(console: Console, results: list[NoteResult]) -> int:
-    """What a vault export did to each note; exit 1 when a note was left for the author."""
+    """What a vault export did to each note; exit 1 when a note was left for the author, the
+    failure's own code when one could not be written."""
     from pipeline.vault import NoteStatus, notes_summary
 
     for result in results:
         console.err(result.line())
     console.err(notes_summary(results))
+    failed = [r.error for r in results if r.error is not None]
+    if failed:
+        return int(failed[0].exit_code)
     left = any(r.status is NoteStatus.LEFT for r in results)
     return int(ExitCode.CHECK_FAILED) if left else 0
 

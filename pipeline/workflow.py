@@ -437,7 +437,12 @@ class Workflow:
             )
             changed = current is None
             if not same_text(comment, entry.comment_ko):
-                entry.comment_ko = comment
+                if current is not None and entry.comment_ko.strip():
+                    self.log(
+                        f"{entry.id}: the comment was replaced; the earlier one is kept in the "
+                        "draft's history"
+                    )
+                entry.replace_text("comment_ko", comment, "a new comment")
                 entry.status = AWAITING
                 changed = True
             if tags is not None and tags != entry.tags:
@@ -694,12 +699,13 @@ class Workflow:
             self.log(f"Saved the comment in {self.store.path(date, entry.id)}")
         return entry
 
-    def _recover(self, comment: str, tags: list[str] | None) -> str:
+    def _recover(self, text: str, tags: list[str] | None, what: str = "comment") -> str:
         try:
-            path = save_recovery(comment, tags)
+            path = save_recovery(text, tags, what)
         except OSError:
-            return "your comment could not be saved anywhere; here it is:\n" + comment
-        return f"your comment is kept in {path}: use it with --comment-file {path}"
+            return f"your {what} could not be saved anywhere; here it is:\n" + text
+        use = f"--comment-file {path}" if what == "comment" else f"digest edit ID < {path}"
+        return f"your {what} is kept in {path}: use it with {use}"
 
     def _fetch(
         self, paper_id: PaperId, date: str, entry: Entry | None, refresh: bool, created: bool
@@ -735,6 +741,7 @@ class Workflow:
         """A day from a notes file: every comment on disk, one arXiv request, then translations
         in parallel. Outcomes are in the order of the blocks."""
         preload_client()
+        new = {b.paper_id.base for b in blocks if self.store.get(date, b.paper_id.base) is None}
         entries = [self._save_comment(b.paper_id, date, b.comment, b.tags or None) for b in blocks]
         wanted = [
             b.paper_id for b, e in zip(blocks, entries, strict=True) if refresh or not e.title
@@ -746,9 +753,13 @@ class Workflow:
             for index, (block, entry) in enumerate(zip(blocks, entries, strict=True)):
                 query = block.paper_id.query
                 if query in fetched.problems:
-                    failed[index] = Outcome(
-                        entry.id, entry, RunResult.FAILED, fetched.problems[query]
-                    )
+                    problem = fetched.problems[query]
+                    if entry.id in new:  # a mistyped id: no draft of a paper that does not exist
+                        self.store.path(date, entry.id).unlink(missing_ok=True)
+                        problem = InputError(
+                            f"{problem} (no draft kept; the comment is in the notes file)"
+                        )
+                    failed[index] = Outcome(entry.id, entry, RunResult.FAILED, problem)
                 elif query in fetched.papers:
                     entries[index] = self._apply_paper(entry, fetched.papers[query])
         todo = [i for i in range(len(entries)) if i not in failed]
@@ -778,12 +789,24 @@ class Workflow:
         force: bool = False,
         on_done: Callable[[int, Outcome], None] = lambda index, outcome: None,
     ) -> list[Outcome]:
-        """Translate (again) drafts from their saved comments."""
+        """Translate (again) drafts from their saved comments; a draft whose paper arXiv does
+        not know is not translated (it fails, naming the id)."""
         preload_client()
         entries, unknown = self.fetch_missing(selected.entries)
-        for entry_id, problem in unknown.items():
-            self.log(f"Warning: {entry_id}: {problem}")
-        return self.finish_many(entries, jobs, on_done, force, again=True)
+        todo = [i for i, e in enumerate(entries) if e.id not in unknown]
+        failed = {
+            i: Outcome(e.id, e, RunResult.FAILED, unknown[e.id])
+            for i, e in enumerate(entries)
+            if e.id in unknown
+        }
+        for index, outcome in failed.items():
+            on_done(index, outcome)
+        done = self.finish_many(
+            [entries[i] for i in todo], jobs, lambda k, o: on_done(todo[k], o), force, again=True
+        )
+        outcomes: dict[int, Outcome] = dict(failed)
+        outcomes.update(zip(todo, done, strict=True))
+        return [outcomes[i] for i in range(len(entries))]
 
     def check(self, entries: list[Entry]) -> list[Entry]:
         """Run the checks on drafts as they are now (with `judge`, the model's review too); the
@@ -822,6 +845,7 @@ class Workflow:
     def edit(self, paper_text: str, date: str | None, write_english: EditorCallback) -> EditResult:
         """The author's English becomes comment_en, checked and saved with its result."""
         entry = self.find(paper_text, date)
+        self.store.check_writable()  # before the author types anything
         english, tags = write_english(entry)
         if not english:
             raise InputError("the English is empty; nothing was saved")
@@ -840,7 +864,10 @@ class Workflow:
             recheck(current, self.glossary)
             return current if changed or (current.checks, current.status) != before else None
 
-        saved = self.store.update(entry.date, entry.id, change)
+        try:
+            saved = self.store.update(entry.date, entry.id, change)
+        except DigestError as exc:  # what he typed is kept, whatever went wrong
+            raise type(exc)(f"{exc}; {self._recover(english, tags, 'English')}") from None
         assert saved is not None
         return EditResult(saved, changed, self.store.path(entry.date, entry.id))
 
@@ -930,6 +957,45 @@ class Workflow:
             )
         return [d for d in days if d.entries]
 
+    def _remember_notes(self, entries: list[Entry], notes: list[NoteResult]) -> None:
+        """Each draft records its note as it is now (path and bytes), and that its content was
+        exported: a later export updates a note nobody touched, a later import updates a draft
+        nobody touched, and neither overwrites an edit made on the other side."""
+        from pipeline.vault import NoteStatus
+
+        by_id = {e.id: e for e in entries}
+        for note in notes:
+            if note.status not in (
+                NoteStatus.WRITTEN,
+                NoteStatus.UPDATED,
+                NoteStatus.OVERWRITTEN,
+                NoteStatus.UNCHANGED,
+            ):
+                continue
+            written = by_id[note.entry_id]
+
+            def change(
+                current: Entry | None, note: NoteResult = note, written: Entry = written
+            ) -> Entry | None:
+                if (
+                    current is None
+                    or current.content_fingerprint() != written.content_fingerprint()
+                ):
+                    return None  # changed meanwhile: the next export tells
+                record = (str(note.path), note.digest, current.content_fingerprint())
+                if (
+                    current.source_file,
+                    current.source_hash,
+                    current.imported,
+                ) == record and not note.replaced:
+                    return None
+                current.source_file, current.source_hash, current.imported = record
+                if note.replaced:  # the vault's edit that --force replaced: kept, not lost
+                    current.history.append({"note": note.replaced, "replaced": "export --force"})
+                return current
+
+            self.store.update(written.date, written.id, change)
+
     def export(
         self, dates: list[str], fmt: str, force: bool, vault: Path | None = None
     ) -> Exported:
@@ -943,7 +1009,9 @@ class Workflow:
         count = sum(len(d.entries) for d in days)
         if fmt == "vault":
             assert vault is not None
-            notes = write_notes([e for d in days for e in d.entries], vault, force)
+            entries = [e for d in days for e in d.entries]
+            notes = write_notes(entries, vault, force)
+            self._remember_notes(entries, notes)
             return Exported("", count, [d.date for d in days], notes=notes)
         left_out = text_left_out(days) if fmt == "text" else []
         for entry, reason in left_out:

@@ -186,7 +186,12 @@ def test_a_changed_comment_is_translated_again_and_history_kept(
     assert result.code == 0, result.stderr
     draft = load_draft(isolated, DATE, "2506.18896")
     assert draft["comment_en"] == TRANSLATIONS[other]
-    assert draft["history"][0]["machine_en"] == EN
+    # nothing lost: the earlier comment and the earlier machine English are in the history
+    assert draft["history"] == [
+        {"comment_ko": KO, "replaced": "a new comment"},
+        {"machine_en": EN, "model": "gpt-5-mini", "glossary": draft["glossary"]},
+    ]
+    assert "the comment was replaced; the earlier one is kept" in result.stderr
     assert len(arxiv_server.requests) == 1
 
 

@@ -179,11 +179,11 @@ def test_exporting_the_imported_sample_changes_nothing(tmp_path: Path) -> None:
     entries = import_sample(tmp_path, vault)
     results = write_notes(entries, vault, force=False)
     statuses = [r.status for r in results]
-    assert statuses.count(NoteStatus.UNCHANGED) == 86 and statuses.count(NoteStatus.LEFT) == 3
+    # the 3 older notes digest does not reproduce byte for byte are left as he wrote them:
+    # neither the note nor the draft changed since the import
+    assert statuses.count(NoteStatus.UNCHANGED) == 89
     assert {p: p.read_bytes() for p in vault.rglob("*.md")} == before  # nothing written
-    assert notes_summary(results) == (
-        "0 written, 86 unchanged, 3 left (left: the note differs from the draft; --force overwrites)"
-    )
+    assert notes_summary(results) == "0 written, 89 unchanged"
 
 
 def test_the_layout_is_kept_in_the_draft(tmp_path: Path) -> None:
