@@ -269,3 +269,127 @@ def test_the_sample_day_drafts_and_exports_byte_for_byte(
     exported = run("export", day.date)
     assert exported.code == 0, exported.stderr
     assert len(day.entries) == 3 and exported.stdout == sample  # the whole sample, byte for byte
+
+
+# -- the vault and the drafts meet ------------------------------------------------------------
+def exported_to_vault(isolated: Path) -> Path:
+    drafted(isolated)
+    vault = isolated / "vault"
+    vault.mkdir()
+    assert run("export", DATE, "--format", "vault", "-o", str(vault)).code == 0
+    return vault / "arXiv" / "250623 ReasonFlux-PRM.md"
+
+
+def test_a_note_nobody_touched_follows_the_draft(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    note = exported_to_vault(isolated)
+    mine = "A PRM that grades each reasoning step."
+    assert run("edit", "2506.18896", stdin=mine).code == 0
+    again = run("export", DATE, "--format", "vault", "-o", str(note.parent.parent))
+    assert again.code == 0 and "1 updated" in again.stderr  # no --force needed
+    assert mine in note.read_text(encoding="utf-8")
+
+
+def test_a_note_edited_in_the_vault_comes_back_into_its_draft(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    note = exported_to_vault(isolated)
+    text = note.read_text(encoding="utf-8").replace(EN, "My English, written in Obsidian.")
+    note.write_text(text, encoding="utf-8")
+    result = run("import", "--vault", str(note.parent.parent))
+    assert result.code == 0 and "1 updated" in result.stderr, result.stderr
+    assert (
+        load_draft(isolated, DATE, "2506.18896")["comment_en"] == "My English, written in Obsidian."
+    )
+    assert not (isolated / "drafts" / "2025-06-23").exists()  # no second draft on the paper's day
+    history = load_draft(isolated, DATE, "2506.18896")["history"]
+    assert {"comment_en": EN, "replaced": "import of arXiv/250623 ReasonFlux-PRM.md"} in history
+
+
+def test_edits_on_both_sides_are_never_overwritten(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    note = exported_to_vault(isolated)
+    vault = note.parent.parent
+    obsidian = note.read_text(encoding="utf-8") + "\n\nMy paragraph in Obsidian."
+    note.write_text(obsidian, encoding="utf-8")
+    mine = "A PRM, edited here: whether the steps are coherent and the templates fit."
+    assert run("edit", "2506.18896", stdin=mine).code == 0
+    left = run("export", DATE, "--format", "vault", "-o", str(vault))
+    assert (
+        left.code == 1 and "1 left" in left.stderr and note.read_text(encoding="utf-8") == obsidian
+    )
+    skipped = run("import", "--vault", str(vault))
+    assert "edited here since the import" in skipped.stderr
+    assert load_draft(isolated, DATE, "2506.18896")["comment_en"] == mine
+    forced = run("export", DATE, "--format", "vault", "-o", str(vault), "--force")
+    assert forced.code == 0 and "1 overwritten" in forced.stderr
+    history = load_draft(isolated, DATE, "2506.18896")["history"]
+    assert {"note": obsidian, "replaced": "export --force"} in history  # his paragraph is kept
+
+
+def test_english_typed_for_edit_is_kept_when_it_cannot_be_saved(
+    arxiv_server: ArxivServer,
+    model_server: OpenAIServer,
+    isolated: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import errno
+
+    import pipeline.yamlio
+
+    drafted(isolated)
+
+    def full(path: Path, data: bytes, *, durable: bool = True) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(pipeline.yamlio, "atomic_write_bytes", full)
+    result = run("edit", "2506.18896", stdin="My careful English.")
+    assert result.code == 4
+    kept = Path(result.stderr.split("your English is kept in ", 1)[1].split(":", 1)[0])
+    assert kept.read_text(encoding="utf-8") == "My careful English.\n"
+    kept.unlink()
+
+
+def test_a_mistyped_id_in_a_notes_file_leaves_no_draft(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    (isolated / "day.txt").write_text(
+        f"2506.18896\n{KO}\n\n2506.1889\n{KO} 오타\n", encoding="utf-8"
+    )
+    result = run("draft", "--notes", "day.txt", "--date", DATE)
+    assert result.code == 2 and "arXiv has no paper 2506.1889" in result.stderr
+    assert "no draft kept; the comment is in the notes file" in result.stderr
+    assert not (isolated / "drafts" / DATE / "2506.1889.yaml").exists()
+    assert load_draft(isolated, DATE, "2506.18896")["status"] == "ready"
+
+
+def test_a_text_import_leaves_a_draft_saved_meanwhile(
+    arxiv_server: ArxivServer,
+    model_server: OpenAIServer,
+    isolated: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The import read the day; a comment drafted before it writes that entry wins."""
+    from pipeline.store import Store
+
+    drafted(isolated)
+    assert run("export", DATE, "-o", "day.txt").code == 0
+    (isolated / "day.txt").write_text(
+        (isolated / "day.txt").read_text(encoding="utf-8").replace(EN, "An older English."),
+        encoding="utf-8",
+    )
+    newer = "PRM. 새로 쓴 코멘트입니다."
+    read_day = Store.day
+
+    def day_then_a_draft(store: Store, date: str):  # type: ignore[no-untyped-def]
+        day = read_day(store, date)
+        assert run("draft", "2506.18896", "--comment", newer, "--date", DATE).code in (0, 1)
+        return day
+
+    monkeypatch.setattr(Store, "day", day_then_a_draft)
+    result = run("import", "day.txt")
+    monkeypatch.undo()
+    assert "changed here while importing" in result.stderr
+    assert load_draft(isolated, DATE, "2506.18896")["comment_ko"] == newer
