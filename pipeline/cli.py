@@ -45,15 +45,26 @@ class App:
             self._workflow = Workflow(self.settings, log=self.console.err)
         return self._workflow
 
-    def write(self, path: Path, text: str) -> None:
-        """A file the author asked for (-o, --html), written atomically."""
+    def write(self, path: Path, text: str) -> bool:
+        """A file the author asked for (-o, --html), written atomically; `-` is stdout, a link
+        is written through (the link stays), a device or pipe is written as a stream. False
+        when it went to stdout."""
         from pipeline.errors import write_failure
         from pipeline.yamlio import atomic_write
 
+        if str(path) == "-":
+            self.console.out(text, nl=False)
+            return False
+        target = path.resolve() if path.is_symlink() else path
         try:
-            atomic_write(path, text)
+            if target.exists() and not target.is_file():  # /dev/stdout, a named pipe
+                with target.open("w", encoding="utf-8") as stream:
+                    stream.write(text)
+            else:
+                atomic_write(target, text)
         except OSError as exc:
             raise write_failure(path, exc) from None
+        return True
 
 
 pass_app = click.make_pass_decorator(App)
@@ -417,8 +428,7 @@ def review(
         views.show_problems(app.console, selected.problems)
         reviews, page = app.workflow.review(selected.entries, against, paper or str(date))
         views.show_reviews(app.console, reviews)
-    if html_file is not None:
-        app.write(html_file, page)
+    if html_file is not None and app.write(html_file, page):
         app.console.err(f"Wrote {html_file}")
     return 0
 
@@ -520,11 +530,9 @@ def eval_cmd(
         if progress:
             progress[0].close()
     app.console.out(evaluate.format_report(report), nl=False)
-    if output is not None:
-        app.write(output, evaluate.render_html(report))
+    if output is not None and app.write(output, evaluate.render_html(report)):
         app.console.err(f"Wrote {output}")
-    if save is not None:
-        app.write(save, evaluate.results_json(report))
+    if save is not None and app.write(save, evaluate.results_json(report)):
         app.console.err(f"Saved the results in {save}")
     if report.stopped_by is not None:
         raise report.stopped_by  # Ctrl-C exits 130, a failing service 3, after the figures
@@ -574,8 +582,8 @@ def export_cmd(app: App, date_text: str, fmt: str, output: Path | None, force: b
     if output is None:
         app.console.out(exported.text, nl=False)
     else:
-        app.write(output, exported.text)
-        app.console.err(f"Wrote {exported.entries} entries to {output}")
+        if app.write(output, exported.text):
+            app.console.err(f"Wrote {exported.entries} entries to {output}")
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -100,6 +101,8 @@ def _number(env: Mapping[str, str], name: str, default: float, minimum: float = 
         value = float(raw)
     except ValueError:
         raise InputError(f"{name}={raw!r} is not a number") from None
+    if not math.isfinite(value) or value > 1e9:
+        raise InputError(f"{name}={raw!r} is not a usable number")
     if value < minimum:
         raise InputError(f"{name}={raw!r} must be at least {minimum:g}")
     return value

@@ -6,6 +6,7 @@ instead of faking a pseudo-terminal, in the manner of httpie's `Environment`.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from dataclasses import dataclass, field
@@ -26,8 +27,10 @@ class Console:
 
     @classmethod
     def from_system(cls) -> Console:
+        # a closed stdin (`digest … <&-`) reads as empty input
+        stdin = sys.stdin.buffer if sys.stdin is not None else io.BytesIO()
         return cls(
-            stdin=sys.stdin.buffer,
+            stdin=stdin,
             stdout=sys.stdout,
             stderr=sys.stderr,
             stdin_isatty=_isatty(sys.stdin),

@@ -90,8 +90,9 @@ def _split_authors(line: str) -> list[str]:
 
 
 def parse_digest(text: str) -> list[TextDay]:
-    """Read one or several days back; errors carry the 1-based line number."""
-    lines = text.split("\n")
+    """Read one or several days back; errors carry the 1-based line number. Windows line ends
+    (a file saved by another editor) read as line ends."""
+    lines = text.replace("\r\n", "\n").split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # the final newline; a file without one is read the same
     days: list[TextDay] = []

@@ -84,6 +84,8 @@ class Entry:
     # an entry imported from a note: that note's layout facts (vault.NoteLayout), so that it is
     # written back in its own layout; empty: the author's current layout
     vault: dict[str, Any] = field(default_factory=dict)
+    # keys the author added by hand (a note, a reminder): kept as they are, written back last
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def replace_text(self, key: str, value: str, why: str) -> bool:
         """Set a text field (comment_ko, comment_en); text it held is kept in the history with
@@ -119,6 +121,7 @@ class Entry:
 
     def to_yaml(self) -> str:
         data = asdict(self)
+        extra = data.pop("extra")
         # Empty optional fields are left out, so a draft shows what matters when edited by hand.
         return yamlio.dump(
             {
@@ -126,6 +129,7 @@ class Entry:
                 for k, v in data.items()
                 if k in REQUIRED or k in _ALWAYS or v not in ("", [], 0, {})
             }
+            | extra
         )
 
 
@@ -150,7 +154,7 @@ def _text_list(value: Any) -> bool:
 
 def entry_from_yaml(text: str, source: str) -> Entry:
     """Parse a draft file; any problem is an InputError naming file and line."""
-    data, lines = yamlio.load_mapping(text, source)
+    data, lines, typed = yamlio.load_mapping(text, source)
     for key in REQUIRED:
         if key not in data:
             raise InputError(f"{source}:1: missing key {key!r}")
@@ -159,17 +163,19 @@ def entry_from_yaml(text: str, source: str) -> Entry:
         return InputError(f"{source}:{lines.get(key, 1)}: {key!r} {what}")
 
     values: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
     for key, value in data.items():
         kind = _FIELD_TYPES.get(key)
-        if kind is None:
-            continue  # keys from a newer version or added by hand are ignored, not fatal
+        if kind is None or key == "extra":
+            extra[key] = value  # added by hand, or by a newer version: kept, written back
+            continue
         if value is None and kind == "str":
             value = ""
         if isinstance(value, dt.date):
             value = value.isoformat()  # a date typed without quotes reads as a date
         if kind == "str":
             if isinstance(value, int | float) and not isinstance(value, bool):
-                value = str(value)  # e.g. an id like 2506.18896 typed without quotes
+                value = typed.get(key, str(value))  # an id like 2506.00910 typed without quotes
             if not isinstance(value, str):
                 raise bad(key, "must be text")
         elif kind == "int":
@@ -201,4 +207,4 @@ def entry_from_yaml(text: str, source: str) -> Entry:
     if values.get("status", AWAITING) not in STATUSES:
         raise bad("status", f"must be one of {', '.join(STATUSES)}")
     values["status"] = Status(values.get("status", AWAITING))
-    return Entry(**values)
+    return Entry(**values, extra=extra)

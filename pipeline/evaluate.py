@@ -91,7 +91,8 @@ def part_of(note_id: str) -> str:
 def load_corpus(path: Path) -> list[Note]:
     """A JSON Lines corpus (the keys of notes-2024.jsonl); a bad line is an error naming it."""
     notes = []
-    for number, line in enumerate(read_text_file(path, "corpus").splitlines(), 1):
+    # JSON Lines are split at newlines only: U+2028 and U+0085 may stand inside a string
+    for number, line in enumerate(read_text_file(path, "corpus").split("\n"), 1):
         if not line.strip():
             continue
         try:

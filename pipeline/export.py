@@ -107,6 +107,11 @@ def text_problem(entry: Entry) -> str:
         return "the paper's title and abstract are not fetched from arXiv yet"
     if not HANGUL.search(entry.comment_ko):
         return "the Korean comment has no Hangul, so a reader cannot tell it from the abstract"
+    if HANGUL.search(entry.abstract) or HANGUL.search(entry.title):
+        return (
+            "the paper's title or abstract holds Hangul, which the text format reads as the "
+            "start of the Korean comment"
+        )
     mine = text_entry(entry)
     if any(not line.strip() for line in render_entry(mine).splitlines()):
         return "it holds a blank line (in the abstract), which the text format does not have"
@@ -138,12 +143,15 @@ def render_text(days: Days, *, span: Span | None = None) -> str:
 
     An entry the format cannot carry (text_problem: chiefly one awaiting translation under
     `export --force`) is left out rather than written as a line the format forbids; the caller
-    names them with text_left_out. So whatever this writes, `digest import` reads back.
+    names them with text_left_out. So whatever this writes, `digest import` reads back. In a
+    range, a day left with no entry is left out too (it would not come back from an import).
     """
-    return "".join(
-        render_day(date, [text_entry(e) for e in entries if not text_problem(e)])
-        for date, entries in _as_days(days)
-    )
+    out = []
+    for date, entries in _as_days(days):
+        carried = [text_entry(e) for e in entries if not text_problem(e)]
+        if carried or span is None:
+            out.append(render_day(date, carried))
+    return "".join(out)
 
 
 # -- Markdown ----------------------------------------------------------------------------------

@@ -112,14 +112,21 @@ class History:
             self._db = db
         return self._db
 
+    def _rebuild(self) -> sqlite3.Connection:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+        return self._connect()
+
     def _connect_or_rebuild(self) -> sqlite3.Connection:
         try:
             return self._connect()
         except sqlite3.DatabaseError as exc:
             if isinstance(exc, sqlite3.OperationalError) or self.path is None:
                 raise  # locked, or cannot be opened: another process's file is not ours to delete
-            self.path.unlink(missing_ok=True)  # not a database (damaged): it is only a cache
-            return self._connect()
+            return self._rebuild()  # not a database (damaged): it is only a cache
 
     @contextmanager
     def _open(self) -> Iterator[sqlite3.Connection]:
@@ -129,7 +136,13 @@ class History:
             try:
                 db = self._connect_or_rebuild()
                 if not self._synced:
-                    self._sync(db)
+                    try:
+                        self._sync(db)
+                    except sqlite3.DatabaseError as exc:
+                        if isinstance(exc, sqlite3.OperationalError) or self.path is None:
+                            raise
+                        db = self._rebuild()  # damaged inside ("malformed"): it is only a cache
+                        self._sync(db)
                     self._synced = True
                 yield db
             except sqlite3.Error as exc:

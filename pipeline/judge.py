@@ -213,21 +213,30 @@ def is_unreadable(findings: list[Finding]) -> bool:
     return any(f.check == "judge" and f.message.startswith(UNREADABLE) for f in findings)
 
 
+# A judge that lists more than this is not reviewing a comment: the first ones are kept.
+MAX_FINDINGS = 20
+
+
 def parse_judgement(reply: str) -> list[Finding]:
-    """The judge's error spans as findings; an unreadable reply is exactly one warning."""
+    """The judge's error spans as findings (the first MAX_FINDINGS, errors first); an unreadable
+    reply is exactly one warning."""
     try:
-        findings: list[Finding] = []
+        found: dict[tuple[str, str, str], Finding] = {}
         for item in _items(_json_in(reply)):
             finding = _finding(item)
-            if finding is not None and finding not in findings:
-                findings.append(finding)
-        return findings
-    except _Unreadable as exc:
-        return [
-            Finding(
-                "judge",
-                "warning",
-                f"{UNREADABLE} ({exc}), so the English was not "
-                "reviewed for additions, omissions and mistranslations",
-            )
-        ]
+            if finding is not None:
+                found.setdefault((finding.check, finding.severity, finding.message), finding)
+        ordered = sorted(found.values(), key=lambda f: not f.is_error)  # stable: errors first
+        return ordered[:MAX_FINDINGS]
+    except RecursionError:  # JSON nested thousands deep: no judgement in it
+        exc = _Unreadable("it is nested too deep")
+    except _Unreadable as unreadable:
+        exc = unreadable
+    return [
+        Finding(
+            "judge",
+            "warning",
+            f"{UNREADABLE} ({exc}), so the English was not "
+            "reviewed for additions, omissions and mistranslations",
+        )
+    ]

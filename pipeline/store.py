@@ -34,6 +34,13 @@ def file_safe(entry_id: str) -> str:
     return name
 
 
+def _safe_or_none(entry_id: str) -> str | None:
+    try:
+        return file_safe(entry_id)
+    except InputError:
+        return None
+
+
 @dataclass
 class Day:
     """A day's drafts in first-drafted order, and the files that could not be read."""
@@ -161,7 +168,15 @@ class Store:
             raise InputError(f"{path}:1: not UTF-8 text") from None
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-        return entry_from_yaml(text, str(path))
+        entry = entry_from_yaml(text, str(path))
+        # A draft is written where its id and date say; one that says otherwise (edited by
+        # hand) would be written back somewhere else: name it instead.
+        if path.parent.name != entry.date or path.stem != _safe_or_none(entry.id):
+            raise InputError(
+                f"{path}:1: the draft says id {entry.id!r} and date {entry.date!r}, but its file "
+                f"is {path.parent.name}/{path.name}: make them agree (quote the id: '{path.stem}')"
+            )
+        return entry
 
     def get(self, date: str, entry_id: str) -> Entry | None:
         path = self.path(date, entry_id)

@@ -446,6 +446,8 @@ class Translator:
             sleep=self.sleep,
             log=self.log,
         )
+        if not clean_reply(reply.content, "")[0].strip():
+            return reply  # an empty answer is not remembered: asking again may do better
         try:
             yamlio.atomic_write(
                 self._cache_path(messages, temperature),
@@ -542,7 +544,8 @@ def completion_text(response: Any, settings: Settings) -> str:
     if content is None:
         return ""
     if isinstance(content, str):
-        return content
+        # half of a surrogate pair (a cut emoji) cannot be written as UTF-8: mark it instead
+        return content.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     if isinstance(content, list):  # content parts: [{"type": "text", "text": ...}]
         texts = [
             p.get("text") if isinstance(p, dict) else getattr(p, "text", None) for p in content
@@ -573,6 +576,13 @@ def api_failure(exc: Exception, model: str, settings: Settings | None = None) ->
         return TransientError(f"cannot connect ({exc.message})")
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
+        if status == 429 and getattr(exc, "code", None) == "insufficient_quota":
+            # no waiting helps: the account has run out (OpenAI answers 429 for both)
+            detail = redact(" ".join(str(getattr(exc, "message", exc)).split()))[:200]
+            return ServiceError(
+                f"the model API says the account is out of quota (HTTP 429): {detail}; "
+                f"check the plan and billing of {OPENAI_API_KEY}'s account"
+            )
         if status == 429 or status >= 500:
             retry_after = parse_retry_after(exc.response.headers.get("retry-after"))
             return TransientError(f"HTTP {status}", retry_after, overload=True)

@@ -10,6 +10,7 @@ results; `log` receives progress and diagnostics.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,14 @@ from pipeline.comment import NoteBlock, is_recovery_file, parse_notes, save_reco
 from pipeline.concurrency import MAX_IN_FLIGHT, make_limit, run_parallel
 from pipeline.config import Settings
 from pipeline.entry import AWAITING, NEEDS_REVIEW, READY, Entry, Finding
-from pipeline.errors import CheckFailed, DigestError, ExitCode, InputError, ServiceError
+from pipeline.errors import (
+    CheckFailed,
+    DigestError,
+    EnvironmentFailure,
+    ExitCode,
+    InputError,
+    ServiceError,
+)
 from pipeline.examples import Example
 from pipeline.glossary import Glossary, load_glossary
 from pipeline.history import History
@@ -472,9 +480,14 @@ class Workflow:
         def change(current: Entry | None) -> Entry | None:
             if current is None or not same_text(current.comment_ko, base.comment_ko):
                 outcome.result = RunResult.CHANGED_MEANWHILE
+                waiting = current is not None and current.status == AWAITING
                 outcome.notes.append(
-                    f"{base.id}: the comment changed while it was being translated; "
-                    f"the new one awaits translation: run `digest translate {base.id}`"
+                    f"{base.id}: the comment changed while it was being translated; the new one "
+                    + (
+                        f"awaits translation: run `digest translate {base.id}`"
+                        if waiting
+                        else "is translated already"
+                    )
                 )
                 return None
             edited_meanwhile = current.comment_en != base.comment_en
@@ -536,7 +549,11 @@ class Workflow:
         The author's earlier pairs guide the model; the drafts of the same run (`batch`) are
         left out, so that a run repeated with nothing changed sends the same requests (and is
         answered from the cache)."""
-        nearest = self.history.nearest(entry.comment_ko, k=3, exclude=batch | {entry.id})
+        try:
+            nearest = self.history.nearest(entry.comment_ko, k=3, exclude=batch | {entry.id})
+        except EnvironmentFailure as exc:  # the history is a cache: translate without examples
+            self.log(f"Warning: {exc}; translating without your earlier pairs as examples")
+            nearest = []
         made = translate_checked(
             entry.comment_ko,
             self.glossary,
@@ -1033,7 +1050,7 @@ def parse_day(value: str) -> str:
     if text.lower() in words:
         return (dt.date.today() - dt.timedelta(days=words[text.lower()])).isoformat()
     try:
-        if len(text) != 10:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             raise ValueError  # fromisoformat also takes 20250624 and week dates; the contract not
         return dt.date.fromisoformat(text).isoformat()
     except ValueError:

@@ -72,24 +72,29 @@ def line_of(node: yaml.Node) -> int:
     return int(node.start_mark.line) + 1
 
 
-def load_mapping(text: str, source: str) -> tuple[dict[str, Any], dict[str, int]]:
-    """A YAML mapping and the line of each top-level key; duplicate keys are an error."""
+def load_mapping(text: str, source: str) -> tuple[dict[str, Any], dict[str, int], dict[str, str]]:
+    """A YAML mapping, the line of each top-level key, and each scalar value as typed (an id
+    like 2506.00910 typed without quotes reads as a number: its text keeps the final 0);
+    duplicate keys are an error."""
     node = compose(text, source)
     if node is None:
         raise InputError(f"{source}:1: the file is empty")
     if not isinstance(node, yaml.MappingNode):
         raise InputError(f"{source}:{line_of(node)}: expected a mapping of keys to values")
     lines: dict[str, int] = {}
-    for key_node, _ in node.value:
+    typed: dict[str, str] = {}
+    for key_node, value_node in node.value:
         key = str(key_node.value)
         if key in lines:
             raise InputError(f"{source}:{line_of(key_node)}: duplicate key {key!r}")
         lines[key] = line_of(key_node)
+        if isinstance(value_node, yaml.ScalarNode):
+            typed[key] = str(value_node.value)
     try:
         data = construct(node)
     except yaml.YAMLError as exc:
         raise InputError(f"{source}: cannot read YAML: {exc}") from None
-    return data, lines
+    return data, lines, typed
 
 
 def atomic_write(path: Path, text: str, *, durable: bool = True) -> None:

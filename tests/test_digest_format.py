@@ -227,8 +227,8 @@ def test_an_abstract_with_parenthesised_lines_is_no_merge() -> None:
 @pytest.mark.parametrize(
     ("changes", "problem"),
     [
-        ({"abstract": "An abstract.\n요약 한 줄."}, "would not read back"),
-        ({"title": "2025년 6월 25일"}, "would not read back"),
+        ({"abstract": "An abstract.\n요약 한 줄."}, "title or abstract holds Hangul"),
+        ({"title": "2025년 6월 25일"}, "title or abstract holds Hangul"),
         ({"title": "  "}, "not fetched"),
         ({"authors": ["Ann\nLee"]}, "would not read back"),
     ],
