@@ -108,16 +108,21 @@ class AdaptiveLimit(Limit):
         cap: int = MAX_IN_FLIGHT,
         spacing: float = 0.01,
         clock: Callable[[], float] = time.monotonic,
+        known: int | None = None,
     ) -> None:
-        super().__init__(initial)
+        super().__init__(known or initial)
         self.cap = cap
         self.spacing = spacing
         self.clock = clock
-        self.probing = True  # slow start: no refusal seen yet
+        self.known = known
+        # slow start, unless an earlier run learned what this server takes (as TCP keeps a
+        # destination's threshold): then the run starts there, growing slowly past it
+        self.probing = known is None
         self.fastest: float | None = None
         self.refusals = 0
         self.peak = initial  # the most requests in flight at once, for the record
-        self.refused_at = float(cap + 1)  # the limit at the last refusal: the server's ceiling
+        # the limit at the last refusal: the server's ceiling
+        self.refused_at = float(cap + 1 if known is None else known + 1)
         self._last_start = float("-inf")
         self._cut_at = float("-inf")  # when the limit was last halved
         self._hold_until = 0.0
@@ -175,7 +180,15 @@ class AdaptiveLimit(Limit):
                     self.limit = min(float(self.cap), self.limit + step)
             self._cond.notify_all()
 
+    def learned(self) -> int | None:
+        """What to remember for the next run: the level reached, when this server pushed back
+        (or the run started from a remembered level); None when it took everything."""
+        if self.refusals or self.known is not None:
+            return max(1, int(self.limit))
+        return None
 
-def make_limit(jobs: int | None) -> Limit:
-    """A fixed limit for `--jobs N`, an adaptive one for `--jobs auto` (None)."""
-    return AdaptiveLimit() if jobs is None else Limit(jobs)
+
+def make_limit(jobs: int | None, known: int | None = None) -> Limit:
+    """A fixed limit for `--jobs N`, an adaptive one for `--jobs auto` (None), starting from
+    the level an earlier run learned, if any."""
+    return AdaptiveLimit(known=known) if jobs is None else Limit(jobs)

@@ -23,7 +23,7 @@ from typing import Any
 
 from pipeline.check import mentions, run_checks
 from pipeline.comment import read_text_file
-from pipeline.concurrency import MAX_IN_FLIGHT, make_limit, run_parallel
+from pipeline.concurrency import MAX_IN_FLIGHT, run_parallel
 from pipeline.config import Settings
 from pipeline.digest import DigestParseError, parse_digest
 from pipeline.entry import Finding
@@ -338,8 +338,11 @@ def run_eval(
     )
     sent, started = translator.calls, time.monotonic()
     try:
-        translator.limit = make_limit(jobs)
-        run_parallel(notes, work, min(jobs or MAX_IN_FLIGHT, MAX_IN_FLIGHT), done)
+        translator.use_jobs(jobs)
+        try:
+            run_parallel(notes, work, min(jobs or MAX_IN_FLIGHT, MAX_IN_FLIGHT), done)
+        finally:
+            translator.remember_limit()
     except KeyboardInterrupt as exc:
         report.stopped, report.stopped_by = "interrupted", exc
     except ServiceError as exc:

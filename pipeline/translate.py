@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import yamlio
-from pipeline.concurrency import Limit
+from pipeline.concurrency import AdaptiveLimit, Limit, make_limit
 from pipeline.config import OPENAI_API_KEY, OPENAI_BASE_URL, RetryPolicy, Settings
 from pipeline.errors import ServiceError, redact
 from pipeline.examples import Example
@@ -407,6 +407,10 @@ class Translator:
         # A model that refused temperature 0 once (reasoning models) is remembered between runs,
         # so that each run does not spend a request learning it again.
         self._no_temperature_file = settings.cache_dir / "no-temperature" / _model_key(settings)
+        # what --jobs auto learned this server takes (a server that refused or queued once
+        # is not flooded again by the next run)
+        server = hashlib.sha256((settings.base_url or "openai").encode("utf-8")).hexdigest()[:16]
+        self._limit_file = settings.cache_dir / "limits" / server
         self._temperature_ok = not self._no_temperature_file.exists()
 
     def _cache_path(self, messages: list[dict[str, str]], temperature: float | None) -> Path:
@@ -432,6 +436,25 @@ class Translator:
             if isinstance(record, dict) and isinstance(record.get("content"), str):
                 return str(record["content"])
         return None
+
+    def use_jobs(self, jobs: int | None) -> None:
+        """Requests in flight for this run: `jobs`, or (None) as many as the server sustains,
+        starting from what an earlier run learned of it."""
+        known = None
+        if jobs is None:
+            try:
+                known = max(1, int(self._limit_file.read_text(encoding="ascii")))
+            except (OSError, ValueError):
+                known = None
+        self.limit = make_limit(jobs, known)
+
+    def remember_limit(self) -> None:
+        learned = self.limit.learned() if isinstance(self.limit, AdaptiveLimit) else None
+        if learned is not None:
+            try:
+                yamlio.atomic_write(self._limit_file, f"{learned}\n", durable=False)
+            except OSError:
+                pass  # only costs learning it again
 
     def complete(self, messages: list[dict[str, str]]) -> Reply:
         """The model's reply to `messages`: from the cache, else one request (with retries)."""

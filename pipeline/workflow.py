@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from pipeline.arxiv import ArxivClient, Paper
 from pipeline.check import needs_repair, problems_for_repair, run_checks
 from pipeline.comment import NoteBlock, is_recovery_file, parse_notes, save_recovery
-from pipeline.concurrency import MAX_IN_FLIGHT, make_limit, run_parallel
+from pipeline.concurrency import MAX_IN_FLIGHT, run_parallel
 from pipeline.config import Settings
 from pipeline.entry import AWAITING, NEEDS_REVIEW, READY, Entry, Finding
 from pipeline.errors import (
@@ -601,11 +601,14 @@ class Workflow:
         self.glossary  # noqa: B018  # loaded once, before the workers share it (or fail early)
         self.history.count()  # brought up to date once, before the workers share it
         batch = frozenset(e.id for e in entries)
-        self.translator.limit = make_limit(jobs)
+        self.translator.use_jobs(jobs)
         workers = min(jobs or MAX_IN_FLIGHT, MAX_IN_FLIGHT)
-        return run_parallel(
-            entries, lambda entry: self.finish(entry, force, again, batch), workers, on_done
-        )
+        try:
+            return run_parallel(
+                entries, lambda entry: self.finish(entry, force, again, batch), workers, on_done
+            )
+        finally:
+            self.translator.remember_limit()
 
     def fetch_missing(self, entries: list[Entry]) -> tuple[list[Entry], dict[str, InputError]]:
         """Drafts saved before their paper was fetched get its metadata, in one request.
@@ -825,10 +828,18 @@ class Workflow:
         outcomes.update(zip(todo, done, strict=True))
         return [outcomes[i] for i in range(len(entries))]
 
-    def check(self, entries: list[Entry]) -> list[Entry]:
-        """Run the checks on drafts as they are now (with `judge`, the model's review too); the
-        result is saved with each draft."""
-        return [self._recheck_and_save(entry) for entry in entries]
+    def check(self, entries: list[Entry], jobs: int | None = None) -> list[Entry]:
+        """Run the checks on drafts as they are now (with `judge`, the model's review too, as
+        many at once as the server sustains); the result is saved with each draft."""
+        if not self.judge:
+            return [self._recheck_and_save(entry) for entry in entries]
+        self.glossary  # noqa: B018  # loaded once, before the workers share it
+        self.translator.use_jobs(jobs)
+        workers = min(jobs or MAX_IN_FLIGHT, MAX_IN_FLIGHT)
+        try:
+            return run_parallel(entries, self._recheck_and_save, workers)
+        finally:
+            self.translator.remember_limit()
 
     def _recheck_and_save(self, entry: Entry) -> Entry:
         before = (entry.checks, entry.status, entry.judge, entry.judged)

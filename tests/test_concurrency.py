@@ -153,3 +153,25 @@ def test_a_request_that_failed_otherwise_is_no_measure_of_latency() -> None:
     clock.now += 1.0
     limit.release(started)
     assert limit.fastest == 1.0 and limit.limit > 1.0  # a real reply, and the limit grows
+
+
+def test_what_a_run_learned_of_a_server_starts_the_next_run(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    """A server that refused once is not flooded again: the next run starts at what it took."""
+    a_day(arxiv_server, model_server, isolated, 12)
+    model_server.latency, model_server.capacity = 0.1, 2
+    first = run("draft", "--notes", "day.txt", "--date", DATE)
+    assert first.code == 0 and model_server.refused > 0
+    learned = int(next((isolated / "cache" / "limits").iterdir()).read_text())
+    assert 1 <= learned <= 3
+    refused = model_server.refused
+    again = run("translate", "--date", DATE, env={"DIGEST_MODEL": "another-model"})
+    assert again.code == 0
+    assert model_server.refused - refused <= 1  # it started at the level learned, not at 4+
+
+
+def test_an_adaptive_limit_started_from_a_known_level() -> None:
+    limit = AdaptiveLimit(known=2)
+    assert limit.limit == 2 and not limit.probing and limit.learned() == 2
+    assert AdaptiveLimit().learned() is None  # took everything: nothing to remember

@@ -37,6 +37,12 @@ class FakeModel:
     requests: list[list[dict[str, str]]] = field(default_factory=list)
     model: str = "fake-model"
 
+    def use_jobs(self, jobs: int | None) -> None:
+        """The fake answers at once: no limit on requests in flight to learn."""
+
+    def remember_limit(self) -> None:
+        """Nothing learned to keep."""
+
     def complete(self, messages: list[dict[str, str]]) -> Reply:
         self.requests.append(messages)
         return Reply(self.answer(messages), self.model, tokens=10)
