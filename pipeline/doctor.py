@@ -54,9 +54,14 @@ def probe_drafts(settings: Settings) -> str:
         raise InputError(f"{settings.drafts_dir} is a file, not a folder (DIGEST_DRAFTS_DIR)")
     if not _writable(settings.drafts_dir):
         raise InputError(f"{settings.drafts_dir} is not writable")
-    history = History(Store(settings.drafts_dir), settings.history_file)
-    drafts, days = history.count()
-    broken = history.problems()
+    store = Store(settings.drafts_dir)
+    history = History(store, settings.history_file)
+    try:
+        drafts, days = history.count()
+        broken = history.problems()
+    except (OSError, DigestError):  # the cache folder is the cache probe's to report
+        files = store.files()
+        return f"{settings.drafts_dir}: {len(files)} draft files (not read: the cache is unusable)"
     if broken:
         raise InputError(f"{len(broken)} draft(s) cannot be read; the first: {broken[0]}")
     if not drafts:

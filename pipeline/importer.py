@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.comment import MAX_CHARS
 from pipeline.digest import DigestParseError, TextEntry, collapse, one_line, parse_digest
 from pipeline.entry import Entry
 from pipeline.errors import InputError
@@ -96,6 +97,9 @@ def import_vault(
             continue
         if since is not None and note.date < since:
             summary.skipped.setdefault("before --since", []).append(name)
+            continue
+        if len(note.comment_ko) > MAX_CHARS:  # a paper pasted into a note, not a comment
+            summary.skipped.setdefault(f"a comment over {MAX_CHARS:,} characters", []).append(name)
             continue
         entry = Entry(
             id=note.paper_id,
