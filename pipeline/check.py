@@ -15,7 +15,7 @@ from functools import cache, lru_cache
 
 from pipeline.entry import Finding
 from pipeline.glossary import Glossary, Match, distinct_terms
-from pipeline.text import HANGUL, edit_distance
+from pipeline.text import HANGUL, NOTE_MARK, edit_distance
 from pipeline.translate import SYSTEM_PROMPT, wrapped_in_quotes
 
 ERROR = "error"
@@ -116,7 +116,6 @@ _NOTE = re.compile(
     r"(?:note|notes|n\.b\.|explanation|remark|p\.s\.)\s*\**\s*[:\-]",
     re.I,
 )
-_KOREAN_NOTE = re.compile(r"(?:참고|노트|\bnote|\b주)\s*[:：]|\bp\.\s?s\b", re.I)
 _REMARK = re.compile(
     r"\((?:translation|translated)\b[^)]*\)|\((?:literally|lit\.)\s*[:,]?\s*[\"'“‘][^)]*\)", re.I
 )
@@ -192,7 +191,7 @@ def check_chatter(korean: str, english: str) -> list[Finding]:
     last_sentence = re.split(r"(?<=[.!?])\s+|\n", stripped)[-1]
     if match := _SIGN_OFF.search(last_sentence):
         found("a closing line", match)
-    if (match := _NOTE.search(stripped)) and not _KOREAN_NOTE.search(korean):
+    if (match := _NOTE.search(stripped)) and not NOTE_MARK.search(korean):
         found("a note", match)
     if not about_translation and not re.search(r"한국어|한글|korean", korean, re.I):
         for pattern in (_REMARK, _ABOUT_TRANSLATION):

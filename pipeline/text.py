@@ -46,6 +46,11 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
+# A note marker as the author writes one in Korean (참고:, 노트:, 주:, p.s.): where his comment has
+# one, a note in the English is his, not model chatter (cleanup and the checks both ask).
+NOTE_MARK = re.compile(r"(?:참고|노트|\bnote|\b주)\s*[:：]|\bp\.\s?s\b", re.IGNORECASE)
+
+
 # -- tags ---------------------------------------------------------------------------------------
 _TAG_OK = re.compile(r"^[0-9a-z\uac00-\ud7a3][0-9a-z\uac00-\ud7a3.+-]*$")
 

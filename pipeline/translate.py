@@ -19,6 +19,7 @@ from pipeline.errors import ServiceError, redact
 from pipeline.examples import Example
 from pipeline.glossary import Match, distinct_terms
 from pipeline.retry import TransientError, call_service, parse_retry_after
+from pipeline.text import NOTE_MARK
 
 SYSTEM_PROMPT = """\
 You translate the comments a Korean machine-learning researcher writes on arXiv papers into \
@@ -230,7 +231,6 @@ _NOTE_SECTION = re.compile(
     r"\n\s*[(\[*_]*(?:translator'?s?\s+|translation\s+)?(?:note|notes|n\.b\.)\b\s*\**\s*[:\-].*\Z",
     re.IGNORECASE | re.DOTALL,
 )
-_NOTE_IN_SOURCE = re.compile(r"(?:참고|노트|\bnote|\b주)\s*[:：]|\bp\.\s?s\b", re.IGNORECASE)
 _TRAILING_REMARK = re.compile(
     r"\s*\((?:translator'?s? |translation )?(?:note|notes|n\.b\.|literally|lit\.)\b[^()]*\)\s*$",
     re.IGNORECASE,
@@ -330,15 +330,14 @@ def clean_reply(reply: str, source: str) -> tuple[str, list[str]]:
                 text = after
         for head, tail in _last_parts(text):
             if head.strip() and (
-                _SIGN_OFF.match(tail)
-                or (_NOTE_START.match(tail) and not _NOTE_IN_SOURCE.search(source))
+                _SIGN_OFF.match(tail) or (_NOTE_START.match(tail) and not NOTE_MARK.search(source))
             ):
                 removed.append(tail.strip())
                 text = head.strip()
                 break
         for pattern in (_NOTE_SECTION, _TRAILING_REMARK):
             start = _at_end(pattern, text)
-            if start is not None and text[:start].strip() and not _NOTE_IN_SOURCE.search(source):
+            if start is not None and text[:start].strip() and not NOTE_MARK.search(source):
                 removed.append(text[start:].strip())
                 text = text[:start].strip()
         start = _at_end(_SEPARATOR, text)
