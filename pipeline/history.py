@@ -25,13 +25,13 @@ from pipeline.errors import EnvironmentFailure, InputError
 from pipeline.examples import Example, ngrams
 from pipeline.store import Store
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS drafts (
     path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, inode INTEGER,
     id TEXT, date TEXT, status TEXT, tags TEXT, source TEXT,
     title TEXT, abstract TEXT, comment_ko TEXT, machine_en TEXT, comment_en TEXT,
-    problem TEXT
+    problem TEXT, ko_terms TEXT, en_terms TEXT
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS pairs USING fts5(grams, tokenize='unicode61 remove_diacritics 0');
 CREATE VIRTUAL TABLE IF NOT EXISTS papers USING fts5(grams, tokenize='unicode61 remove_diacritics 0');
@@ -39,8 +39,10 @@ CREATE VIRTUAL TABLE IF NOT EXISTS pairs_terms USING fts5vocab(pairs, 'row');
 CREATE VIRTUAL TABLE IF NOT EXISTS papers_terms USING fts5vocab(papers, 'row');
 """
 _COLUMNS = (
-    "id date status tags source title abstract comment_ko machine_en comment_en problem"
+    "id date status tags source title abstract comment_ko machine_en comment_en problem "
+    "ko_terms en_terms"
 ).split()
+_TERMS = ("ko_terms", "en_terms")  # what `glossary suggest` counts, joined by tabs
 # a query of a whole comment is hundreds of n-grams; the rarest say the most
 _MAX_QUERY_GRAMS = 128
 
@@ -207,6 +209,14 @@ class History:
             ).fetchall()
         return [_entry(dict(zip(_COLUMNS, row, strict=True))) for row in rows]
 
+    def term_sets(self) -> list[tuple[set[str], set[str]]]:
+        """Each readable draft's Korean stems and English terms, for `glossary suggest`."""
+        with self._open() as db:
+            rows = db.execute(
+                "SELECT ko_terms, en_terms FROM drafts WHERE problem = '' AND ko_terms != ''"
+            ).fetchall()
+        return [(set(ko.split("\t")), set(en.split("\t"))) for ko, en in rows]
+
     def problems(self) -> list[str]:
         """Why each unreadable draft cannot be read (file and line)."""
         with self._open() as db:
@@ -288,8 +298,13 @@ def _insert(
 
 def _add(db: sqlite3.Connection, key: str, signature: tuple[int, int, int], entry: Entry) -> None:
     """An entry's row, and its n-grams for the searches it takes part in."""
+    from pipeline.suggest import term_sets
+
     values = {name: getattr(entry, name, "") for name in _COLUMNS if name != "problem"}
     values |= {"tags": " ".join(entry.tags), "status": str(entry.status), "problem": ""}
+    if entry.comment_ko.strip() and entry.comment_en.strip():
+        ko, en = term_sets(entry.comment_ko, entry.comment_en)
+        values |= {"ko_terms": "\t".join(sorted(ko)), "en_terms": "\t".join(sorted(en))}
     row = _insert(db, key, signature, values)
     if is_example(entry):
         db.execute(

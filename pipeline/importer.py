@@ -12,7 +12,7 @@ from pipeline.comment import MAX_CHARS
 from pipeline.digest import DigestParseError, TextEntry, collapse, one_line, parse_digest
 from pipeline.entry import Entry
 from pipeline.errors import InputError
-from pipeline.store import Store
+from pipeline.store import Store, file_safe
 from pipeline.vault import UNREADABLE, Skip, note_files, note_layout, parse_note, vault_root
 
 
@@ -81,6 +81,7 @@ def import_vault(
     summary = ImportSummary()
     # notes remember their path relative to the vault, which may be above the folder imported
     below_root = folder.resolve().relative_to(vault_root(folder))
+    drafted = store.days_by_name()  # read once: thousands of notes, one folder listing
     for done, path in enumerate(files, 1):
         progress(done, len(files))
         name = str(path.relative_to(folder))
@@ -118,9 +119,11 @@ def import_vault(
             vault=note_layout(note, text).to_dict(),
         )
         entry.imported = entry.content_fingerprint()
-        days = store.dates_of(entry.id)
+        days = drafted.get(file_safe(entry.id), [])
         date = days[-1] if days else entry.date
         outcome = store_note(store, date, entry, recheck)
+        if outcome == "imported":
+            drafted.setdefault(file_safe(entry.id), []).append(date)
         if outcome in ("imported", "updated", "unchanged"):
             getattr(summary, outcome).append(entry.id)
         else:

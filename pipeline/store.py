@@ -217,6 +217,15 @@ class Store:
             + command.format(date=days[-1])
         )
 
+    def days_by_name(self) -> dict[str, list[str]]:
+        """Every draft's file name (without .yaml) and the days it is on, oldest first, read
+        from the folder listing alone: a lookup for commands that ask of thousands of ids."""
+        found: dict[str, list[str]] = {}
+        for day in self.days():
+            for path in (self.root / day).glob("*.yaml"):
+                found.setdefault(path.stem, []).append(day)
+        return found
+
     def dates_of(self, entry_id: str) -> list[str]:
         """The days on which this id has a draft, oldest first."""
         name = f"{file_safe(entry_id)}.yaml"

@@ -74,28 +74,45 @@ class TermSuggestion:
         return f"  {self.korean}: [{self.english}]  # {self.together} of {self.notes} notes"
 
 
+TermSets = tuple[set[str], set[str]]
+
+
+def term_sets(korean: str, english: str) -> TermSets:
+    """What the miner counts of one note: its Korean stems and its English terms (the history
+    keeps these per draft, so that suggestions do not take every comment apart again)."""
+    return korean_stems(korean), english_terms(english)
+
+
 def mine_terms(
     pairs: Iterable[tuple[str, str]], glossary: Glossary, min_notes: int = 3, min_dice: float = 0.5
 ) -> list[TermSuggestion]:
     """Korean terms not yet in the glossary that recur, with the English most tied to them."""
-    docs = [(korean_stems(ko), english_terms(en)) for ko, en in pairs if ko.strip() and en.strip()]
+    docs = [term_sets(ko, en) for ko, en in pairs if ko.strip() and en.strip()]
+    return mine_term_sets(docs, glossary, min_notes, min_dice)
+
+
+def mine_term_sets(
+    docs: list[TermSets], glossary: Glossary, min_notes: int = 3, min_dice: float = 0.5
+) -> list[TermSuggestion]:
     known = {normalize_key(t.source) for t in glossary.terms} | {
         normalize_key(k) for k in glossary.keep
     }
     ko_df: Counter[str] = Counter()
     en_df: Counter[str] = Counter()
-    for ko, en in docs:
+    having: dict[str, list[int]] = {}  # Korean term -> the notes that have it
+    for n, (ko, en) in enumerate(docs):
         ko_df.update(ko)
         en_df.update(en)
+        for term in ko:
+            having.setdefault(term, []).append(n)
     too_common = max(min_notes, int(len(docs) * 0.3))
     suggestions = []
     for term, df in ko_df.items():
         if df < min_notes or df > too_common or normalize_key(term) in known:
             continue
         together: Counter[str] = Counter()
-        for ko, en in docs:
-            if term in ko:
-                together.update(en)
+        for n in having[term]:
+            together.update(docs[n][1])
         scored = [
             (2 * co / (df + en_df[word]), co, word)
             for word, co in together.items()

@@ -923,15 +923,15 @@ class Workflow:
     def glossary_suggestions(self, min_notes: int) -> str:
         """Glossary lines mined from history, as YAML to paste (the glossary is not changed)."""
         from pipeline.review import hand_replacements
-        from pipeline.suggest import mine_terms, suggestions_yaml
+        from pipeline.suggest import mine_term_sets, suggestions_yaml
 
         entries = self.history.entries()
         if not entries:
             raise InputError(
                 f"no drafts in {self.store.root} to learn from; import your history first"
             )
-        pairs = ((e.comment_ko, e.comment_en) for e in entries)
-        terms = mine_terms(pairs, self.glossary, min_notes)
+        # each draft's stems and terms come from the history, taken apart once
+        terms = mine_term_sets(self.history.term_sets(), self.glossary, min_notes)
         return suggestions_yaml(terms, hand_replacements(entries))
 
     # -- history --------------------------------------------------------------------------------
