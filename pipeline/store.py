@@ -196,13 +196,21 @@ class Store:
         return day
 
     def files(self) -> list[Path]:
-        """Every draft file, without reading any."""
-        return [p for d in self.days() for p in sorted((self.root / d).glob("*.yaml"))]
+        """Every draft file, without reading any (scandir: thousands of drafts in milliseconds)."""
+        found = []
+        for day in self.days():
+            folder = self.root / day
+            with os.scandir(folder) as listing:
+                names = sorted(e.name for e in listing if e.name.endswith(".yaml"))
+            found += [folder / name for name in names if not name.startswith(".")]
+        return found
 
     def days(self) -> list[str]:
-        if not self.root.is_dir():
+        try:
+            with os.scandir(self.root) as listing:
+                return sorted(e.name for e in listing if DATE_RE.match(e.name) and e.is_dir())
+        except (FileNotFoundError, NotADirectoryError):
             return []
-        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and DATE_RE.match(p.name))
 
     def no_drafts(self, date: str, command: str) -> InputError:
         """The error for a day without drafts, naming the latest day that has some.
