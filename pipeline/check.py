@@ -9,6 +9,7 @@ reported on September-December, which nothing here was tuned on.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable
 from functools import cache, lru_cache
@@ -327,8 +328,8 @@ def _english_values(english: str) -> list[tuple[float, int, int]]:
 
 def _word_pattern(value: float, unit: str) -> str | None:
     """How a small number may be written out, for its unit."""
-    if value != int(value):
-        return None
+    if not math.isfinite(value) or value != int(value) or value > 1_000_000:
+        return None  # only small whole numbers have words (and 4^512 is past any)
     n = int(value)
     words: list[str] = []
     if unit == "월" and 1 <= n <= 12:

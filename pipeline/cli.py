@@ -417,7 +417,7 @@ def review(
 
     date, since = parse_optional_day(date_text), parse_optional_day(since_text)
     if sum(x is not None for x in (paper, date, since)) != 1:
-        raise InputError("give a paper id, --date D or --since D (see: digest review --help)")
+        raise InputError("give one of: a paper id, --date D, --since D (see: digest review --help)")
     if since is not None:
         period, page = app.workflow.review_period(since)
         views.show_period(app.console, period)

@@ -234,6 +234,12 @@ def _block(lines: list[tuple[int, str]], source: str) -> NoteBlock:
         raise InputError(f"{source}:{first_line}: {exc}") from None
     body = lines[1:]
     tags: list[str] = []
+    if body and body[-1][1].lstrip().startswith("#") and not is_tags_line(body[-1][1]):
+        number, line = body[-1]
+        raise InputError(
+            f"{source}:{number}: {line.strip()!r} looks like a tags line, but every word of one "
+            "starts with # (#rl #reasoning)"
+        )
     if body and is_tags_line(body[-1][1]):
         number, line = body.pop()
         try:

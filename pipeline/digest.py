@@ -1,4 +1,4 @@
-"""The digest text format (shared/format.md): render entries and days, and read them back."""
+"""The digest text format (tests/data/format.md): render entries and days, and read them back."""
 
 from __future__ import annotations
 

@@ -118,7 +118,7 @@ def load_corpus(path: Path) -> list[Note]:
 
 
 def load_digest_notes(path: Path) -> list[Note]:
-    """The entries of a digest text file (shared/format.md), each with his English."""
+    """The entries of a digest text file (tests/data/format.md), each with his English."""
     from pipeline.importer import title_id
 
     try:

@@ -123,6 +123,18 @@ class Store:
             raise write_failure(path, exc) from None
         return path
 
+    def remove(self, date: str, entry_id: str) -> None:
+        """Take back a draft made by mistake (a mistyped id), and its day if nothing is left."""
+        path = self.path(date, entry_id)
+        with self.lock():
+            path.unlink(missing_ok=True)
+            if not any(path.parent.glob("*.yaml")):
+                (path.parent / ORDER_FILE).unlink(missing_ok=True)
+                try:
+                    path.parent.rmdir()
+                except OSError:
+                    pass  # something else lives there: leave the folder
+
     def _next_order(self, date: str) -> int:
         """The day's counter, read and written under the lock: O(1) per new draft.
 

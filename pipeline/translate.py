@@ -605,6 +605,8 @@ def api_failure(exc: Exception, model: str, settings: Settings | None = None) ->
                 f"the model API says the account is out of quota (HTTP 429): {detail}; "
                 f"check the plan and billing of {OPENAI_API_KEY}'s account"
             )
+        if status in (405, 501):  # the path is there, chat completions are not: not this API
+            return ServiceError(missing_endpoint(settings.base_url if settings else None))
         if status == 429 or status >= 500:
             retry_after = parse_retry_after(exc.response.headers.get("retry-after"))
             return TransientError(f"HTTP {status}", retry_after, overload=True)
@@ -618,11 +620,14 @@ def list_models(settings: Settings, retry: RetryPolicy | None = None) -> list[st
 
     def once() -> list[str] | None:
         try:
-            return [m.id for m in make_client(settings).models.list().data]
+            listing = make_client(settings).models.list()
+            return [str(m.id) for m in listing.data]
         except openai.NotFoundError:
             return None
         except openai.APIError as exc:
             raise api_failure(exc, settings.model, settings) from None
+        except (AttributeError, TypeError, ValueError):  # a 200 that is no model list at all
+            raise not_a_completion(settings, "something that is not a model list") from None
 
     return call_service(
         once,
@@ -650,4 +655,4 @@ def missing_endpoint(base_url: str | None) -> str:
     advice = f"check {OPENAI_BASE_URL}"
     if base_url and not base_url.rstrip("/").endswith("/v1"):
         advice += f" (most servers want it to end in /v1: {base_url.rstrip('/')}/v1)"
-    return f"{where} has no chat completions endpoint (HTTP 404); {advice}"
+    return f"{where} has no chat completions endpoint; {advice}"

@@ -62,7 +62,10 @@ def batch(console: Console, total: int, work: Work) -> list[Outcome]:
 
     def on_done(index: int, outcome: Outcome) -> None:
         lines = [f"[{index + 1}/{total}] {outcome.entry_id}: {outcome.label}"]
-        progress.finished(index, lines + [f"  Note: {note}" for note in outcome.notes])
+        lines += [f"  Note: {note}" for note in outcome.notes]
+        if outcome.entry is not None:  # the errors, and a comment that is not Korean
+            lines += [f"  {f}" for f in outcome.entry.checks if f.is_error or f.check == "korean"]
+        progress.finished(index, lines)
 
     try:
         return work(on_done)

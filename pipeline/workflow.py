@@ -744,7 +744,7 @@ class Workflow:
         except InputError as exc:
             if entry is not None and created:
                 # a mistyped id: no draft for a paper that does not exist, but the text is kept
-                self.store.path(date, entry.id).unlink(missing_ok=True)
+                self.store.remove(date, entry.id)
                 raise InputError(f"{exc}; {self._recover(entry.comment_ko, entry.tags)}") from None
             raise
 
@@ -775,7 +775,7 @@ class Workflow:
                 if query in fetched.problems:
                     problem = fetched.problems[query]
                     if entry.id in new:  # a mistyped id: no draft of a paper that does not exist
-                        self.store.path(date, entry.id).unlink(missing_ok=True)
+                        self.store.remove(date, entry.id)
                         problem = InputError(
                             f"{problem} (no draft kept; the comment is in the notes file)"
                         )
@@ -1047,7 +1047,8 @@ class Workflow:
         if left_out and not force:
             raise CheckFailed(
                 f"{len(left_out)} entr{'y' if len(left_out) == 1 else 'ies'} cannot be written in "
-                "the text format (above); fix them, or export with --force to leave them out"
+                "the text format (above); fix them (a comment: digest draft ID --comment …), "
+                "or export with --force to leave them out"
             )
         span = (dates[0], dates[-1]) if len(dates) > 1 else None
         text = RENDERERS[fmt](days, span=span)

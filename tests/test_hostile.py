@@ -184,3 +184,33 @@ def test_a_corpus_line_may_hold_a_line_separator(
     )
     result = run("eval", "--corpus", "corpus.jsonl", "--limit", "1")
     assert "not a JSON object" not in result.stderr
+
+
+def test_doctor_names_a_server_that_is_no_openai_api(
+    arxiv_server: ArxivServer, model_server: OpenAIServer
+) -> None:
+    """A 200 on /models that is not a model list (another web app at that URL)."""
+    result = run("doctor", env={"OPENAI_BASE_URL": arxiv_server.url.rsplit("/api", 1)[0]})
+    assert result.code == 3 and "Traceback" not in result.stderr
+    assert "did not answer with a chat completion" in result.stdout or "is not" in result.stdout
+
+
+def test_a_server_without_chat_completions_is_said_at_once(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    model_server.faults = [Fault(501, {}, b"Unsupported method ('POST')")]
+    result = run("draft", "2506.18896", "--comment", KO, "--date", DATE)
+    assert result.code == 3 and "has no chat completions endpoint" in result.stderr
+    assert len(model_server.requests) == 1  # not retried
+
+
+def test_a_broken_tags_line_in_a_notes_file_is_named(isolated: Path) -> None:
+    (isolated / "day.txt").write_text(f"2506.18896\n{KO}\n#rl @@\n", encoding="utf-8")
+    result = run("draft", "--notes", "day.txt", "--date", DATE)
+    assert result.code == 2 and "day.txt:3: '#rl @@' looks like a tags line" in result.stderr
+
+
+def test_a_mistyped_id_leaves_no_empty_day(arxiv_server: ArxivServer, isolated: Path) -> None:
+    result = run("draft", "2506.1889", "--comment", KO, "--date", "2025-06-27")
+    assert result.code == 2 and not (isolated / "drafts" / "2025-06-27").exists()
+    Path(result.stderr.split("kept in ", 1)[1].split(":", 1)[0]).unlink()

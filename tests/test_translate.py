@@ -319,7 +319,7 @@ def test_a_server_that_refuses_temperature_is_asked_without_it(model_server: Ope
         (401, b'{"error": {"message": "bad key"}}', "OPENAI_API_KEY"),
         (404, b'{"error": {"message": "model \\"gpt-5-mini\\" not found"}}', "DIGEST_MODEL"),
         # Ollama's answer when the URL lacks /v1: the endpoint is missing, not the model
-        (404, b"404 page not found", "no chat completions endpoint .*end in /v1"),
+        (404, b"404 page not found", "no chat completions endpoint.*end in /v1"),
     ],
 )
 def test_client_errors_say_what_to_fix(
