@@ -16,7 +16,7 @@ from functools import cache, lru_cache
 
 from pipeline.entry import Finding
 from pipeline.glossary import Glossary, Match, distinct_terms
-from pipeline.text import HANGUL, NOTE_MARK, edit_distance
+from pipeline.text import HANGUL, NOTE_MARK, SIGN_OFF_PHRASES, edit_distance
 from pipeline.translate import SYSTEM_PROMPT, wrapped_in_quotes
 
 ERROR = "error"
@@ -104,12 +104,9 @@ _OPENER = re.compile(
     r"^\W*(?:sure|certainly|of course|absolutely|no problem|happy to help)\s*[!,.]", re.I
 )
 _SIGN_OFF = re.compile(
-    r"\b(?:let me know|hope (?:this|that|it) helps|feel free to (?:ask|reach|let|request|tell)"
-    r"|happy to (?:help|adjust|revise|assist)"
-    r"|if you(?:'d| would) like (?:me|any|a |more|further|another|changes)"
-    r"|if you need (?:any|anything|more|further|help|changes)|is there anything else"
-    r"|i can (?:also )?(?:adjust|revise|rephrase|provide|tweak)"
-    r"|(?:would|do) you (?:like|want) (?:me|a |any)|any (?:other )?(?:questions|adjustments))",
+    r"\b(?:let me know|hope (?:this|that|it) helps|"
+    + SIGN_OFF_PHRASES
+    + r"|any (?:other )?(?:questions|adjustments))",
     re.I,
 )
 _NOTE = re.compile(

@@ -51,6 +51,18 @@ def edit_distance(a: str, b: str, limit: int) -> int:
 NOTE_MARK = re.compile(r"(?:참고|노트|\bnote|\b주)\s*[:：]|\bp\.\s?s\b", re.IGNORECASE)
 
 
+# The phrases a chat model signs off or offers more with ("Feel free to ask", "Would you like
+# me to…"): cleanup strips them from a reply's end, the checks flag what is left.
+SIGN_OFF_PHRASES = (
+    r"feel free to (?:ask|reach|let|request|tell)"
+    r"|happy to (?:help|adjust|revise|assist)"
+    r"|if you(?:'d| would) like (?:me|any|a |more|further|another|changes)"
+    r"|if you need (?:any|anything|more|further|help|changes)|is there anything else"
+    r"|i can (?:also )?(?:adjust|revise|rephrase|provide|tweak)"
+    r"|(?:would|do) you (?:like|want) (?:me|a |any)"
+)
+
+
 # -- tags ---------------------------------------------------------------------------------------
 _TAG_OK = re.compile(r"^[0-9a-z\uac00-\ud7a3][0-9a-z\uac00-\ud7a3.+-]*$")
 

@@ -19,7 +19,7 @@ from pipeline.errors import ServiceError, redact
 from pipeline.examples import Example
 from pipeline.glossary import Match, distinct_terms
 from pipeline.retry import TransientError, call_service, parse_retry_after
-from pipeline.text import NOTE_MARK
+from pipeline.text import NOTE_MARK, SIGN_OFF_PHRASES
 
 SYSTEM_PROMPT = """\
 You translate the comments a Korean machine-learning researcher writes on arXiv papers into \
@@ -214,12 +214,9 @@ _INLINE_LABEL = re.compile(
 )
 _OPENER_ONLY = re.compile(r"^(?:sure|certainly|of course|absolutely|no problem)\s*[!.,]\s+", re.I)
 _SIGN_OFF = re.compile(
-    r"^\W*(?:let me know|i hope (?:this|that|it) helps|hope (?:this|that|it) helps"
-    r"|feel free to (?:ask|reach|let|request|tell)"
-    r"|happy to (?:help|adjust|revise|assist)|if you(?:'d| would) like (?:me|any|a |more|further"
-    r"|another|changes)|if you need (?:any|anything|more|further|help|changes)"
-    r"|is there anything else|i can (?:also )?(?:adjust|revise|rephrase|provide|tweak)"
-    r"|(?:would|do) you (?:like|want) (?:me|a |any))",
+    r"^\W*(?:let me know|i hope (?:this|that|it) helps|hope (?:this|that|it) helps|"
+    + SIGN_OFF_PHRASES
+    + ")",
     re.IGNORECASE,
 )
 _NOTE_START = re.compile(
