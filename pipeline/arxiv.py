@@ -1,7 +1,10 @@
-"""Fetch stage: arXiv ids, one batched and polite query, safe Atom parsing, an on-disk cache."""
+"""Fetch stage: arXiv ids, one batched and polite query, safe Atom parsing, an on-disk cache;
+when the API refuses, the papers' landing pages (arxiv_page), one at a time."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import re
 import time
@@ -9,17 +12,40 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline import __version__, yamlio
 from pipeline.config import Settings
 from pipeline.errors import InputError, ServiceError
-from pipeline.retry import TransientError, call_service, parse_retry_after
+from pipeline.retry import TransientError, call_with_retries, parse_retry_after
 from pipeline.text import PaperId, arxiv_page
 
 BATCH_SIZE = 100  # arXiv takes up to this many ids in one id_list request
 UNVERSIONED_TTL = 24 * 3600.0  # an unversioned id may gain a new version: refresh daily
 USER_AGENT = f"digest/{__version__} (bilingual arXiv digest; one request at a time)"
+API_SOURCE, PAGE_SOURCE = "arxiv", "arxiv-page"  # where a Paper's record came from
+# After the API refuses (429/5xx after the retries, or a Retry-After too long to wait), the next
+# runs go to the landing pages at once for this long instead of spending their retries on it
+# (longer when arXiv's Retry-After asks for more, up to MAX_API_PAUSE). An API that cannot be
+# reached is not remembered: that is this machine's network, and the pages share it.
+API_PAUSE = 30 * 60.0
+MAX_API_PAUSE = 6 * 3600.0
+# Bodies are read in chunks up to a cap, so that whatever a server sends, memory stays bounded.
+# A feed of 100 ordinary entries is about 0.3 MB; the cap leaves room for a day of papers by
+# collaborations with thousands of authors (ATLAS: ~3,000 names, ~150 kB an entry).
+FEED_LIMIT = 20 * 2**20
+# A landing page's head is a few kB (thousands of citation_author tags: a few hundred); reading
+# stops at the end of the head, and the cap bounds a page that never gets there.
+PAGE_LIMIT = 4 * 2**20
+
+
+def user_agent(contact: str = "") -> str:
+    """What arXiv sees of us; with DIGEST_CONTACT, an address to write to, as arXiv asks of API
+    clients (arxiv.org/help/api/tou)."""
+    return USER_AGENT[:-1] + f"; mailto:{contact})" if contact else USER_AGENT
+
+
+T = TypeVar("T")
 
 _NS = {
     "atom": "http://www.w3.org/2005/Atom",
@@ -42,6 +68,7 @@ class Paper:
     url: str = ""
     pdf_url: str = ""
     categories: list[str] = field(default_factory=list)
+    source: str = API_SOURCE  # API_SOURCE or PAGE_SOURCE (a landing page's record)
 
 
 def normalize_title(text: str) -> str:
@@ -130,15 +157,32 @@ def parse_feed(body: bytes) -> tuple[list[Paper], dict[str, str]]:
     return papers, errors
 
 
+class ArxivUnavailable(ServiceError):
+    """arXiv did not answer after the retries: it `refused` (429 or 5xx, or a Retry-After too long
+    to wait), or could not be reached or did not answer in time."""
+
+    def __init__(self, message: str, retry_after: float | None = None, refused: bool = False):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.refused = refused
+
+
+class _Refusal(TransientError):
+    """arXiv answered 429 or 5xx: worth retrying, and, once the retries are spent, a refusal."""
+
+
 @dataclass
 class FetchResult:
     papers: dict[str, Paper] = field(default_factory=dict)  # by PaperId.query
-    problems: dict[str, InputError] = field(default_factory=dict)
-    requests: int = 0
+    problems: dict[str, InputError] = field(default_factory=dict)  # arXiv has no such paper
+    missing: dict[str, ServiceError] = field(default_factory=dict)  # neither API nor page answered
+    requests: int = 0  # to the API
+    pages: int = 0  # landing pages read
 
 
 class ArxivClient:
-    """Talks to the arXiv API: one request at a time, paced, retried, cached."""
+    """Talks to arXiv: the API, one request at a time, paced, retried, cached; when it refuses,
+    each paper's landing page instead, at the same pace."""
 
     def __init__(
         self,
@@ -154,6 +198,7 @@ class ArxivClient:
         self.log = log
         self.cache_dir = settings.cache_dir / "arxiv"
         self._pace_file = settings.cache_dir / "arxiv-last-request"
+        self._pause_file = settings.cache_dir / "arxiv-api-paused-until"
         self._http: Any = None
 
     # -- cache ------------------------------------------------------------------------------
@@ -179,14 +224,39 @@ class ArxivClient:
         except OSError:
             pass  # a cache that cannot be written costs a later request, nothing else
 
+    # -- the API's refusals, remembered across runs -----------------------------------------
+    def _paused_until(self) -> float:
+        try:
+            return float(self._pause_file.read_text())
+        except (OSError, ValueError):
+            return 0.0
+
+    def _pause_api(self, refusal: ArxivUnavailable) -> float:
+        """Remember the refusal for the next runs; the time until which the API is left alone."""
+        pause = min(max(API_PAUSE, refusal.retry_after or 0.0), MAX_API_PAUSE)
+        until = self.clock() + pause
+        try:
+            yamlio.atomic_write(self._pause_file, repr(until))
+        except OSError:
+            pass  # not remembered: the next run asks the API again, nothing worse
+        return until
+
+    def api_paused(self) -> str:
+        """Why the API is not asked now ("" when it is): it refused a while ago."""
+        until = self._paused_until()
+        if until <= self.clock():
+            return ""
+        return f"arXiv's API refused recently; it is left alone until {_clock_time(until)}"
+
     # -- requests ---------------------------------------------------------------------------
     def _client(self) -> Any:
         if self._http is None:
             import httpx2
 
+            timeout = self.settings.arxiv_timeout
             self._http = httpx2.Client(
-                timeout=httpx2.Timeout(self.settings.arxiv_timeout, connect=10.0),
-                headers={"User-Agent": USER_AGENT},
+                timeout=httpx2.Timeout(timeout, connect=min(10.0, timeout)),
+                headers={"User-Agent": user_agent(self.settings.contact)},
                 follow_redirects=True,
             )
         return self._http
@@ -206,58 +276,93 @@ class ArxivClient:
         except OSError:
             pass
 
-    def _request_once(self, ids: list[PaperId]) -> tuple[list[Paper], dict[str, str]]:
+    def _get(
+        self, url: str, params: dict[str, str] | None, limit: int, until: bytes = b""
+    ) -> tuple[int, str | None, bytes]:
+        """One GET within one deadline, DIGEST_TIMEOUT from connect to the last byte (a server
+        trickling a body forever is cut there, and the try is retried as a timeout): the
+        status, its Retry-After, and the body up to `limit` bytes (or up to `until`).
+
+        A read waits at most DIGEST_TIMEOUT too, so one try ends within twice DIGEST_TIMEOUT."""
         import httpx2
 
-        self._pace()
-        params = {"id_list": ",".join(i.query for i in ids), "max_results": str(len(ids))}
+        timeout = self.settings.arxiv_timeout
+        deadline = time.monotonic() + timeout
+        body = bytearray()
         try:
-            response = self._client().get(self.settings.arxiv_api_url, params=params)
+            with self._client().stream("GET", url, params=params) as response:
+                status = response.status_code
+                retry_after = response.headers.get("Retry-After")
+                if status == 429 or status >= 500:
+                    return status, retry_after, b""  # the body says nothing worth reading
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > limit:
+                        raise ServiceError(
+                            f"arXiv sent more than {limit // 2**20} MB for one request "
+                            f"({url}); refusing to read on"
+                        )
+                    if until and until in body[-len(chunk) - len(until) :].lower():
+                        break
+                    if time.monotonic() > deadline:
+                        raise TransientError(
+                            f"arXiv did not finish answering within {timeout:g}s", overload=True
+                        )
         except httpx2.TimeoutException:
-            raise TransientError("arXiv did not answer in time") from None
+            raise TransientError("arXiv did not answer in time", overload=True) from None
         except httpx2.TransportError as exc:
             raise TransientError(f"cannot reach arXiv ({type(exc).__name__})") from None
-        status = response.status_code
+        return status, retry_after, bytes(body)
+
+    def _refusal(self, status: int, retry_after: str | None, what: str) -> Exception:
+        """The error for a 429 or 5xx: retried, unless arXiv asks for too long a wait."""
+        wait = parse_retry_after(retry_after)
+        if wait is not None and wait > self.settings.retry.max_retry_after:
+            message = f"{what} asks to wait {wait:.0f}s (HTTP {status})"
+            return ArxivUnavailable(message, wait, refused=True)
+        return _Refusal(f"{what} answered HTTP {status}", wait, overload=True)
+
+    def _retried(self, func: Callable[[], T], what: str, attempts: int | None = None) -> T:
+        """func under the retry policy; giving up is an ArxivUnavailable naming `what`."""
+        policy = self.settings.retry
+        if attempts is not None:
+            policy = dataclasses.replace(policy, attempts=attempts)
+
+        def on_retry(attempt: int, exc: TransientError, wait: float) -> None:
+            self.log(f"{what}: {exc}; retrying in {wait:.1f}s (attempt {attempt + 1})")
+
+        try:
+            return call_with_retries(func, policy, sleep=self.sleep, on_retry=on_retry)
+        except TransientError as exc:
+            after = " after retries" if policy.attempts > 1 else ""
+            refused = isinstance(exc, _Refusal)
+            raise ArxivUnavailable(
+                f"{what} failed{after}: {exc}", exc.retry_after, refused
+            ) from None
+
+    def _request_once(self, ids: list[PaperId]) -> tuple[list[Paper], dict[str, str]]:
+        self._pace()
+        params = {"id_list": ",".join(i.query for i in ids), "max_results": str(len(ids))}
+        status, retry_after, body = self._get(self.settings.arxiv_api_url, params, FEED_LIMIT)
         if status == 429 or status >= 500:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if retry_after is not None and retry_after > self.settings.retry.max_retry_after:
-                raise ServiceError(
-                    f"arXiv asks to wait {retry_after:.0f}s (HTTP {status}); try again later"
-                )
-            raise TransientError(f"arXiv answered HTTP {status}", retry_after)
+            raise self._refusal(status, retry_after, "arXiv")
         if status == 400:
-            papers, errors = parse_feed(response.content)
+            papers, errors = parse_feed(body)
             if errors:
                 return papers, errors
             raise ServiceError("arXiv rejected the request (HTTP 400)")
         if status != 200:
             raise ServiceError(f"arXiv answered HTTP {status}; check DIGEST_ARXIV_API_URL")
-        return parse_feed(response.content)
+        return parse_feed(body)
 
-    def _request(self, ids: list[PaperId]) -> tuple[list[Paper], dict[str, str]]:
-        return call_service(
-            lambda: self._request_once(ids),
-            self.settings.retry,
-            service="arXiv",
-            advice="Check your connection or DIGEST_ARXIV_API_URL, then run the same command again",
-            sleep=self.sleep,
-            log=self.log,
-        )
-
-    def fetch(self, ids: list[PaperId], *, refresh: bool = False) -> FetchResult:
-        """Papers for ids: from the cache where fresh, else 100 ids per request."""
-        result = FetchResult()
-        wanted: list[PaperId] = []
-        for paper_id in dict.fromkeys(ids):
-            cached = None if refresh else self._cached(paper_id)
-            if cached is not None:
-                result.papers[paper_id.query] = cached
-            else:
-                wanted.append(paper_id)
-        for start in range(0, len(wanted), BATCH_SIZE):
-            batch = wanted[start : start + BATCH_SIZE]
+    def _ask_api(self, ids: list[PaperId], result: FetchResult, attempts: int | None) -> None:
+        """The API's records for ids, 100 ids per request, into `result`."""
+        for start in range(0, len(ids), BATCH_SIZE):
+            batch = ids[start : start + BATCH_SIZE]
             self.log(f"arXiv: fetching {len(batch)} paper{'s' * (len(batch) != 1)}")
-            papers, errors = self._request(batch)
+            papers, errors = self._retried(
+                functools.partial(self._request_once, batch), "arXiv", attempts
+            )
             result.requests += 1
             by_base = {p.id: p for p in papers}
             for paper_id in batch:
@@ -268,6 +373,8 @@ class ArxivClient:
                 ):
                     result.papers[paper_id.query] = paper
                     self._store(paper_id, paper)
+                elif paper_id.query in result.papers:
+                    continue  # a landing page's record the API did not confirm: it stands
                 elif error or (errors.get("") and not papers):
                     result.problems[paper_id.query] = InputError(
                         f"arXiv rejected {paper_id}: {error or errors['']}"
@@ -276,14 +383,105 @@ class ArxivClient:
                     result.problems[paper_id.query] = InputError(
                         f"arXiv has no paper {paper_id}; check the id"
                     )
+
+    def _page_once(self, paper_id: PaperId) -> Paper:
+        from pipeline.arxiv_page import parse_landing_page
+
+        url = self.settings.arxiv_abs_url + paper_id.query
+        self._pace()
+        status, retry_after, body = self._get(url, None, PAGE_LIMIT, until=b"</head>")
+        if status == 429 or status >= 500:
+            raise self._refusal(status, retry_after, "arXiv's landing page")
+        if status == 404:
+            raise InputError(f"arXiv has no paper {paper_id} (no landing page at {url})")
+        if status != 200:
+            raise ServiceError(
+                f"arXiv's landing page answered HTTP {status}; check DIGEST_ARXIV_ABS_URL"
+            )
+        return parse_landing_page(body.decode("utf-8", errors="replace"), paper_id, url)
+
+    def _read_pages(self, ids: list[PaperId], why: str, result: FetchResult) -> None:
+        """Each paper's landing page, one at a time at the API's pace, into `result`."""
+        from pipeline.arxiv_page import NotThatPaper
+
+        if not ids:
+            return
+        count = f"{len(ids)} landing page{'s' * (len(ids) != 1)}"
+        self.log(f"{why}; reading {count} instead, one at a time")
+        for index, paper_id in enumerate(ids):
+            self.log(f"arXiv: the landing page of {paper_id} ({index + 1}/{len(ids)})")
+            try:
+                paper = self._retried(
+                    functools.partial(self._page_once, paper_id), "arXiv's landing page"
+                )
+            except InputError as exc:
+                result.problems[paper_id.query] = exc
+                continue
+            except NotThatPaper as exc:
+                result.missing[paper_id.query] = ServiceError(f"{why}; {exc}")
+                continue
+            except ServiceError as exc:  # the pages do not answer either: the rest would not
+                self.log(str(exc))
+                for rest in ids[index:]:
+                    result.missing[rest.query] = ServiceError(f"{why}; {exc}")
+                return
+            finally:
+                result.pages += 1
+            result.papers[paper_id.query] = paper
+            self._store(paper_id, paper)
+
+    def fetch(
+        self, ids: list[PaperId], *, refresh: bool = False, pages: bool = True
+    ) -> FetchResult:
+        """Papers for ids: from the cache where fresh, else from the API, 100 ids a request.
+
+        When the API refuses or fails (or refused within API_PAUSE), the papers it did not give
+        come from their landing pages; those neither gave are in `missing`. A landing page's
+        record is used while the API rests and replaced by the API's once it answers (tried
+        once, without retries, when nothing else is wanted). `refresh` skips the cache and asks
+        the API even while it rests; without `pages`, an API failure is raised."""
+        result = FetchResult()
+        ask: list[PaperId] = []
+        for paper_id in dict.fromkeys(ids):
+            cached = None if refresh else self._cached(paper_id)
+            if cached is not None:
+                result.papers[paper_id.query] = cached
+            if cached is None or cached.source == PAGE_SOURCE:
+                ask.append(paper_id)
+        needed = [i for i in ask if i.query not in result.papers]
+        why = "" if refresh or not pages else self.api_paused()
+        if not ask or (why and not needed):
+            return result
+        if not why:
+            try:
+                self._ask_api(ask, result, attempts=None if needed else 1)
+                self._pause_file.unlink(missing_ok=True)  # it answers: no reason to keep away
+            except OSError:
+                pass
+            except ServiceError as exc:
+                if not pages:
+                    raise
+                why = str(exc)
+                if isinstance(exc, ArxivUnavailable) and exc.refused:
+                    until = self._pause_api(exc)
+                    why += f"; the API is left alone until {_clock_time(until)}"
+        if why:
+            done = result.papers.keys() | result.problems.keys()
+            self._read_pages([i for i in needed if i.query not in done], why, result)
         return result
 
     def fetch_one(self, paper_id: PaperId, *, refresh: bool = False) -> Paper:
         result = self.fetch([paper_id], refresh=refresh)
         if paper_id.query in result.problems:
             raise result.problems[paper_id.query]
+        if paper_id.query in result.missing:
+            raise result.missing[paper_id.query]
         return result.papers[paper_id.query]
 
     def close(self) -> None:
         if self._http is not None:
             self._http.close()
+
+
+def _clock_time(stamp: float) -> str:
+    return time.strftime("%H:%M", time.localtime(stamp))

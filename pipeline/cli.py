@@ -227,7 +227,10 @@ def draft(
                 blocks, date or today(), jobs=jobs, force=force, refresh=refresh, on_done=on_done
             ),
         )
-        return views.summarize(console, outcomes, print_entries)
+        import shlex
+
+        resume = f"digest draft --notes {shlex.quote(str(notes))} --date {date or today()}"
+        return views.summarize(console, outcomes, print_entries, resume)
     assert paper is not None
     comment, given_tags = views.given_comment(console, comment_text, comment_file)
     tag_list = views.tags_or(tags, given_tags)
@@ -283,6 +286,7 @@ def translate(
       digest translate --pending               # everything that awaits translation
     """
     from pipeline import views
+    from pipeline.workflow import unfetched_error
 
     if papers and pending:
         raise InputError("give paper ids or --pending, not both")
@@ -308,6 +312,8 @@ def translate(
         views.show_findings(console, outcome)
         if outcome.error is not None:
             raise outcome.error
+        if outcome.entry is not None and outcome.entry.awaiting_paper:
+            raise unfetched_error(outcome.entry)
         console.out(views.entry_text(outcome.entry or selected.entries[0]), nl=False)
         return outcome.exit_code
     outcomes = views.batch(
@@ -428,6 +434,7 @@ def review(
         views.show_problems(app.console, selected.problems)
         reviews, page = app.workflow.review(selected.entries, against, paper or str(date))
         views.show_reviews(app.console, reviews)
+        views.show_unfetched(app.console, selected.entries)
     if html_file is not None and app.write(html_file, page):
         app.console.err(f"Wrote {html_file}")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,8 @@ OPENAI_BASE_URL = "OPENAI_BASE_URL"
 DIGEST_MODEL = "DIGEST_MODEL"
 DIGEST_ARXIV_API_URL = "DIGEST_ARXIV_API_URL"
 DIGEST_ARXIV_DELAY = "DIGEST_ARXIV_DELAY"
+DIGEST_ARXIV_ABS_URL = "DIGEST_ARXIV_ABS_URL"
+DIGEST_CONTACT = "DIGEST_CONTACT"
 DIGEST_DRAFTS_DIR = "DIGEST_DRAFTS_DIR"
 DIGEST_GLOSSARY = "DIGEST_GLOSSARY"
 DIGEST_CACHE_DIR = "DIGEST_CACHE_DIR"
@@ -30,6 +33,7 @@ DIGEST_JUDGE = "DIGEST_JUDGE"
 DEFAULT_MODEL = "gpt-5-mini"
 DEFAULT_ARXIV_API_URL = "https://export.arxiv.org/api/query"
 DEFAULT_ARXIV_DELAY = 3.0
+DEFAULT_ARXIV_ABS_URL = "https://arxiv.org/abs/"
 # The glossary that ships beside the package (an editable install from the repository), used
 # when the current folder has no glossary.yaml, so that digest run anywhere enforces the terms.
 SHIPPED_GLOSSARY = Path(__file__).resolve().parent.parent / "glossary.yaml"
@@ -41,12 +45,14 @@ Environment:
   {DIGEST_MODEL}          model name (default {DEFAULT_MODEL})
   {DIGEST_ARXIV_API_URL}  arXiv API query endpoint
   {DIGEST_ARXIV_DELAY}    seconds between arXiv requests (default 3)
+  {DIGEST_ARXIV_ABS_URL}  landing pages, read when the API refuses (default {DEFAULT_ARXIV_ABS_URL})
+  {DIGEST_CONTACT}        your e-mail address, sent to arXiv in the User-Agent (arXiv asks for one)
   {DIGEST_DRAFTS_DIR}     where drafts live (default drafts)
   {DIGEST_GLOSSARY}       the glossary file (default glossary.yaml here, else the shipped one)
   {DIGEST_CACHE_DIR}      cache of fetched papers and model replies
   {DIGEST_RETRY_WAIT}     first retry wait in seconds (default 2), doubling
   {DIGEST_RETRY_ATTEMPTS} tries per request before giving up (default 5)
-  {DIGEST_TIMEOUT}        read timeout of one request in seconds (default 30 arXiv, 120 model)
+  {DIGEST_TIMEOUT}        time limit of one request in seconds (default 30 arXiv, 120 model)
   {DIGEST_REPAIRS}        times to ask the model again when a check fails (default 1)
   {DIGEST_JUDGE}=1        also have the model review each English (same as --judge)
   {DIGEST_DEBUG}=1        show tracebacks"""
@@ -75,10 +81,12 @@ class Settings:
     glossary_named: bool  # set in the environment: then it must exist
     cache_dir: Path
     retry: RetryPolicy
-    arxiv_timeout: float = 30.0
+    arxiv_timeout: float = 30.0  # arXiv: connect and the whole body, per try
     model_timeout: float = 120.0
     repairs: int = 1
     judge: bool = False
+    arxiv_abs_url: str = DEFAULT_ARXIV_ABS_URL
+    contact: str = ""  # an e-mail address for arXiv's logs, in the User-Agent
 
     @property
     def history_file(self) -> Path:
@@ -112,6 +120,28 @@ def flag(env: Mapping[str, str], name: str) -> bool:
     return env.get(name, "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
+# A plain address: it goes into a header, so nothing that could break one (spaces, CR/LF, <>).
+_EMAIL = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+")
+
+
+def contact(env: Mapping[str, str]) -> str:
+    raw = env.get(DIGEST_CONTACT, "").strip()
+    address = raw.removeprefix("mailto:")
+    if raw and not _EMAIL.fullmatch(address):
+        raise InputError(
+            f"{DIGEST_CONTACT}={raw!r} is not an e-mail address (like you@example.org)"
+        )
+    return address
+
+
+def abs_url(env: Mapping[str, str]) -> str:
+    """The base the landing pages' ids are appended to (a missing final slash is added)."""
+    url = env.get(DIGEST_ARXIV_ABS_URL, "").strip() or DEFAULT_ARXIV_ABS_URL
+    if not url.lower().startswith(("http://", "https://")):
+        raise InputError(f"{DIGEST_ARXIV_ABS_URL}={url!r} is not an http(s) URL")
+    return url if url.endswith("/") else url + "/"
+
+
 def glossary_path(env: Mapping[str, str]) -> Path:
     named = env.get(DIGEST_GLOSSARY)
     if named:
@@ -142,4 +172,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         model_timeout=timeout or 120.0,
         repairs=int(_number(env, DIGEST_REPAIRS, 1)),
         judge=flag(env, DIGEST_JUDGE),
+        arxiv_abs_url=abs_url(env),
+        contact=contact(env),
     )

@@ -79,16 +79,31 @@ def probe_cache(settings: Settings) -> str:
 
 
 def probe_arxiv(settings: Settings) -> str:
+    """The API itself (not the landing pages it falls back to), and whether it rests after a
+    refusal; without DIGEST_CONTACT, a hint to set it (arXiv asks API clients for a contact)."""
     from pipeline.arxiv import ArxivClient
+    from pipeline.config import DIGEST_CONTACT
     from pipeline.text import parse_id
 
+    hint = (
+        ""
+        if settings.contact
+        else f" (hint: set {DIGEST_CONTACT} to your e-mail address: arXiv asks API clients for a "
+        "contact, and it goes in the User-Agent)"
+    )
     started = time.monotonic()
     client = ArxivClient(dataclasses.replace(settings, retry=PROBE_RETRY))
     try:
-        client.fetch([parse_id(PROBE_PAPER)], refresh=True)
+        paused = client.api_paused()
+        client.fetch([parse_id(PROBE_PAPER)], refresh=True, pages=False)
+    except ServiceError as exc:
+        raise ServiceError(f"{exc}{hint}") from None
     finally:
         client.close()
-    return f"{settings.arxiv_api_url} answered in {time.monotonic() - started:.2f} s"
+    detail = f"{settings.arxiv_api_url} answered in {time.monotonic() - started:.2f} s"
+    if paused:
+        detail += " (it had refused a while ago; drafts ask it again from now on)"
+    return detail + hint
 
 
 def probe_model(settings: Settings) -> str:

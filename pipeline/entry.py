@@ -104,6 +104,12 @@ class Entry:
         return bool(self.comment_en) and self.comment_en != self.machine_en
 
     @property
+    def awaiting_paper(self) -> bool:
+        """Drafted here while arXiv gave no paper (no title yet): the comment and its English may
+        be saved, but the entry cannot be exported until the paper is filled in."""
+        return self.source == "arxiv" and not self.title
+
+    @property
     def errors(self) -> list[Finding]:
         return [f for f in self.checks if f.is_error]
 

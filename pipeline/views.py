@@ -64,7 +64,11 @@ def batch(console: Console, total: int, work: Work) -> list[Outcome]:
         lines = [f"[{index + 1}/{total}] {outcome.entry_id}: {outcome.label}"]
         lines += [f"  Note: {note}" for note in outcome.notes]
         if outcome.entry is not None:  # the errors, and a comment that is not Korean
-            lines += [f"  {f}" for f in outcome.entry.checks if f.is_error or f.check == "korean"]
+            lines += [
+                f"  {f}"
+                for f in outcome.entry.checks
+                if (f.is_error or f.check == "korean") and f.check != "paper"  # in the label
+            ]
         progress.finished(index, lines)
 
     try:
@@ -90,9 +94,12 @@ def counter(console: Console, noun: str) -> Callable[[int, int], None]:
     return tick
 
 
-def summarize(console: Console, outcomes: Sequence[Outcome], print_entries: bool) -> int:
-    """The entries (with --print), one summary line and the ids to act on; the worst exit code."""
-    from pipeline.workflow import worst_exit
+def summarize(
+    console: Console, outcomes: Sequence[Outcome], print_entries: bool, resume: str | None = None
+) -> int:
+    """The entries (with --print), one summary line and the ids to act on; the worst exit code.
+    `resume`: the command that fills in the papers arXiv did not give (default: one per entry)."""
+    from pipeline.workflow import fix_command, worst_exit
 
     if print_entries:
         for outcome in outcomes:
@@ -102,15 +109,28 @@ def summarize(console: Console, outcomes: Sequence[Outcome], print_entries: bool
 
     done = [o.entry for o in outcomes if o.error is None and o.entry is not None]
     ready = [e.id for e in done if e.status == READY]
-    review = [e.id for e in done if e.errors]
+    unfetched = [e for e in done if e.awaiting_paper]
+    review = [e.id for e in done if e.errors and not e.awaiting_paper]
     failed = [o.entry_id for o in outcomes if o.error is not None]
-    waiting = len(done) - len(ready) - len(review)  # e.g. a comment changed meanwhile
+    waiting = len(done) - len(ready) - len(review) - len(unfetched)  # a comment changed meanwhile
     console.err(
         f"Summary: {len(ready)} ready, {len(review)} need review, {len(failed)} failed"
         + (f", {waiting} await translation" if waiting else "")
+        + (f", {len(unfetched)} wait for their paper" if unfetched else "")
     )
     if review:
         console.err("  needs review: " + " ".join(review) + " (fix each with: digest edit ID)")
+    if unfetched:
+        saved = "and their English are" if all(e.comment_en for e in unfetched) else "are"
+        command = resume or "; ".join(fix_command(e) for e in unfetched[:3]) + (
+            "; ..." if len(unfetched) > 3 else ""
+        )
+        console.err(
+            "  waiting for their paper: "
+            + " ".join(e.id for e in unfetched)
+            + f" (arXiv gave no paper; the comments {saved} saved: run `{command}` "
+            "when arXiv answers)"
+        )
     if failed:
         console.err("  failed: " + " ".join(failed) + " (run the same command again to retry them)")
     return worst_exit(outcomes)
@@ -126,7 +146,8 @@ def show_checks(console: Console, entries: list[Entry]) -> int:
 
     failing = [e for e in entries if e.errors]
     for entry in entries:
-        console.out(f"{entry.id} ({entry.date}): {entry.status}")
+        state = "waits for its paper" if entry.awaiting_paper else entry.status
+        console.out(f"{entry.id} ({entry.date}): {state}")
         for finding in entry.checks:
             console.out(f"  {finding}")
     console.err(f"{len(entries) - len(failing)} of {len(entries)} pass")
@@ -150,6 +171,18 @@ def show_edit(console: Console, result: EditResult) -> int:
     if entry.machine_en:
         console.out(f"Edit rate: {edit_rate(entry.machine_en, entry.comment_en)}")
     return int(ExitCode.CHECK_FAILED) if entry.errors else 0
+
+
+def show_unfetched(console: Console, entries: Iterable[Entry]) -> None:
+    """A line for each entry that waits for its paper (it cannot be exported yet)."""
+    from pipeline.workflow import fix_command
+
+    for entry in entries:
+        if entry.awaiting_paper:
+            console.err(
+                f"{entry.id} ({entry.date}): waits for its paper from arXiv, so it cannot be "
+                f"exported yet: run `{fix_command(entry)}` when arXiv answers"
+            )
 
 
 def show_reviews(console: Console, reviews: list[Review]) -> None:

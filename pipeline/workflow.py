@@ -18,7 +18,7 @@ from enum import StrEnum, unique
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.arxiv import ArxivClient, Paper
+from pipeline.arxiv import API_SOURCE, PAGE_SOURCE, ArxivClient, Paper
 from pipeline.check import needs_repair, problems_for_repair, run_checks
 from pipeline.comment import NoteBlock, is_recovery_file, parse_notes, save_recovery
 from pipeline.concurrency import MAX_IN_FLIGHT, run_parallel
@@ -79,6 +79,9 @@ class Outcome:
         """How a progress line shows it: the entry's status once translated, else the result."""
         if self.error is not None:
             return f"failed: {self.error}"
+        if self.entry is not None and self.entry.awaiting_paper:
+            done = "translated" if self.result is RunResult.TRANSLATED else str(self.result)
+            return f"{done}; waits for its paper"
         if self.result is RunResult.TRANSLATED and self.entry is not None:
             return str(self.entry.status)
         return str(self.result)
@@ -87,6 +90,8 @@ class Outcome:
     def exit_code(self) -> int:
         if self.error is not None:
             return int(self.error.exit_code)
+        if self.entry is not None and self.entry.awaiting_paper:
+            return int(ExitCode.SERVICE)  # arXiv gave no paper: the English is saved, not done
         if self.entry is not None and self.entry.errors:
             return int(ExitCode.CHECK_FAILED)
         return int(ExitCode.OK)
@@ -101,7 +106,13 @@ def today() -> str:
 
 
 def apply_paper(entry: Entry, paper: Paper) -> bool:
-    """Take arXiv's current metadata into the draft; True if anything changed."""
+    """Take arXiv's current metadata into the draft; True if anything changed.
+
+    A landing page's record never replaces the API's (it lacks the categories, the comment and
+    the authors' line breaks); the API's replaces a page's. The draft's `source` says which it
+    holds, unless it came from a digest or a vault (then it says that)."""
+    if paper.source == PAGE_SOURCE and entry.source == API_SOURCE and entry.title:
+        return False
     fresh = {
         "title": paper.title,
         "authors": list(paper.authors),
@@ -113,6 +124,8 @@ def apply_paper(entry: Entry, paper: Paper) -> bool:
         "primary_category": paper.primary_category,
         "arxiv_comment": paper.comment,
     }
+    if entry.source in (API_SOURCE, PAGE_SOURCE):
+        fresh["source"] = paper.source
     changed = False
     for name, value in fresh.items():
         if getattr(entry, name) != value:
@@ -130,7 +143,7 @@ def recheck(entry: Entry, glossary: Glossary) -> list[Finding]:
     checks = run_checks(entry.comment_ko, entry.comment_en, glossary)
     if entry.judge and entry.judged == entry.comment_en:
         checks += entry.judge  # the model's review holds while the English is the one it judged
-    if not entry.title and entry.source == "arxiv":
+    if entry.awaiting_paper:
         checks.append(
             Finding(
                 "paper",
@@ -147,6 +160,28 @@ def recheck(entry: Entry, glossary: Glossary) -> list[Finding]:
     return entry.checks
 
 
+def unfetched_error(entry: Entry) -> ServiceError:
+    """A translated entry whose paper arXiv did not give (the reason was logged as it happened)."""
+    return ServiceError(
+        f"arXiv gave no paper for {entry.id}; its English is saved in the draft, which waits "
+        f"for its paper: run `{fix_command(entry)}` when arXiv answers"
+    )
+
+
+def is_filled(entry: Entry, outcome: Outcome) -> bool:
+    """The paper came to an entry translated while it waited for it, and the run kept that
+    English (the paper's arrival is no reason to ask the model again)."""
+    return bool(entry.title) and outcome.result is RunResult.UNCHANGED
+
+
+def filled_note(entry: Entry) -> str:
+    """What a run that filled in the paper of an entry translated without it says."""
+    return (
+        f"{entry.id}: the paper is filled in from arXiv; the English was made without it and is "
+        f"kept (`digest translate {entry.id}` translates again with the paper as context)"
+    )
+
+
 def paper_entry(paper_id: PaperId, date: str, paper: Paper | None) -> Entry:
     """A draft-to-be holding only the paper: what the editor shows before a comment exists."""
     entry = Entry(id=paper_id.base, date=date, title="", authors=[], abstract="", comment_ko="")
@@ -156,7 +191,11 @@ def paper_entry(paper_id: PaperId, date: str, paper: Paper | None) -> Entry:
 
 
 def fix_command(entry: Entry) -> str:
-    """The command that fixes a failing entry: translate what has no English, else edit."""
+    """The command that fixes a failing entry: draft again what waits for its paper (that fills
+    the paper, and translates only what has no English), translate what has no English, else
+    edit."""
+    if entry.awaiting_paper:
+        return f"digest draft {entry.id} --date {entry.date}"
     return f"digest {'translate' if entry.status == AWAITING else 'edit'} {entry.id}"
 
 
@@ -465,10 +504,15 @@ class Workflow:
         return saved
 
     def _apply_paper(self, entry: Entry, paper: Paper) -> Entry:
+        """The paper into the draft; English made while it waited for the paper is checked
+        again (no longer waiting), not translated again."""
+
         def change(current: Entry | None) -> Entry | None:
-            if current is None:
+            if current is None or not apply_paper(current, paper):
                 return None
-            return current if apply_paper(current, paper) else None
+            if current.comment_en.strip() or current.machine_en:
+                recheck(current, self.glossary)
+            return current
 
         return self.store.update(entry.date, entry.id, change) or entry
 
@@ -610,25 +654,33 @@ class Workflow:
         finally:
             self.translator.remember_limit()
 
-    def fetch_missing(self, entries: list[Entry]) -> tuple[list[Entry], dict[str, InputError]]:
-        """Drafts saved before their paper was fetched get its metadata, in one request.
+    def fetch_missing(
+        self, entries: list[Entry]
+    ) -> tuple[list[Entry], dict[str, InputError], dict[str, ServiceError]]:
+        """Drafts saved before their paper was fetched get its metadata, in one request (and
+        those holding a landing page's record, the API's, when it answers).
 
-        Returns the entries as they are now and the papers arXiv does not know; a failing
-        arXiv raises ServiceError."""
-        lacking = [e for e in entries if not e.title and e.source == "arxiv"]
+        Returns the entries as they are now, the papers arXiv does not know, and those it did not
+        give (neither its API nor the landing page answered): these are translated all the same
+        and wait for their paper."""
+        lacking = [e for e in entries if e.awaiting_paper or e.source == PAGE_SOURCE]
         if not lacking:
-            return entries, {}
-        self.log("Fetching the papers' metadata from arXiv ...")
+            return entries, {}, {}
+        if any(e.awaiting_paper for e in lacking):
+            self.log("Fetching the papers' metadata from arXiv ...")
         result = self.arxiv.fetch([parse_id(e.id) for e in lacking])
         problems: dict[str, InputError] = {}
+        missing: dict[str, ServiceError] = {}
         fresh: dict[tuple[str, str], Entry] = {}
         for entry in lacking:
             query = parse_id(entry.id).query
-            if query in result.problems:
-                problems[entry.id] = result.problems[query]
-            else:
+            if query in result.papers:
                 fresh[entry.date, entry.id] = self._apply_paper(entry, result.papers[query])
-        return [fresh.get((e.date, e.id), e) for e in entries], problems
+            elif query in result.problems and entry.awaiting_paper:
+                problems[entry.id] = result.problems[query]
+            elif query in result.missing and entry.awaiting_paper:
+                missing[entry.id] = result.missing[query]
+        return [fresh.get((e.date, e.id), e) for e in entries], problems, missing
 
     # -- use cases ------------------------------------------------------------------------------
     def draft(
@@ -665,9 +717,18 @@ class Workflow:
         if comment is not None:
             entry = self._keep_comment(paper_id, date, comment, tags, existing is None)
         paper = None
-        if entry is None or refresh or not entry.title:
-            paper = self._fetch(paper_id, date, entry, refresh, created=existing is None)
-            if entry is not None:
+        unfetched: ServiceError | None = None  # why arXiv gave no paper (the comment is saved)
+        if entry is None or refresh or not entry.title or entry.source == PAGE_SOURCE:
+            try:
+                paper = self._fetch(paper_id, date, entry, refresh, created=existing is None)
+            except ServiceError as exc:
+                if entry is None:
+                    raise  # the editor has not opened yet: nothing was typed
+                if entry.title:
+                    self.log(f"Warning: {exc}; the draft keeps the paper it has")
+                else:  # the paper is context, not a requirement: translate all the same
+                    unfetched = exc
+            if paper is not None and entry is not None:
                 entry = self._apply_paper(entry, paper)
         if comment is None:
             if write_comment is None:
@@ -684,9 +745,26 @@ class Workflow:
         if entry.status == AWAITING:
             self.log(f"Translating with {self.settings.model} ...")
         outcome = self.finish(entry, force)
+        current = outcome.entry or entry
+        if unfetched is not None and current.awaiting_paper:
+            raise self._waits_for_paper(current, unfetched, outcome)
         if outcome.error is not None:
             raise outcome.error
-        return DraftResult(outcome.entry or entry, outcome, path)
+        if existing is not None and existing.awaiting_paper and is_filled(current, outcome):
+            outcome.notes.append(filled_note(current))
+        return DraftResult(current, outcome, path)
+
+    def _waits_for_paper(self, entry: Entry, why: ServiceError, outcome: Outcome) -> ServiceError:
+        """The error of a draft saved (and translated, if the model answered) without its paper:
+        why, where it is, and the command that fills the paper in."""
+        saved = "and its English are" if entry.comment_en.strip() else "is"
+        message = (
+            f"{why}; your comment {saved} saved in {self.store.path(entry.date, entry.id)}, "
+            f"which waits for its paper: run `{fix_command(entry)}` when arXiv answers"
+        )
+        if outcome.error is not None:
+            message += f". The translation failed too: {outcome.error}"
+        return ServiceError(message)
 
     def _draft_date(self, paper_id: PaperId, date: str | None) -> str:
         """The day asked for; without one, the day the paper is already drafted on, else today."""
@@ -730,17 +808,10 @@ class Workflow:
     def _fetch(
         self, paper_id: PaperId, date: str, entry: Entry | None, refresh: bool, created: bool
     ) -> Paper:
-        """The paper from arXiv; a failure says where the comment already saved is kept."""
+        """The paper from arXiv; a mistyped id keeps the comment in a recovery file."""
         self.log(f"Fetching {paper_id} from arXiv ...")
         try:
             return self.arxiv.fetch_one(paper_id, refresh=refresh)
-        except ServiceError as exc:
-            if entry is None:
-                raise  # the editor has not opened yet: nothing was typed
-            raise ServiceError(
-                f"{exc}; your comment is saved in {self.store.path(date, entry.id)}: run "
-                f"`digest draft {entry.id} --date {date}` again when arXiv answers"
-            ) from None
         except InputError as exc:
             if entry is not None and created:
                 # a mistyped id: no draft for a paper that does not exist, but the text is kept
@@ -763,12 +834,18 @@ class Workflow:
         preload_client()
         new = {b.paper_id.base for b in blocks if self.store.get(date, b.paper_id.base) is None}
         entries = [self._save_comment(b.paper_id, date, b.comment, b.tags or None) for b in blocks]
+        # a landing page's record is asked again of the API (the cache answers while it rests)
         wanted = [
-            b.paper_id for b, e in zip(blocks, entries, strict=True) if refresh or not e.title
+            b.paper_id
+            for b, e in zip(blocks, entries, strict=True)
+            if refresh or not e.title or e.source == PAGE_SOURCE
         ]
+        unfilled = {i for i, e in enumerate(entries) if e.awaiting_paper and e.comment_en.strip()}
         failed: dict[int, Outcome] = {}
         if wanted:
-            self.log(f"Fetching {len(wanted)} paper{'s' * (len(wanted) != 1)} from arXiv ...")
+            if refresh or any(not e.title for e in entries):
+                self.log(f"Fetching {len(wanted)} paper{'s' * (len(wanted) != 1)} from arXiv ...")
+            # papers neither the API nor a landing page gave: translated all the same
             fetched = self.arxiv.fetch(wanted, refresh=refresh)
             for index, (block, entry) in enumerate(zip(blocks, entries, strict=True)):
                 query = block.paper_id.query
@@ -785,12 +862,17 @@ class Workflow:
         todo = [i for i in range(len(entries)) if i not in failed]
         for index, outcome in failed.items():
             on_done(index, outcome)
-        done = self.finish_many(
-            [entries[i] for i in todo],
-            jobs,
-            lambda k, outcome: on_done(todo[k], outcome),
-            force,
-        )
+
+        def finished(k: int, outcome: Outcome) -> None:
+            if (
+                todo[k] in unfilled
+                and outcome.entry is not None
+                and is_filled(outcome.entry, outcome)
+            ):
+                outcome.notes.append(filled_note(outcome.entry))
+            on_done(todo[k], outcome)
+
+        done = self.finish_many([entries[i] for i in todo], jobs, finished, force)
         outcomes: dict[int, Outcome] = dict(failed)
         outcomes.update(zip(todo, done, strict=True))
         return [outcomes[i] for i in range(len(entries))]
@@ -812,7 +894,7 @@ class Workflow:
         """Translate (again) drafts from their saved comments; a draft whose paper arXiv does
         not know is not translated (it fails, naming the id)."""
         preload_client()
-        entries, unknown = self.fetch_missing(selected.entries)
+        entries, unknown, _ = self.fetch_missing(selected.entries)  # the rest wait for papers
         todo = [i for i, e in enumerate(entries) if e.id not in unknown]
         failed = {
             i: Outcome(e.id, e, RunResult.FAILED, unknown[e.id])
@@ -979,9 +1061,11 @@ class Workflow:
                     self.log(f"{entry.id}: {finding}")
         if failing and not force:
             hints = "; ".join(fix_command(e) for e in failing[:3])
+            unfetched = sum(e.awaiting_paper for e in failing)
             raise CheckFailed(
-                f"{len(failing)} of {len(entries)} entries fail their checks; fix them "
-                f"({hints}{'; ...' if len(failing) > 3 else ''}) or export with --force"
+                f"{len(failing)} of {len(entries)} entries fail their checks"
+                + (f" ({unfetched} wait for their paper from arXiv)" if unfetched else "")
+                + f"; fix them ({hints}{'; ...' if len(failing) > 3 else ''}) or export with --force"
             )
         return [d for d in days if d.entries]
 

@@ -31,6 +31,7 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
         "DIGEST_MODEL",
         "NO_COLOR",
         "DIGEST_DEBUG",
+        "DIGEST_CONTACT",
         "OPENAI_ORG_ID",
         "OPENAI_PROJECT_ID",
         "VISUAL",
@@ -39,6 +40,7 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
     monkeypatch.setenv("DIGEST_ARXIV_API_URL", f"http://127.0.0.1:{port}/api/query")
+    monkeypatch.setenv("DIGEST_ARXIV_ABS_URL", f"http://127.0.0.1:{port}/abs/")
     monkeypatch.setenv("DIGEST_DRAFTS_DIR", str(tmp_path / "drafts"))
     monkeypatch.setenv("DIGEST_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("DIGEST_GLOSSARY", str(REPO / "glossary.yaml"))

@@ -160,16 +160,94 @@ def wrap_old_style(text: str, width: int = 78) -> str:
     return "\n".join(out_lines) + "\n"
 
 
+def _as_arxiv_meta(text: str) -> str:
+    """A meta tag's content as arXiv writes it (browse/formatting/metatags.py, then Jinja):
+    runs of two or more whitespace characters collapsed to a space (a lone line break stays),
+    then HTML-escaped the way markupsafe does."""
+    text = re.sub(r"\s\s+", " ", text)
+    for char, entity in (
+        ("&", "&amp;"),
+        ("<", "&lt;"),
+        (">", "&gt;"),
+        ('"', "&#34;"),
+        ("'", "&#39;"),
+    ):
+        text = text.replace(char, entity)
+    return text
+
+
+def landing_page(paper: FakePaper, named: str | None = None) -> str:
+    """The paper's arXiv landing page, shaped like the real heads in tests/data/arxiv-pages/:
+    the head's citation_* tags on one line (authors `Last, First`, the abstract as arXiv keeps
+    it: hard-wrapped, the authors' breaks indented), then a body. `named`: the id the page
+    names ("" none)."""
+    named = paper.id if named is None else named
+    tags = [("citation_title", paper.title)]
+    for author in paper.authors:
+        first, _, last = author.rpartition(" ")
+        tags.append(("citation_author", f"{last}, {first}" if first else last))
+    tags += [
+        ("citation_date", "2025/06/23"),
+        ("citation_online_date", "2025/06/24"),
+        ("citation_pdf_url", f"https://arxiv.org/pdf/{paper.id}"),
+    ]
+    if named:
+        tags.append(("citation_arxiv_id", named))
+    tags.append(("citation_abstract", wrap_old_style(paper.abstract).strip()))
+    metas = "".join(f'<meta name="{n}" content="{_as_arxiv_meta(v)}" />' for n, v in tags)
+    title = _as_arxiv_meta(paper.title)
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n\n'
+        "<head><script>document.documentElement.classList.add('js');</script>"
+        f"  <title>[{paper.id}] {title}</title>\n"
+        '  <meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '  <script src="/static/browse/0.3.4/js/cite.js" type="text/javascript"></script>'
+        f"{metas}\n</head>\n"
+        '<body class="with-cu-identity">\n  <div id="abs">\n'
+        f'    <h1 class="title mathjax"><span class="descriptor">Title:</span>{title}</h1>\n'
+        '    <blockquote class="abstract mathjax"><span class="descriptor">Abstract:</span>'
+        f"{escape(paper.abstract)}</blockquote>\n"
+        # a tag in the body is no part of the head's metadata
+        '    <meta name="citation_title" content="Not the title" />\n'
+        "  </div>\n</body>\n</html>\n"
+    )
+
+
 class ArxivServer(_Server):
+    """The API at /api/query and the landing pages at /abs/ID."""
+
     def __init__(self) -> None:
         self.papers: dict[str, FakePaper] = {}
         self.old_style = False
         self.shuffle = True
+        self.api_status: int | None = None  # every API query answered so (429: "Rate exceeded.")
+        self.page_status: int | None = None  # every landing page answered so
+        self.page_names: dict[str, str] = {}  # a landing page naming another id ("" none)
         super().__init__()
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/query"
+
+    @property
+    def abs_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/abs/"
+
+    def api_requests(self) -> list[dict[str, Any]]:
+        return [r for r in self.requests if r["path"].startswith("/api/")]
+
+    def page_requests(self) -> list[dict[str, Any]]:
+        return [r for r in self.requests if r["path"].startswith("/abs/")]
+
+    def _landing_page(self, raw: str) -> tuple[int, bytes, dict[str, str]]:
+        html_type = {"Content-Type": "text/html; charset=utf-8"}
+        if self.page_status is not None:
+            return self.page_status, b"<html><body>Unavailable</body></html>", html_type
+        base = re.sub(r"v\d+$", "", raw)
+        if base not in self.papers:
+            return 404, b"<html><body>Article identifier not recognized</body></html>", html_type
+        page = landing_page(self.papers[base], self.page_names.get(base))
+        return 200, page.encode("utf-8"), html_type
 
     def add(self, paper: FakePaper) -> None:
         self.papers[paper.id] = paper
@@ -200,6 +278,11 @@ class ArxivServer(_Server):
     def answer(
         self, handler: BaseHTTPRequestHandler, body: bytes | None, record: dict[str, Any]
     ) -> tuple[int, bytes, dict[str, str]]:
+        path = urlparse(handler.path).path
+        if path.startswith("/abs/"):
+            return self._landing_page(path.removeprefix("/abs/"))
+        if self.api_status is not None:
+            return self.api_status, b"Rate exceeded.", {"Content-Type": "text/plain"}
         query = parse_qs(urlparse(handler.path).query)
         ids = [i for i in query.get("id_list", [""])[0].split(",") if i]
         max_results = int(query.get("max_results", ["10"])[0])  # arXiv's silent default

@@ -69,21 +69,25 @@ def test_arxiv_down_keeps_a_piped_comment_and_drafting_again_finishes_it(
     assert result.code == 3
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("Error: arXiv failed after retries: cannot reach arXiv")
+    assert "landing page failed after retries" in last  # the fallback did not answer either
     assert (
-        "your comment is saved in" in last and "`digest draft 2506.18896 --date 2025-06-24`" in last
+        "your comment and its English are saved in" in last
+        and "`digest draft 2506.18896 --date 2025-06-24`" in last
     )
     saved = load_draft(isolated, DATE, "2506.18896")
     assert (saved["comment_ko"], saved["tags"], saved["title"]) == (KO, ["rl"], "")
-    assert saved["status"] == "awaiting-translation" and not model_server.requests
+    # issue 28: the paper is context, not a requirement: translated and checked all the same
+    assert saved["comment_en"] == EN and len(model_server.requests) == 1
     refused = run("export", DATE)
     assert refused.code == 1 and "not fetched yet" in refused.stderr
-    assert "fix them (digest translate 2506.18896)" in refused.stderr
+    assert "fix them (digest draft 2506.18896 --date 2025-06-24)" in refused.stderr
     # arXiv answers again: the same command, with nothing new on stdin, finishes the draft
     done = run("draft", "2506.18896", "--date", DATE)
     assert done.code == 0, done.stderr
     data = load_draft(isolated, DATE, "2506.18896")
     assert data["title"].startswith("ReasonFlux-PRM") and data["authors"][0] == "Jiaru Zou"
     assert (data["comment_en"], data["status"], data["tags"]) == (EN, "ready", ["rl"])
+    assert len(model_server.requests) == 1  # the English is not made again for the paper
     assert run("export", DATE).code == 0
 
 
