@@ -241,6 +241,13 @@ class ArxivClient:
             pass  # not remembered: the next run asks the API again, nothing worse
         return until
 
+    def _resume_api(self) -> None:
+        """The API answered (asked with --refresh, or by doctor): no reason to keep away."""
+        try:
+            self._pause_file.unlink(missing_ok=True)
+        except OSError:
+            pass
+
     def api_paused(self) -> str:
         """Why the API is not asked now ("" when it is): it refused a while ago."""
         until = self._paused_until()
@@ -315,7 +322,8 @@ class ArxivClient:
         return status, retry_after, bytes(body)
 
     def _refusal(self, status: int, retry_after: str | None, what: str) -> Exception:
-        """The error for a 429 or 5xx: retried, unless arXiv asks for too long a wait."""
+        """The error for a 429 or 5xx from `what`: retried, unless arXiv asks for too long a
+        wait."""
         wait = parse_retry_after(retry_after)
         if wait is not None and wait > self.settings.retry.max_retry_after:
             message = f"{what} asks to wait {wait:.0f}s (HTTP {status})"
@@ -391,7 +399,7 @@ class ArxivClient:
         self._pace()
         status, retry_after, body = self._get(url, None, PAGE_LIMIT, until=b"</head>")
         if status == 429 or status >= 500:
-            raise self._refusal(status, retry_after, "arXiv's landing page")
+            raise self._refusal(status, retry_after, "the page")
         if status == 404:
             raise InputError(f"arXiv has no paper {paper_id} (no landing page at {url})")
         if status != 200:
@@ -418,6 +426,7 @@ class ArxivClient:
                 result.problems[paper_id.query] = exc
                 continue
             except NotThatPaper as exc:
+                self.log(f"arXiv: {exc}")
                 result.missing[paper_id.query] = ServiceError(f"{why}; {exc}")
                 continue
             except ServiceError as exc:  # the pages do not answer either: the rest would not
@@ -455,9 +464,6 @@ class ArxivClient:
         if not why:
             try:
                 self._ask_api(ask, result, attempts=None if needed else 1)
-                self._pause_file.unlink(missing_ok=True)  # it answers: no reason to keep away
-            except OSError:
-                pass
             except ServiceError as exc:
                 if not pages:
                     raise
@@ -465,6 +471,8 @@ class ArxivClient:
                 if isinstance(exc, ArxivUnavailable) and exc.refused:
                     until = self._pause_api(exc)
                     why += f"; the API is left alone until {_clock_time(until)}"
+            else:
+                self._resume_api()
         if why:
             done = result.papers.keys() | result.problems.keys()
             self._read_pages([i for i in needed if i.query not in done], why, result)

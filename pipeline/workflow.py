@@ -177,8 +177,8 @@ def is_filled(entry: Entry, outcome: Outcome) -> bool:
 def filled_note(entry: Entry) -> str:
     """What a run that filled in the paper of an entry translated without it says."""
     return (
-        f"{entry.id}: the paper is filled in from arXiv; the English was made without it and is "
-        f"kept (`digest translate {entry.id}` translates again with the paper as context)"
+        f"{entry.id}: the paper is filled in; the English made while it waited is kept "
+        f"(`digest translate {entry.id}` makes it again with the paper)"
     )
 
 
