@@ -88,8 +88,7 @@ def probe_arxiv(settings: Settings) -> str:
     hint = (
         ""
         if settings.contact
-        else f" (hint: set {DIGEST_CONTACT} to your e-mail address: arXiv asks API clients for a "
-        "contact, and it goes in the User-Agent)"
+        else f" (hint: set {DIGEST_CONTACT} to your e-mail address, as arXiv asks of API clients)"
     )
     started = time.monotonic()
     client = ArxivClient(dataclasses.replace(settings, retry=PROBE_RETRY))
