@@ -251,7 +251,7 @@ class ArxivClient:
     def api_paused(self) -> str:
         """Why the API is not asked now ("" when it is): it refused a while ago."""
         until = self._paused_until()
-        if until <= self.clock():
+        if not 0 < until - self.clock() <= MAX_API_PAUSE:  # over, or a file no run of ours wrote
             return ""
         return f"arXiv's API refused recently; it is left alone until {_clock_time(until)}"
 

@@ -333,3 +333,10 @@ def test_the_pause_file_lives_in_the_cache_folder(pages: ArxivServer, isolated: 
     client().fetch([parse_id(IDS[0])])
     until = float((isolated / "cache" / "arxiv-api-paused-until").read_text())
     assert until == pytest.approx(time.time() + API_PAUSE, abs=5)
+
+
+@pytest.mark.parametrize("content", ["", "soon", "1e300", "-5"])
+def test_a_pause_file_no_run_wrote_does_not_keep_the_api_away(content: str, isolated: Path) -> None:
+    (isolated / "cache").mkdir()
+    (isolated / "cache" / "arxiv-api-paused-until").write_text(content, encoding="utf-8")
+    assert client().api_paused() == ""

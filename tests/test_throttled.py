@@ -262,3 +262,29 @@ def test_doctor_suggests_a_contact(arxiv_server: ArxivServer, model_server: Open
     line = next(x for x in refused.stdout.splitlines() if x.startswith("arXiv"))
     assert refused.code == 3 and "FAIL" in line and hint in line
     assert not arxiv_server.page_requests()  # doctor asks the API itself
+
+
+def test_translate_with_arxiv_down_translates_and_names_what_waits(
+    arxiv: ArxivServer, model: OpenAIServer, day: Path, isolated: Path
+) -> None:
+    arxiv.api_status, arxiv.page_status = 429, 503
+    assert draft_day().code == 3
+    result = run("translate", "--date", DATE)
+    assert result.code == 3, result.stderr
+    assert "Summary: 0 ready, 0 need review, 0 failed, 10 wait for their paper" in result.stderr
+    waiting = next(x for x in result.stderr.splitlines() if "waiting for their paper" in x)
+    assert f"run `digest draft {PAPERS[0].id} --date {DATE}; digest draft {PAPERS[1].id}" in waiting
+    assert all(load_draft(isolated, DATE, p.id)["comment_en"] for p in PAPERS)
+
+
+def test_doctor_ends_a_pause_when_the_api_answers(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    import time
+
+    (isolated / "cache").mkdir()
+    (isolated / PAUSE_FILE).write_text(repr(time.time() + 600), encoding="utf-8")
+    result = run("doctor", env={"DIGEST_CONTACT": CONTACT})
+    line = next(x for x in result.stdout.splitlines() if x.startswith("arXiv"))
+    assert result.code == 0 and "it had refused a while ago; drafts ask it again" in line
+    assert not (isolated / PAUSE_FILE).exists()
