@@ -654,23 +654,20 @@ class Workflow:
         finally:
             self.translator.remember_limit()
 
-    def fetch_missing(
-        self, entries: list[Entry]
-    ) -> tuple[list[Entry], dict[str, InputError], dict[str, ServiceError]]:
+    def fetch_missing(self, entries: list[Entry]) -> tuple[list[Entry], dict[str, InputError]]:
         """Drafts saved before their paper was fetched get its metadata, in one request (and
         those holding a landing page's record, the API's, when it answers).
 
-        Returns the entries as they are now, the papers arXiv does not know, and those it did not
-        give (neither its API nor the landing page answered): these are translated all the same
-        and wait for their paper."""
+        Returns the entries as they are now and the papers arXiv does not know. Those arXiv did
+        not give (neither its API nor the landing page answered) still wait for their paper;
+        they are translated all the same."""
         lacking = [e for e in entries if e.awaiting_paper or e.source == PAGE_SOURCE]
         if not lacking:
-            return entries, {}, {}
+            return entries, {}
         if any(e.awaiting_paper for e in lacking):
             self.log("Fetching the papers' metadata from arXiv ...")
         result = self.arxiv.fetch([parse_id(e.id) for e in lacking])
         problems: dict[str, InputError] = {}
-        missing: dict[str, ServiceError] = {}
         fresh: dict[tuple[str, str], Entry] = {}
         for entry in lacking:
             query = parse_id(entry.id).query
@@ -678,9 +675,7 @@ class Workflow:
                 fresh[entry.date, entry.id] = self._apply_paper(entry, result.papers[query])
             elif query in result.problems and entry.awaiting_paper:
                 problems[entry.id] = result.problems[query]
-            elif query in result.missing and entry.awaiting_paper:
-                missing[entry.id] = result.missing[query]
-        return [fresh.get((e.date, e.id), e) for e in entries], problems, missing
+        return [fresh.get((e.date, e.id), e) for e in entries], problems
 
     # -- use cases ------------------------------------------------------------------------------
     def draft(
@@ -892,9 +887,10 @@ class Workflow:
         on_done: Callable[[int, Outcome], None] = lambda index, outcome: None,
     ) -> list[Outcome]:
         """Translate (again) drafts from their saved comments; a draft whose paper arXiv does
-        not know is not translated (it fails, naming the id)."""
+        not know is not translated (it fails, naming the id), one whose paper arXiv did not give
+        is translated all the same and waits for its paper."""
         preload_client()
-        entries, unknown, _ = self.fetch_missing(selected.entries)  # the rest wait for papers
+        entries, unknown = self.fetch_missing(selected.entries)
         todo = [i for i, e in enumerate(entries) if e.id not in unknown]
         failed = {
             i: Outcome(e.id, e, RunResult.FAILED, unknown[e.id])

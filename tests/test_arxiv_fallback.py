@@ -17,7 +17,7 @@ from pipeline.config import load_settings
 from pipeline.errors import InputError, ServiceError
 from pipeline.text import parse_id
 from tests.conftest import SAMPLE_PAPER, closed_port
-from tests.servers import ArxivServer, FakePaper, Fault
+from tests.servers import ArxivServer, FakePaper, Fault, OpenAIServer
 
 IDS = [f"2506.{n:05d}" for n in range(1, 4)]
 
@@ -340,3 +340,29 @@ def test_a_pause_file_no_run_wrote_does_not_keep_the_api_away(content: str, isol
     (isolated / "cache").mkdir()
     (isolated / "cache" / "arxiv-api-paused-until").write_text(content, encoding="utf-8")
     assert client().api_paused() == ""
+
+
+def test_a_draft_ends_in_bounded_time_when_arxiv_trickles_everything(
+    trickle: Endless, model_server: OpenAIServer, isolated: Path
+) -> None:
+    """Issue 25 through the command line: API and landing page both trickle a never-ending
+    body; the comment is translated all the same, and the command ends within its bound."""
+    from tests.cli_helpers import load_draft, run
+    from tests.conftest import TRANSLATIONS
+
+    ko = next(iter(TRANSLATIONS))
+    env = {
+        "DIGEST_TIMEOUT": "1",
+        "DIGEST_RETRY_ATTEMPTS": "2",
+        "DIGEST_ARXIV_API_URL": trickle.url + "api/query",
+        "DIGEST_ARXIV_ABS_URL": trickle.url + "abs/",
+    }
+    started = time.monotonic()
+    result = run("draft", SAMPLE_PAPER.id, "--comment", ko, "--date", "2025-06-24", env=env)
+    took = time.monotonic() - started
+    assert result.code == 3 and "Traceback" not in result.stderr
+    assert "did not finish answering within 1s" in result.stderr.splitlines()[-1]
+    assert len(trickle.requests) == 4  # two tries of the API, two of the page
+    assert took < 4 * (2 * 1.0) + 2.0  # each try within twice DIGEST_TIMEOUT, plus the waits
+    assert load_draft(isolated, "2025-06-24", SAMPLE_PAPER.id)["comment_en"] == TRANSLATIONS[ko]
+    print(f"draft with API and page trickling, DIGEST_TIMEOUT=1, 2 tries each: {took:.2f} s")

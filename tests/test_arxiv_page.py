@@ -191,3 +191,11 @@ def test_an_authors_line_break_is_a_space_on_the_page(arxiv_server: ArxivServer)
     from_page = parse_landing_page(landing_page(fake), parse_id(fake.id), "u")
     assert from_api.abstract == "First paragraph.\nProject: https://x.y/z"
     assert from_page.abstract == "First paragraph. Project: https://x.y/z"
+
+
+def test_the_loopback_page_is_shaped_like_a_real_one() -> None:
+    """The fake page's head carries the real head's tags, in the real order."""
+    real = citation_tags((PAGES / "2307.12479.head.html").read_text(encoding="utf-8"))
+    fake = citation_tags(landing_page(FakePaper("2307.12479", "T", ["Saurabh Deochake"], "A.")))
+    assert list(fake) == list(real)
+    assert fake["citation_author"] == real["citation_author"] == ["Deochake, Saurabh"]
