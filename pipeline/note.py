@@ -189,8 +189,13 @@ class _Reader:
         return self.at < len(self.lines)
 
     def paragraph_end(self, start: int) -> int:
-        end = start
+        """Where the paragraph from `start` ends: a blank line, or a heading or a code fence,
+        which end a paragraph in Markdown without one."""
+        end = start + 1
         while end < len(self.lines) and not self.lines[end].blank:
+            line = self.lines[end].content
+            if _HEADING.match(line) or _FENCE.match(line):
+                break
             end += 1
         return end
 
@@ -288,9 +293,9 @@ class _Reader:
                 pending_links.clear()
                 continue
             end = self.paragraph_end(start)
-            last = lines[end - 1].content
-            tags_line = is_tags_line(last)
-            body_end = end - 1 if tags_line else end
+            body_end = end  # the paragraph without the tags lines it ends with
+            while body_end > start and is_tags_line(lines[body_end - 1].content):
+                body_end -= 1
             if body_end > start:
                 kind = self.kind_of(start, body_end, comment_started)
                 if kind is Kind.KOREAN:
@@ -306,10 +311,10 @@ class _Reader:
                 else:
                     pending_links.clear()
                 self.add(kind, start, body_end)
-            if tags_line:
+            for at in range(body_end, end):
                 # the first well-formed tags line is the entry's; another is his text
-                ours = not tags_read and _tags_or_none(last) is not None
-                self.add(Kind.TAGS if ours else Kind.OTHER, end - 1, end)
+                ours = not tags_read and _tags_or_none(lines[at].content) is not None
+                self.add(Kind.TAGS if ours else Kind.OTHER, at, at + 1)
                 tags_read = tags_read or ours
 
     def kind_of(self, start: int, end: int, comment_started: bool) -> Kind:
@@ -456,8 +461,13 @@ class _Patch:
         self.pieces[index] = replace(self.pieces[index], text=text.replace("\n", self.nl))
 
     def insert_after(self, index: int, kind: Kind, text: str) -> int:
+        """A new block after the one at `index`, a blank line between; a block that followed
+        without one (a heading right under a line) gets one, or it would join the new block."""
         piece = Piece(self.nl * 2, kind, text.replace("\n", self.nl))
         self.pieces.insert(index + 1, piece)
+        following = index + 2
+        if following < len(self.pieces) and _unix(self.pieces[following].gap).count("\n") < 2:
+            self.pieces[following] = replace(self.pieces[following], gap=self.nl * 2)
         return index + 1
 
     def remove(self, index: int) -> None:
@@ -466,26 +476,27 @@ class _Patch:
         if index == 0 and self.pieces:
             self.pieces[0] = replace(self.pieces[0], gap=gone.gap)
 
-    def anchor(self, *kinds: Kind) -> int:
+    def anchor(self, *kinds: Kind) -> int | None:
         """The last block of the first kind present (blocks are inserted after it)."""
         for kind in kinds:
             found = self.indexes(kind)
             if found:
                 return found[-1]
-        return 0
+        return None
 
     def run(self, kind: Kind, wanted: list[str], after: tuple[Kind, ...]) -> None:
         """The paragraphs of one kind (Korean, plain English) set to `wanted`, one by one: a
-        paragraph that did not change keeps its bytes; extra ones follow the last, surplus
-        ones go. Nothing is removed when nothing is wanted."""
+        paragraph that did not change keeps its bytes; extra ones follow the last (or, where
+        there is none, the block of the first kind in `after`: none, nothing is inserted),
+        surplus ones go. Nothing is removed when nothing is wanted."""
         if not wanted:
             return
         have = self.indexes(kind)
         for index, text in zip(have, wanted, strict=False):
             if paragraphs(self.pieces[index].text) != [text]:
                 self.set_text(index, text)
-        if len(wanted) > len(have):
-            at = have[-1] if have else self.anchor(*after)
+        at = have[-1] if have else self.anchor(*after)
+        if len(wanted) > len(have) and at is not None:
             for text in wanted[len(have) :]:
                 at = self.insert_after(at, kind, text)
         for index in reversed(have[len(wanted) :]):
@@ -508,7 +519,8 @@ def patch_note(text: str, content: NoteContent, fallback_title: str = "") -> str
             emphasis = patch.pieces[heads[0]].text.lstrip().startswith("*")
             patch.set_text(heads[0], _head_text(content, emphasis))
         else:
-            patch.insert_after(patch.anchor(Kind.LINK), Kind.HEAD, _head_text(content, True))
+            link = patch.indexes(Kind.LINK)[0]
+            patch.insert_after(link, Kind.HEAD, _head_text(content, True))
 
     if content.abstract.strip() and not same_words(content.abstract, old.abstract):
         found = patch.indexes(Kind.ABSTRACT)
@@ -517,6 +529,7 @@ def patch_note(text: str, content: NoteContent, fallback_title: str = "") -> str
             patch.set_text(found[0], _abstract_text(content.abstract, per_line, "\n"))
         else:
             at = patch.anchor(Kind.HEAD, Kind.LINK)
+            assert at is not None  # every note has its link
             patch.insert_after(at, Kind.ABSTRACT, _abstract_text(content.abstract, False, "\n"))
 
     korean = paragraphs(content.comment_ko)
@@ -531,9 +544,8 @@ def patch_note(text: str, content: NoteContent, fallback_title: str = "") -> str
             patch.set_text(tagged[0], f"<english>\n{inner}\n</english>")
             for index in reversed(tagged[1:]):
                 patch.remove(index)
-        else:
-            after = (Kind.KOREAN, Kind.ABSTRACT, Kind.HEAD, Kind.LINK)
-            patch.run(Kind.ENGLISH, english, after=after)
+        else:  # English follows his Korean; a note without Korean gets none
+            patch.run(Kind.ENGLISH, english, after=(Kind.KOREAN,))
 
     if content.tags and content.tags != old.tags:
         found = patch.indexes(Kind.TAGS)
@@ -541,6 +553,7 @@ def patch_note(text: str, content: NoteContent, fallback_title: str = "") -> str
             patch.set_text(found[0], _tags_text(content.tags, patch.pieces[found[0]].text))
         else:
             at = patch.anchor(Kind.ENGLISH, Kind.KOREAN, Kind.ABSTRACT, Kind.HEAD, Kind.LINK)
+            assert at is not None
             patch.insert_after(at, Kind.TAGS, _tags_text(content.tags, ""))
 
     return "".join(p.gap + p.text for p in patch.pieces) + note.tail
