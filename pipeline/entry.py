@@ -81,9 +81,10 @@ class Entry:
     source_file: str = ""
     source_hash: str = ""  # of the imported file, to see that it changed
     imported: str = ""  # fingerprint of the content as imported, to see edits made here
-    # an entry imported from a note: that note's layout facts (vault.NoteLayout), so that it is
-    # written back in its own layout; empty: the author's current layout
-    vault: dict[str, Any] = field(default_factory=dict)
+    # the note of the author's vault as digest last read or wrote it (its bytes are
+    # `source_hash`): exported into an empty vault it comes back whole, changed only where the
+    # draft changed (pipeline/note.py)
+    note: str = ""
     # keys the author added by hand (a note, a reminder): kept as they are, written back last
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -195,10 +196,6 @@ def entry_from_yaml(text: str, source: str) -> Entry:
             value = [] if value is None else value
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
                 raise bad(key, "must be a list of mappings")
-        elif key == "vault":
-            value = {} if value is None else value
-            if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-                raise bad(key, "must be a mapping of layout facts")
         elif key in ("checks", "judge"):
             value = [] if value is None else value
             try:

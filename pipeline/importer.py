@@ -13,7 +13,14 @@ from pipeline.digest import DigestParseError, TextEntry, collapse, one_line, par
 from pipeline.entry import Entry
 from pipeline.errors import InputError
 from pipeline.store import Store, file_safe
-from pipeline.vault import UNREADABLE, Skip, note_files, note_layout, parse_note, vault_root
+from pipeline.vault import (
+    Skip,
+    VaultNote,
+    list_notes,
+    parse_note,
+    read_note_bytes,
+    vault_root,
+)
 
 
 def title_id(title: str) -> str:
@@ -52,10 +59,33 @@ class ImportSummary:
 
 
 _CONTENT = ("title", "authors", "abstract", "comment_ko", "comment_en", "tags")
+ANOTHER_NOTE = "a second note of a paper (the paper's draft is another note's)"
 
 
 def same_content(a: Entry, b: Entry) -> bool:
     return all(getattr(a, key) == getattr(b, key) for key in _CONTENT)
+
+
+def note_entry(note: VaultNote, source_file: str) -> Entry:
+    """A draft of what a note says; it records the note (its place, bytes and text)."""
+    content = note.content
+    entry = Entry(
+        id=content.paper_id,
+        date=note.date,
+        title=content.title,
+        authors=content.authors,
+        abstract=content.abstract,
+        comment_ko=content.comment_ko,
+        comment_en=content.comment_en,
+        tags=content.tags,
+        url=f"https://arxiv.org/abs/{content.paper_id}",
+        source="vault",
+        source_file=source_file,  # relative to the vault, where exporting it again puts it back
+        source_hash=note.digest,
+        note=note.text,
+    )
+    entry.imported = entry.content_fingerprint()
+    return entry
 
 
 def import_vault(
@@ -67,59 +97,50 @@ def import_vault(
 ) -> ImportSummary:
     """Every usable note of the vault becomes a draft; importing again changes nothing.
 
-    A paper that already has a draft, on any day, is that draft (a note written by `export
-    --format vault` sits under the paper's arXiv day, the draft under the digest's). A draft
-    edited here since it was last imported or exported is not overwritten, nor is one drafted
-    here that the note contradicts: both are skipped with the reason. Each change is a
-    read-modify-write under the store's lock, so a command saving meanwhile loses nothing.
+    A note's paper is the arXiv link on its first line (note.read_note). A paper with several
+    notes has one draft: from the note its draft already records, else from the first by path;
+    the others are named as skipped, never swapped in. A paper that already has a draft, on
+    any day, is that draft. A draft edited here since it was last imported or exported is not
+    overwritten, nor is one drafted here that the note contradicts: both are skipped with the
+    reason. Each change is a read-modify-write under the store's lock (`merge_note` decides),
+    so a command saving meanwhile loses nothing.
     """
     if not folder.is_dir():
         raise InputError(f"vault folder {folder} does not exist")
-    files = note_files(folder)
-    if not files:
+    listing = list_notes(folder)
+    if not listing.notes and not listing.odd:
         raise InputError(f"no Markdown notes (*.md) in {folder}")
     summary = ImportSummary()
+    for path, reason in listing.odd:
+        summary.skipped.setdefault(reason, []).append(str(path.relative_to(folder)))
     # notes remember their path relative to the vault, which may be above the folder imported
     below_root = folder.resolve().relative_to(vault_root(folder))
-    drafted = store.days_by_name()  # read once: thousands of notes, one folder listing
-    for done, path in enumerate(files, 1):
-        progress(done, len(files))
+    by_paper: dict[str, list[tuple[str, VaultNote]]] = {}
+    for path in listing.notes:
         name = str(path.relative_to(folder))
         try:
-            # newline="" keeps the file's own line ends, which its layout must know
-            with path.open(encoding="utf-8", newline="") as handle:
-                text = handle.read()
-            note = parse_note(text, path)
-        except (UnicodeDecodeError, OSError):
-            summary.skipped.setdefault(UNREADABLE, []).append(name)
-            continue
+            note = parse_note(read_note_bytes(path), path)
         except Skip as skip:
             summary.skipped.setdefault(skip.reason, []).append(name)
             continue
         if since is not None and note.date < since:
             summary.skipped.setdefault("before --since", []).append(name)
             continue
-        if len(note.comment_ko) > MAX_CHARS:  # a paper pasted into a note, not a comment
+        if len(note.content.comment_ko) > MAX_CHARS:  # a paper pasted into a note
             summary.skipped.setdefault(f"a comment over {MAX_CHARS:,} characters", []).append(name)
             continue
-        entry = Entry(
-            id=note.paper_id,
-            date=note.date,
-            title=note.title,
-            authors=note.authors,
-            abstract=note.abstract,
-            comment_ko=note.comment_ko,
-            comment_en=note.comment_en,
-            tags=note.tags,
-            url=f"https://arxiv.org/abs/{note.paper_id}",
-            source="vault",
-            # relative to the vault, where exporting it again puts it back
-            source_file=(below_root / path.relative_to(folder)).as_posix(),
-            source_hash=note.content_hash,
-            vault=note_layout(note, text).to_dict(),
-        )
-        entry.imported = entry.content_fingerprint()
-        days = drafted.get(file_safe(entry.id), [])
+        source_file = (below_root / path.relative_to(folder)).as_posix()
+        by_paper.setdefault(note.paper_id, []).append((source_file, note))
+
+    drafted = store.days_by_name()  # read once: thousands of notes, one folder listing
+    for done, (paper, notes) in enumerate(by_paper.items(), 1):
+        progress(done, len(by_paper))
+        days = drafted.get(file_safe(paper), [])
+        source_file, note = _the_note(notes, store, days[-1] if days else None, paper)
+        for other, _ in notes:
+            if other != source_file:
+                summary.skipped.setdefault(ANOTHER_NOTE, []).append(f"{other} ({paper})")
+        entry = note_entry(note, source_file)
         date = days[-1] if days else entry.date
         outcome = store_note(store, date, entry, recheck)
         if outcome == "imported":
@@ -127,46 +148,71 @@ def import_vault(
         if outcome in ("imported", "updated", "unchanged"):
             getattr(summary, outcome).append(entry.id)
         else:
-            summary.skipped.setdefault(outcome, []).append(name)
+            summary.skipped.setdefault(outcome, []).append(source_file)
     return summary
 
 
+def _the_note(
+    notes: list[tuple[str, VaultNote]], store: Store, date: str | None, paper: str
+) -> tuple[str, VaultNote]:
+    """Of a paper's notes, the one its draft records, else the first by path."""
+    notes = sorted(notes, key=lambda item: item[0])
+    if len(notes) > 1 and date is not None:
+        try:
+            draft = store.get(date, paper)
+        except InputError:
+            draft = None  # a broken draft: named when its note is stored
+        if draft is not None:
+            for item in notes:
+                if item[0] == draft.source_file:
+                    return item
+    return notes[0]
+
+
+def merge_note(current: Entry | None, note: Entry) -> tuple[Entry | None, str]:
+    """What an imported note makes of its draft: (the draft to write, or None; what happened:
+    imported, updated, unchanged, or why the note was skipped).
+
+    The note wins where only the note changed since digest last read or wrote it; a draft
+    changed here since is never overwritten; a comment the note replaces stays in the draft's
+    history.
+    """
+    if current is None:
+        return note, "imported"
+    if current.source_hash == note.source_hash and current.source_file == note.source_file:
+        if current.note != note.note:  # a draft of an earlier digest, which kept no note text
+            current.note = note.note
+            current.extra.pop("vault", None)  # the layout facts it kept instead
+            return current, "unchanged"
+        return None, "unchanged"  # this very note, imported (or exported) before
+    if current.content_fingerprint() != (current.imported or note.imported):
+        if current.imported:
+            return None, "edited here since the import"
+        return None, "drafted here, and the note says otherwise"
+    # The note changed (its text, or its place in the vault); the draft did not.
+    for key in ("comment_ko", "comment_en"):
+        current.replace_text(key, getattr(note, key), f"import of {note.source_file}")
+    for key in ("title", "authors", "abstract", "tags"):
+        setattr(current, key, getattr(note, key))
+    for key in ("source_hash", "imported", "source_file", "note"):
+        setattr(current, key, getattr(note, key))
+    current.extra.pop("vault", None)
+    return current, "updated"
+
+
 def store_note(store: Store, date: str, note: Entry, recheck: Callable[[Entry], object]) -> str:
-    """Put one imported note into its draft; what happened: imported, updated, unchanged, or
-    why it was skipped."""
+    """Put one imported note into its draft (see merge_note); what happened."""
     outcome = "unchanged"
 
     def change(current: Entry | None) -> Entry | None:
         nonlocal outcome
         if current is None:
-            outcome = "imported"
             note.date = date
-            recheck(note)
-            return note
-        if current.source_hash == note.source_hash and (current.source_file, current.vault) == (
-            note.source_file,
-            note.vault,
-        ):
-            return None  # this very note, imported (or exported) before
-        if current.content_fingerprint() != (current.imported or note.imported):
-            outcome = (
-                "edited here since the import"
-                if current.imported
-                else "drafted here, and the note says otherwise"
-            )
-            return None
-        # The note changed (its text, its layout or its place in the vault); the draft did not.
-        content_changed = not same_content(current, note)
-        for key in ("comment_ko", "comment_en"):
-            current.replace_text(key, getattr(note, key), f"import of {note.source_file}")
-        for key in ("title", "authors", "abstract", "tags"):
-            setattr(current, key, getattr(note, key))
-        for key in ("source_hash", "imported", "source_file", "vault"):
-            setattr(current, key, getattr(note, key))
-        if content_changed:
-            recheck(current)
-        outcome = "updated"
-        return current
+        content_changed = current is None or not same_content(current, note)
+        changed, outcome = merge_note(current, note)
+        if changed is not None and content_changed:
+            recheck(changed)
+        return changed
 
     store.update(date, note.id, change)
     return outcome

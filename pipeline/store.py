@@ -7,7 +7,6 @@ this one was waiting for the model is seen, never overwritten by a stale copy.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import time
@@ -24,6 +23,8 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _ORDER_LINE = re.compile(r"^order:\s*(\d+)\s*$", re.MULTILINE)
 ORDER_FILE = ".order"  # the last order number given on a day, in that day's folder
 STALE_TEMP_SECONDS = 3600.0  # a writer that takes longer than this was killed
+# A change to one draft holds the lock for milliseconds; one held this long is a stuck process.
+LOCK_TIMEOUT = 120.0
 
 
 def file_safe(entry_id: str) -> str:
@@ -66,14 +67,20 @@ class Store:
     # -- writing --------------------------------------------------------------------------------
     @contextmanager
     def lock(self) -> Iterator[None]:
-        """One writer at a time across processes: order numbers and files stay consistent."""
+        """One writer at a time across processes and threads, on every system (filelock: flock
+        on Unix, LockFileEx on Windows): order numbers and files stay consistent."""
+        from filelock import FileLock, Timeout
+
         self.check_writable()
-        with open(self.root / ".lock", "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
+        path = self.root / ".lock"
+        try:
+            with FileLock(str(path), timeout=LOCK_TIMEOUT):
                 yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        except Timeout:
+            raise InputError(
+                f"another digest command has held the drafts lock {path} for "
+                f"{LOCK_TIMEOUT:.0f} s; try again when it is done"
+            ) from None
 
     def check_writable(self) -> None:
         """The drafts folder exists (it is made) and takes writes; else one clear error."""

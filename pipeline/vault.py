@@ -1,52 +1,64 @@
-"""The author's notes vault: one Markdown file per paper, read into entries and written from them.
+"""The author's notes vault on disk: which notes there are, what each says, and writing entries
+into them without ever losing a character he wrote.
 
-A note is, in order: an arXiv URL line; `*Title* (Author, Author, ...)` (asterisks optional);
-the abstract as a `>` quote; the Korean comment; the English in an `<english>...</english>`
-block or as plain paragraphs after the Korean; a `#tags` line; optionally a `# Links` section,
-which is ignored. The day comes from the file name: `YYMMDD Title.md`. Real notes lack parts;
-a note without an arXiv link, a date or a Korean comment is skipped with its reason.
+Reading: every `.md` file below the vault that is a regular file (or a link to one); a note's
+paper is the arXiv link on its first non-blank line after any front matter (pipeline/note.py
+reads the rest). FIFOs, devices, dangling links and enormous files are skipped and named, never
+waited on. The day comes from the file name: `YYMMDD Title.md`.
 
-Writing: `render_note` gives an entry in the author's current layout (his notes since August
-2025), or, for an entry imported from a note, in that note's own layout, recorded at import as a
-few layout facts (`NoteLayout`, kept in the draft's `vault` mapping), so that the note comes back
-byte for byte. `write_notes` puts a day's entries into a vault without touching a note the author
-edited there.
+Writing (`write_notes`): each entry on its own, under the vault's lock (`.digest/lock` at the
+vault's root, so that two `digest` commands never write one vault at once). An existing note is
+patched (note.patch_note: only the blocks the draft owns and that changed), and only when its
+bytes are still those digest last read or wrote: they are compared again immediately before the
+rename, so an Obsidian save in between is never overwritten. A new note is created only where no
+file is (a hard link, which fails rather than replace), so two writers never duplicate a note.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import os
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+import secrets
+import stat
+import time
+import unicodedata
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
-from typing import Any
 
-from pipeline.digest import collapse, one_line
+from pipeline.digest import collapse
 from pipeline.entry import Entry
 from pipeline.errors import DigestError, InputError, write_failure
-from pipeline.text import HANGUL, is_tags_line, parse_id, parse_tags
-from pipeline.yamlio import atomic_write_bytes
+from pipeline.note import NoPaper, NoteContent, new_note, paper_link, patch_note, read_note
+from pipeline.text import is_blank, parse_id
 
-_ARXIV_URL = re.compile(r"https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/\S+", re.IGNORECASE)
 _FILE_DATE = re.compile(r"^(\d{2})(\d{2})(\d{2})\s+(.*?)(?:\.md)?$")
-_URL_ONLY = re.compile(r"^\s*(?:https?://\S+\s*)+$")
-# a paragraph of Obsidian links only (`[[231011 ScaleCrafter]]`): his cross-references, not English
-_WIKI_LINKS_ONLY = re.compile(r"^\s*(?:\[\[[^\]]*\]\]\s*)+$")
-_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+# his rule for a note's name: the title cut before the first of these
 _NAME_STOP = re.compile(r'[:?"/\\*<>|]')
+# characters Obsidian cannot link to (`#` heading, `[[ ]]` link, `^` block, `|` alias)
+_NAME_DROP = re.compile(r"[#\[\]^|]")
 
-NO_LINK = "no arXiv link"
+NO_LINK = "no arXiv link on its first line"
 NO_DATE = "no date in the file name"
 NO_COMMENT = "no Korean comment"
 UNREADABLE = "unreadable: not UTF-8 or no permission"
+NOT_A_FILE = "not a regular file (a FIFO, a device or a folder)"
+DANGLING = "a link to nothing"
+TOO_LARGE = "over 1 MB: not a note"
 
 NOTES_FOLDER = "arXiv"  # where his new notes sit until he files them into a year folder
+MAX_NOTE_BYTES = 1 << 20  # his longest note is a few KB; a file past this is no note of his
 # A file name is at most 255 bytes on common file systems; leave room for the date and '.md'.
 _MAX_NAME_BYTES = 200
+LOCK_FOLDER = ".digest"  # at the vault's root: Obsidian does not show hidden folders
+LOCK_TIMEOUT = 300.0  # another digest writing the vault for longer than this is stuck
+_TEMP = re.compile(r"^\.dg[0-9a-f]{8}\.tmp$|^\..+\.[0-9a-f]{12}\.tmp$")  # ours, now and before
+STALE_TEMP_SECONDS = 3600.0
 
 
 class Skip(Exception):
@@ -57,23 +69,20 @@ class Skip(Exception):
 
 @dataclass
 class VaultNote:
+    """A note as read: where it is, its bytes' digest, its text and what it says."""
+
     path: Path
     date: str
-    paper_id: str
-    title: str
-    authors: list[str]
-    abstract: str
-    comment_ko: str
-    comment_en: str
-    tags: list[str] = field(default_factory=list)
-    content_hash: str = ""
-    # how the note spells things, for its layout (see note_layout)
-    head_line: str = ""  # the title line as written; "" when the note has none
-    tags_line: str = ""  # the tags line as written
-    english_tagged: bool = False  # the English sits in <english>...</english>
+    text: str
+    content: NoteContent
+    digest: str
+
+    @property
+    def paper_id(self) -> str:
+        return self.content.paper_id
 
 
-def note_date(path: Path) -> tuple[str, str]:
+def note_date(path: Path | PurePosixPath) -> tuple[str, str]:
     """('2024-12-12', 'Phi-4 Technical Report') from '241212 Phi-4 Technical Report.md'."""
     match = _FILE_DATE.match(path.name)
     if not match:
@@ -85,127 +94,82 @@ def note_date(path: Path) -> tuple[str, str]:
         raise Skip(NO_DATE) from None
 
 
-def _title_and_authors(line: str) -> tuple[str, list[str]]:
-    line = line.strip()
-    if line.startswith("*") and "*" in line[1:]:
-        end = line.index("*", 1)
-        title, rest = line[1:end], line[end + 1 :].strip()
-    else:
-        cut = line.rfind(" (")
-        title, rest = (line[:cut], line[cut:].strip()) if cut > 0 else (line, "")
-    rest = rest.strip()
-    if rest.startswith("("):
-        rest = rest[1:]
-        if rest.endswith(")"):
-            rest = rest[:-1]
-    authors = [a.strip() for a in rest.split(",") if a.strip()]
-    return " ".join(title.split()), authors
+def note_digest(data: bytes) -> str:
+    """What a note's bytes are known by (a draft's `source_hash`)."""
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
-def _link_id(lines: list[str]) -> tuple[int, str] | None:
-    """Where the arXiv link is among the first three non-blank lines, and the paper's id."""
-    head = [i for i, line in enumerate(lines) if line.strip()][:3]
-    for i in head:
-        url = _ARXIV_URL.search(lines[i])
-        if url:
-            try:
-                return i, parse_id(url.group(0).rstrip(").,")).base
-            except InputError:
-                return None
-    return None
-
-
-def parse_note(text: str, path: Path) -> VaultNote:
-    """One note; raises Skip(reason) when the note has no usable entry in it."""
+def parse_note(data: bytes, path: Path) -> VaultNote:
+    """One note of a paper with a Korean comment; raises Skip(reason) otherwise."""
     date, file_title = note_date(path)
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    if "# Links" in (line.strip() for line in lines):
-        lines = lines[: [line.strip() for line in lines].index("# Links")]
-    found = _link_id(lines)
-    if found is None:
-        raise Skip(NO_LINK)
-    link_at, paper_id = found
-    rest = lines[link_at + 1 :]
-
-    title = file_title
-    authors: list[str] = []
-    head_line = ""
-    first = next((i for i, line in enumerate(rest) if line.strip()), None)
-    if first is not None:
-        candidate = rest[first]
-        if not (
-            candidate.startswith(">")
-            or is_tags_line(candidate)
-            or HANGUL.search(candidate)
-            or _URL_ONLY.match(candidate)
-            or candidate.lstrip().startswith("<")
-        ):
-            title, authors = _title_and_authors(candidate)
-            head_line = candidate
-            rest = rest[first + 1 :]
-
-    abstract = "\n".join(line[1:].strip() for line in rest if line.startswith(">")).strip()
-    body = "\n".join(line for line in rest if not line.startswith(">"))
-    english_blocks = re.findall(r"<english>(.*?)</english>", body, re.DOTALL | re.IGNORECASE)
-    body = re.sub(r"<english>.*?</english>", "\n\n", body, flags=re.DOTALL | re.IGNORECASE)
-
-    korean: list[str] = []
-    english: list[str] = [b.strip() for b in english_blocks if b.strip()]
-    tags: list[str] = []
-    tags_line = ""
-    leading_links: list[str] = []
-    plain_english: list[str] = []
-    for raw in _PARAGRAPH_BREAK.split(body):
-        paragraph = raw.strip()
-        if not paragraph:
-            continue
-        para_lines = paragraph.split("\n")
-        if is_tags_line(para_lines[-1]):
-            tags_line = raw.rstrip("\n").rsplit("\n", 1)[-1]  # with its trailing spaces
-            try:
-                tags += parse_tags(para_lines[-1])
-            except InputError:
-                pass  # a malformed tag is dropped, the note is kept
-            paragraph = "\n".join(para_lines[:-1]).strip()
-            if not paragraph:
-                continue
-        if HANGUL.search(paragraph):
-            korean.append(paragraph)
-        elif not korean and _URL_ONLY.match(paragraph):
-            leading_links.append(paragraph)  # a project page above the comment belongs to it
-        elif korean and not _WIKI_LINKS_ONLY.match(paragraph):
-            plain_english.append(paragraph)
-    if not korean:
+    try:
+        text = data.decode("utf-8")  # a BOM stays in the text: a patch keeps the note's bytes
+    except UnicodeDecodeError:
+        raise Skip(UNREADABLE) from None
+    try:
+        note = read_note(text, file_title)
+    except NoPaper:
+        raise Skip(NO_LINK) from None
+    if not note.content.comment_ko:
         raise Skip(NO_COMMENT)
-    return VaultNote(
-        path=path,
-        date=date,
-        paper_id=paper_id,
-        title=title,
-        authors=authors,
-        abstract=abstract,
-        comment_ko="\n\n".join(leading_links + korean),
-        comment_en="\n\n".join(english or plain_english),
-        tags=list(dict.fromkeys(tags)),
-        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest()[:16],
-        head_line=head_line,
-        tags_line=tags_line,
-        english_tagged=bool(english),
-    )
+    return VaultNote(path, date, text, note.content, note_digest(data))
 
 
-def _walk_notes(folder: Path) -> Iterable[Path]:
-    """Markdown files below the folder; hidden folders (.obsidian, .trash) are not notes."""
+# -- which files are notes -----------------------------------------------------------------------
+@dataclass
+class Listing:
+    """The vault's note files (sorted by name: by date) and the files skipped with why."""
+
+    notes: list[Path] = field(default_factory=list)
+    odd: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def list_notes(folder: Path) -> Listing:
+    """Every Markdown note below the folder; hidden folders (.obsidian, .trash, .digest) are
+    not notes. Only regular files and links to them count: anything else is named, not read."""
+    listing = Listing()
     for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in files:
-            if name.endswith(".md") and not name.startswith("."):
-                yield Path(root) / name
+            if not name.endswith(".md") or name.startswith("."):
+                continue
+            path = Path(root) / name
+            try:
+                kind = os.stat(path).st_mode
+            except FileNotFoundError:
+                listing.odd.append((path, DANGLING))
+                continue
+            except OSError:
+                listing.odd.append((path, UNREADABLE))
+                continue
+            if stat.S_ISREG(kind):
+                listing.notes.append(path)
+            else:
+                listing.odd.append((path, NOT_A_FILE))
+    listing.notes.sort(key=lambda p: (p.name, str(p)))
+    return listing
 
 
 def note_files(folder: Path) -> list[Path]:
-    """Every Markdown file below the folder, in a stable order (by name: by date)."""
-    return sorted(_walk_notes(folder), key=lambda p: (p.name, str(p)))
+    return list_notes(folder).notes
+
+
+def read_note_bytes(path: Path, limit: int = MAX_NOTE_BYTES) -> bytes:
+    """A note's bytes, never more than `limit` (+1 to see it is over), never blocking: a FIFO
+    put where a note was is refused, not waited on. Raises Skip with the reason."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise Skip(DANGLING) from None
+    except OSError:
+        raise Skip(UNREADABLE) from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise Skip(NOT_A_FILE)
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise Skip(TOO_LARGE)
+    return data
 
 
 def vault_root(folder: Path) -> Path:
@@ -221,192 +185,83 @@ def vault_root(folder: Path) -> Path:
     return folder
 
 
-# -- layout --------------------------------------------------------------------------------------
+# -- the vault's notes by paper --------------------------------------------------------------------
+_HEAD_BYTES = 4096
+_HEAD_LIMIT = 64 * 1024
+
+
+def read_note_id(path: Path) -> str | None:
+    """The arXiv id of a note, from its head only (as read_note finds it), or None."""
+    data = b""
+    with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        while True:
+            chunk = handle.read(_HEAD_BYTES)
+            data += chunk
+            text = data.decode("utf-8", errors="ignore")
+            lines = re.split(r"\r\n|\r|\n", text)
+            complete = lines if not chunk else lines[:-1]
+            found = _first_line_id(complete)
+            if found is not None or not chunk or len(data) >= _HEAD_LIMIT:
+                return found or None
+
+
+def _first_line_id(lines: list[str]) -> str | None:
+    """The paper of a note's first non-blank line after front matter; "" when that line is
+    no arXiv link; None when the lines read so far do not tell yet."""
+    at = 0
+    if lines and lines[0].lstrip("\ufeff").strip() == "---":
+        close = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
+        if close is None:
+            return None
+        at = close + 1
+    for line in lines[at:]:
+        if not is_blank(line):
+            return paper_link(line) or ""
+    return None
+
+
 @dataclass
-class NoteLayout:
-    """How a note is laid out; every default is the author's current layout.
+class VaultIndex:
+    """Every note's path (relative to the vault) by arXiv id, first by path first."""
 
-    Spellings (`link`, `head_line`, `tags_line`) are kept only where the rendering would spell
-    the same value differently, and are used only while they still spell the entry's value: a
-    title or tags changed in the draft are written afresh.
-    """
+    by_paper: dict[str, list[PurePosixPath]] = field(default_factory=dict)
+    odd: list[tuple[Path, str]] = field(default_factory=list)
 
-    link: str = ""  # the link line as written (a version, `www.`), if not https://arxiv.org/abs/ID
-    head: str = "emphasis"  # `*Title* (Authors)`; "plain": `Title (Authors)`; "none": no such line
-    head_line: str = ""  # the title line as written, where the head style cannot spell it
-    abstract: str = "line"  # one `> ` line; "lines": a `> ` line per line of the abstract
-    english: str = "plain"  # paragraphs after the Korean; "tagged": in <english>...</english>
-    tags_first: bool = False  # the tags line before the English (notes of early 2024)
-    tags_line: str = ""  # the tags line as written, where it spells the tags otherwise (#a_b)
-    tags_space: bool = True  # the tags line ends with one space
-    end: str = ""  # what follows the last block: a newline, a `# Links` section
-
-    def to_dict(self) -> dict[str, Any]:
-        """The facts that differ from the current layout: what a draft stores."""
-        default = NoteLayout()
-        return {
-            f.name: getattr(self, f.name)
-            for f in fields(self)
-            if getattr(self, f.name) != getattr(default, f.name)
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str = "draft") -> NoteLayout:
-        """From a draft's `vault` mapping; unknown keys are ignored, wrong types are an error."""
-        layout = cls()
-        choices = {
-            "head": ("emphasis", "plain", "none"),
-            "abstract": ("line", "lines"),
-            "english": ("plain", "tagged"),
-        }
-        for f in fields(cls):
-            if f.name not in data:
-                continue
-            value = data[f.name]
-            if f.name in ("tags_first", "tags_space"):
-                ok = isinstance(value, bool)
-            elif f.name in ("link", "head_line", "tags_line", "end"):
-                ok = isinstance(value, str)
-            else:
-                ok = isinstance(value, str) and value in choices.get(f.name, (value,))
-            if not ok:
-                raise InputError(f"{source}: vault layout {f.name}: {value!r} is not valid")
-            setattr(layout, f.name, value)
-        return layout
+    def note_of(self, paper: str, own: str = "") -> PurePosixPath | None:
+        """The paper's note: the one the draft knows, else the first by path."""
+        known = self.by_paper.get(paper, [])
+        if own and PurePosixPath(own) in known:
+            return PurePosixPath(own)
+        return known[0] if known else None
 
 
-@dataclass(frozen=True)
-class _Content:
-    """What a note shows of an entry."""
-
-    paper_id: str
-    title: str
-    authors: list[str]
-    abstract: str
-    comment_ko: str
-    comment_en: str
-    tags: list[str]
-
-
-def _paragraphs(text: str) -> str:
-    """Paragraphs separated by one blank line, each without outer spaces (as a note holds them)."""
-    parts = [p.strip() for p in _PARAGRAPH_BREAK.split(text.strip())]
-    return "\n\n".join(p for p in parts if p)
-
-
-def _head(content: _Content, layout: NoteLayout) -> str:
-    title = collapse(content.title)
-    if layout.head_line and _title_and_authors(layout.head_line) == (title, content.authors):
-        return layout.head_line
-    if layout.head == "none" and not content.authors:
-        return ""  # the note has no title line (its title is the file's)
-    authors = f" ({', '.join(content.authors)})" if content.authors else ""
-    return (f"{title}" if layout.head == "plain" else f"*{title}*") + authors
-
-
-def _link(content: _Content, layout: NoteLayout) -> str:
-    if layout.link:
-        found = _link_id([layout.link])
-        if found is not None and found[1] == content.paper_id:
-            return layout.link
-    return f"https://arxiv.org/abs/{content.paper_id}"
-
-
-def _tags(content: _Content, layout: NoteLayout) -> str:
-    if not content.tags:
-        return ""
-    line = " ".join(f"#{tag}" for tag in content.tags)
-    if layout.tags_line:
+def index_vault(vault: Path) -> VaultIndex:
+    """Every note's paper, reading only each note's head."""
+    listing = list_notes(vault)
+    index = VaultIndex(odd=listing.odd)
+    for path in listing.notes:
         try:
-            if parse_tags(layout.tags_line) == content.tags:
-                line = layout.tags_line
-        except InputError:
-            pass
-    return line + (" " if layout.tags_space else "")
+            paper = read_note_id(path)
+        except OSError:
+            continue  # unreadable: not a note we could compare with, so never one we overwrite
+        if paper:
+            relative = PurePosixPath(path.relative_to(vault).as_posix())
+            index.by_paper.setdefault(paper, []).append(relative)
+    for paths in index.by_paper.values():
+        paths.sort(key=str)
+    return index
 
 
-def _render(content: _Content, layout: NoteLayout) -> str:
-    blocks = [_link(content, layout), _head(content, layout)]
-    abstract = content.abstract.strip()
-    if abstract:
-        lines = abstract.split("\n") if layout.abstract == "lines" else [one_line(abstract)]
-        blocks.append("\n".join(f"> {line}".rstrip() for line in lines))
-    blocks.append(_paragraphs(content.comment_ko))
-    english = _paragraphs(content.comment_en)
-    if english and layout.english == "tagged":
-        english = f"<english>\n{english}\n</english>"
-    tags = _tags(content, layout)
-    blocks += [tags, english] if layout.tags_first else [english, tags]
-    return "\n\n".join(b for b in blocks if b) + layout.end
-
-
-def _content_of(entry: Entry) -> _Content:
-    return _Content(
-        parse_id(entry.id).base,
-        entry.title,
-        entry.authors,
-        entry.abstract,
-        entry.comment_ko,
-        entry.comment_en,
-        entry.tags,
-    )
-
-
-def render_note(entry: Entry) -> str:
-    """The entry as a note: in its own layout when imported from one, else the current one.
-
-    Raises InputError for an entry without an arXiv id (imported from a text digest).
-    """
-    return _render(_content_of(entry), NoteLayout.from_dict(entry.vault, f"draft {entry.id}"))
-
-
-def note_layout(note: VaultNote, text: str) -> NoteLayout:
-    """The layout facts of a note as read, so that render_note gives its bytes back.
-
-    Where no layout of the kind render_note writes reproduces the note (a paragraph of English
-    before the Korean, two blank lines in a row, trailing spaces), the closest layout is returned:
-    such a note exported again differs from the file, which write_notes then leaves as it is.
-    """
-    content = _Content(
-        note.paper_id,
-        note.title,
-        note.authors,
-        note.abstract,
-        note.comment_ko,
-        note.comment_en,
-        note.tags,
-    )
-    layout = NoteLayout(
-        head="none" if not note.head_line else "emphasis",
-        abstract="lines" if "\n" in note.abstract else "line",
-        english="tagged" if note.english_tagged else "plain",
-    )
-    if note.head_line and not note.head_line.lstrip().startswith("*"):
-        layout.head = "plain"
-    # Keep only the spellings that the layout does not already give.
-    first_line = text.split("\n", 1)[0]
-    if first_line != _link(content, layout):
-        layout.link = first_line
-    if note.head_line and note.head_line != _head(content, layout):
-        layout.head_line = note.head_line
-    if note.tags_line:
-        layout.tags_space = note.tags_line.endswith(" ") and not note.tags_line.endswith("  ")
-        if note.tags_line.rstrip() != _tags(content, layout).rstrip():
-            layout.tags_line = note.tags_line.rstrip()
-    for tags_first in (False, True):
-        layout.tags_first = tags_first
-        body = _render(content, layout)
-        if text.startswith(body):
-            layout.end = text[len(body) :]
-            return layout
-    layout.tags_first = False
-    return layout
-
-
-# -- where notes go ------------------------------------------------------------------------------
+# -- where new notes go --------------------------------------------------------------------------
 def note_name(title: str) -> str:
-    """The file name's title part: the title cut before the first of : ? " / \\ * < > |."""
-    name = _NAME_STOP.split(collapse(title), maxsplit=1)[0].strip()
+    """The file name's title part: his rule, the title cut before the first of
+    : ? " / \\ * < > |, without what Obsidian cannot link to (# [ ] ^ |) nor invisible
+    format characters (bidi controls), at most 200 bytes."""
+    name = _NAME_STOP.split(collapse(title), maxsplit=1)[0]
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cf", "Cc"))
+    name = collapse(_NAME_DROP.sub("", name))
     if len(name.encode("utf-8")) > _MAX_NAME_BYTES:
         cut = name.encode("utf-8")[:_MAX_NAME_BYTES].decode("utf-8", errors="ignore")
         name = cut.rsplit(" ", 1)[0] if " " in cut else cut
@@ -434,8 +289,8 @@ def paper_day(entry: Entry) -> dt.date:
 def note_path(entry: Entry) -> PurePosixPath:
     """Where the entry's note goes, relative to the vault.
 
-    An imported note keeps the path it came from (`source_file`, relative to the vault); a new
-    one goes to `arXiv/<YYMMDD> <name>.md` (paper_day and note_name), where his newest notes sit.
+    A note digest read or wrote keeps its path (`source_file`, relative to the vault); a new one
+    goes to `arXiv/<YYMMDD> <name>.md` (paper_day and note_name), where his newest notes sit.
     """
     if entry.source == "vault" and entry.source_file:
         path = PurePosixPath(entry.source_file)
@@ -449,51 +304,57 @@ def note_path(entry: Entry) -> PurePosixPath:
     return PurePosixPath(NOTES_FOLDER, f"{paper_day(entry):%y%m%d} {name}.md")
 
 
-# -- the vault's notes by paper --------------------------------------------------------------------
-_HEAD_BYTES = 4096
-_HEAD_LIMIT = 64 * 1024
+# -- what a note of an entry says ----------------------------------------------------------------
+def note_content(entry: Entry) -> NoteContent:
+    return NoteContent(
+        paper_id=parse_id(entry.id).base,
+        title=entry.title,
+        authors=entry.authors,
+        abstract=entry.abstract,
+        comment_ko=entry.comment_ko,
+        comment_en=entry.comment_en,
+        tags=entry.tags,
+    )
 
 
-def read_note_id(path: Path) -> str | None:
-    """The arXiv id of a note, from its first lines only (as parse_note finds it), or None."""
-    data = b""
-    with path.open("rb") as handle:
-        while True:
-            chunk = handle.read(_HEAD_BYTES)
-            data += chunk
-            text = data.decode("utf-8", errors="ignore").replace("\r\n", "\n")
-            lines = text.split("\n")
-            complete = lines if not chunk else lines[:-1]
-            found = _link_id(complete)
-            if found is not None:
-                return found[1]
-            nonblank = sum(1 for line in complete if line.strip())
-            if not chunk or nonblank >= 3 or len(data) >= _HEAD_LIMIT:
-                return None
-
-
-def index_vault(vault: Path) -> dict[str, list[PurePosixPath]]:
-    """Every note's path (relative to the vault) by arXiv id, reading only each note's head."""
-    index: dict[str, list[PurePosixPath]] = {}
-    for path in note_files(vault):
+def _file_title(entry: Entry) -> str:
+    """What stands for the title of a note without a title line: its file name's title."""
+    if entry.source_file:
         try:
-            paper = read_note_id(path)
-        except OSError:
-            continue  # unreadable: not a note we could compare with, so never one we overwrite
-        if paper is not None:
-            index.setdefault(paper, []).append(PurePosixPath(path.relative_to(vault).as_posix()))
-    return index
+            return note_date(PurePosixPath(entry.source_file))[1]
+        except Skip:
+            pass
+    return collapse(entry.title)
+
+
+def render_note(entry: Entry, base: str | None = None) -> str:
+    """The entry written into a note: into `base` (the note as it is in the vault), else into
+    the note as the draft last saw it (`note`: exported into an empty folder it comes back
+    whole), else a new note in his current layout.
+
+    Raises InputError for an entry without an arXiv id (imported from a text digest)."""
+    content = note_content(entry)
+    for text in (base, entry.note):
+        if not text:
+            continue
+        try:
+            if read_note(text).content.paper_id == content.paper_id:
+                return patch_note(text, content, _file_title(entry))
+        except NoPaper:
+            continue
+    return new_note(content)
 
 
 # -- writing -------------------------------------------------------------------------------------
 class NoteStatus(StrEnum):
     WRITTEN = "written"  # a new note
-    UNCHANGED = "unchanged"  # the note already holds these bytes
-    UPDATED = "updated"  # the draft changed; the note was as digest last wrote or read it
-    LEFT = "left"  # the note was edited in the vault since: left as it is
-    OVERWRITTEN = "overwritten"  # the note was edited in the vault and --force replaced it
+    UNCHANGED = "unchanged"  # the note already says what the draft says
+    UPDATED = "updated"  # patched: the note was as digest last read or wrote it
+    LEFT = "left"  # edited in the vault since (or meanwhile): left as it is
+    OVERWRITTEN = "overwritten"  # edited in the vault, and --force patched it anyway
+    HELD = "held"  # the draft fails its checks: its note is not written (--force writes it)
     SKIPPED = "skipped"  # the entry cannot be a note (no arXiv id)
-    FAILED = "failed"  # it could not be written (the error says why); the rest was not tried
+    FAILED = "failed"  # it could not be written (the error says why)
 
 
 @dataclass(frozen=True)
@@ -502,9 +363,23 @@ class NoteResult:
     status: NoteStatus
     path: PurePosixPath | None = None  # relative to the vault
     reason: str = ""
-    digest: str = ""  # of the note's bytes as they are now (what the draft records)
-    replaced: str = ""  # the note --force overwrote, to keep in the draft's history
+    text: str = ""  # the note as it is now, when digest wrote it or it says what the draft says
+    replaced: str = ""  # the note --force patched over, to keep in the draft's history
     error: DigestError | None = None
+
+    @property
+    def digest(self) -> str:
+        return note_digest(self.text.encode("utf-8")) if self.text else ""
+
+    @property
+    def in_sync(self) -> bool:
+        """The note now says what the draft says: the draft records it."""
+        return self.status in (
+            NoteStatus.WRITTEN,
+            NoteStatus.UPDATED,
+            NoteStatus.OVERWRITTEN,
+            NoteStatus.UNCHANGED,
+        )
 
     def line(self) -> str:
         where = str(self.path) if self.path is not None else self.entry_id
@@ -512,20 +387,114 @@ class NoteResult:
 
 
 def notes_summary(results: list[NoteResult]) -> str:
-    """'2 written, 1 unchanged, 1 left (the note differs from the draft; --force overwrites)'."""
+    """'2 written, 1 unchanged, 1 left (…)'."""
     counts = {status: 0 for status in NoteStatus}
     for result in results:
         counts[result.status] += 1
     parts = [f"{counts[s]} {s.value}" for s in NoteStatus if counts[s] or s is NoteStatus.WRITTEN]
     line = ", ".join(parts)
     if counts[NoteStatus.LEFT]:
-        line += " (left: edited in the vault since; --force overwrites, keeping it in the draft)"
+        line += (
+            " (left: edited in the vault since digest last read it; `digest import --vault` "
+            "takes the edit into the draft, --force writes over it, keeping it in the draft)"
+        )
+    if counts[NoteStatus.HELD]:
+        line += " (held: the draft fails its checks; fix it, or --force)"
     return line
 
 
-def note_digest(data: bytes) -> str:
-    """What a note's bytes are known by (as an import records them in `source_hash`)."""
-    return hashlib.sha256(data).hexdigest()[:16]
+class ChangedMeanwhile(Exception):
+    """The note is no longer what was read: someone (Obsidian) saved it meanwhile."""
+
+
+@contextmanager
+def vault_lock(vault: Path) -> Iterator[None]:
+    """One digest writing into a vault at a time, on every system Obsidian runs on."""
+    from filelock import FileLock, Timeout
+
+    folder = vault / LOCK_FOLDER
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise write_failure(folder, exc) from None
+    lock = FileLock(str(folder / "lock"), timeout=LOCK_TIMEOUT)
+    try:
+        with lock:
+            yield
+    except Timeout:
+        raise InputError(
+            f"another digest command has been writing into {vault} for {LOCK_TIMEOUT:.0f} s "
+            f"(lock {folder / 'lock'}); try again when it is done"
+        ) from None
+
+
+def sweep_temp_files(folder: Path, now: float | None = None) -> None:
+    """Remove temporary files of ours that a killed writer left behind in a folder."""
+    now = time.time() if now is None else now
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if _TEMP.match(name):
+            path = folder / name
+            try:
+                if now - path.lstat().st_mtime > STALE_TEMP_SECONDS:
+                    path.unlink()
+            except OSError:
+                pass
+
+
+def replace_note(path: Path, data: bytes, expected: bytes | None) -> None:
+    """Put `data` at `path`, atomically, only while the file holds `expected` (None: only where
+    there is no file). Raises ChangedMeanwhile otherwise, writing nothing.
+
+    A link is written through to its target. The comparison runs after the new bytes are on
+    disk, immediately before the rename: the window in which an editor's save could be missed
+    is the rename itself. The temporary name is short (14 bytes), so a note whose name is near
+    the file system's 255-byte limit is updated like any other.
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        keep: int | None = os.stat(target).st_mode & 0o7777
+    except FileNotFoundError:
+        keep = None
+    if (keep is None) != (expected is None):
+        raise ChangedMeanwhile
+    tmp = target.parent / f".dg{secrets.token_hex(4)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask narrows it
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if keep is not None:
+            os.chmod(tmp, keep)
+        if expected is None:
+            _create_only(tmp, target)
+        else:
+            if read_note_bytes(target, max(len(expected), 1) + 1) != expected:
+                raise ChangedMeanwhile
+            os.replace(tmp, target)
+    except Skip:
+        raise ChangedMeanwhile from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _create_only(tmp: Path, target: Path) -> None:
+    """The new note appears whole, and only if no file took its name meanwhile."""
+    try:
+        os.link(tmp, target)  # fails, atomically, when the name exists
+    except FileExistsError:
+        raise ChangedMeanwhile from None
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+            raise
+        # a file system without hard links: the lock keeps other digests out
+        if target.exists():
+            raise ChangedMeanwhile from None
+        os.replace(tmp, target)
 
 
 def _free_path(vault: Path, path: PurePosixPath, paper: str) -> PurePosixPath | None:
@@ -534,87 +503,93 @@ def _free_path(vault: Path, path: PurePosixPath, paper: str) -> PurePosixPath | 
     None when both are taken: a file that is not known as this paper's note is never replaced.
     """
     for candidate in (path, path.with_name(f"{path.stem} ({paper.replace('/', '_')}).md")):
-        if not (vault / candidate).exists():
+        if not os.path.lexists(vault / candidate):
             return candidate
     return None
 
 
-def write_notes(entries: list[Entry], vault: Path, force: bool = False) -> list[NoteResult]:
-    """Write each entry as a note into the vault; a note of the same paper anywhere is that note.
+def write_notes(
+    entries: list[Entry],
+    vault: Path,
+    force: bool = False,
+    failing: Mapping[str, str] | None = None,
+) -> tuple[list[NoteResult], list[tuple[Path, str]]]:
+    """Write each entry into its note, on its own; (what happened to each, odd files skipped).
 
-    A note with the same bytes is unchanged. One with other bytes that digest wrote or read
-    last (its bytes match the draft's `source_hash`) follows the draft when the draft changed
-    since (updated), and is left alone when it did not (unchanged). One edited in
-    the vault since is left as it is, unless `force` (then its text goes back in the result, to
-    keep). Writes are atomic and keep an existing note's permissions. A write that fails ends
-    the run with a FAILED result carrying the error; what was written before stands.
+    A paper's note anywhere in the vault is that note (the draft's own, else the first by
+    path). A note still as digest last read or wrote it (its digest is the draft's
+    `source_hash`) is patched; one edited in the vault since is left, unless `force` (then it
+    is patched too, and its old text goes back in the result to keep). An entry in `failing`
+    (the ids of drafts that fail their checks, and how to fix each) is held, unless `force`. A full disk stops the run
+    with a FAILED result; any other failure is that note's alone.
     """
     if not vault.is_dir():
         raise InputError(f"vault folder {vault} does not exist (create it, or check the path)")
     vault = vault_root(vault)  # -o ~/Vault/arXiv means the vault ~/Vault (it has .obsidian)
-    index = index_vault(vault)
     results: list[NoteResult] = []
-    for entry in entries:
+    with vault_lock(vault):
+        index = index_vault(vault)
+        swept: set[Path] = set()
+        for entry in entries:
+            fails = (failing or {}).get(entry.id, "")
+            result = _write_one(entry, vault, index, force, fails, swept)
+            results.append(result)
+            if result.status is NoteStatus.WRITTEN and result.path is not None:
+                index.by_paper.setdefault(parse_id(entry.id).base, []).append(result.path)
+            if result.error is not None and result.error.exit_code == 4:
+                break  # the disk is full: every further note would fail the same way
+    return results, index.odd
+
+
+def _write_one(
+    entry: Entry, vault: Path, index: VaultIndex, force: bool, fails: str, swept: set[Path]
+) -> NoteResult:
+    try:
+        paper = parse_id(entry.id).base
+    except InputError:
+        return NoteResult(entry.id, NoteStatus.SKIPPED, reason="no arXiv id to link a note to")
+    path = index.note_of(paper, entry.source_file)
+    if fails and not force:
+        return NoteResult(entry.id, NoteStatus.HELD, path or note_path(entry), fails)
+    if path is None:
+        wanted = note_path(entry)
+        free = _free_path(vault, wanted, paper)
+        if free is None:
+            reason = "another file holds this name and is not this paper's note"
+            return NoteResult(entry.id, NoteStatus.LEFT, wanted, reason)
+        path, current = free, None
+    else:
         try:
-            paper = parse_id(entry.id).base
-        except InputError:
-            results.append(
-                NoteResult(entry.id, NoteStatus.SKIPPED, reason="no arXiv id to link a note to")
-            )
-            continue
-        data = render_note(entry).encode("utf-8")
-        known = index.get(paper, [])
-        if known:
-            own = PurePosixPath(entry.source_file) if entry.source_file else None
-            path = own if own in known else known[0]
+            current = read_note_bytes(vault / path)
+        except Skip as skip:
+            return NoteResult(entry.id, NoteStatus.LEFT, path, skip.reason)
+    target = vault / path
+    if target.parent not in swept:
+        swept.add(target.parent)
+        sweep_temp_files(target.parent)
+    status, replaced = NoteStatus.WRITTEN, ""
+    if current is not None:
+        try:
+            now = current.decode("utf-8")
+        except UnicodeDecodeError:
+            return NoteResult(entry.id, NoteStatus.LEFT, path, "not UTF-8 text")
+        text = render_note(entry, base=now)
+        if text == now:
+            return NoteResult(entry.id, NoteStatus.UNCHANGED, path, text=now)
+        if note_digest(current) == entry.source_hash:
+            status = NoteStatus.UPDATED
+        elif force:
+            status, replaced = NoteStatus.OVERWRITTEN, now
         else:
-            wanted = note_path(entry)
-            free = _free_path(vault, wanted, paper)
-            if free is None:
-                reason = "another file holds this name and is not this paper's note"
-                results.append(NoteResult(entry.id, NoteStatus.LEFT, wanted, reason))
-                continue
-            path = free
-        target = vault / path
-        status, replaced = NoteStatus.WRITTEN, ""
-        if known:
-            try:
-                current = target.read_bytes()
-            except OSError as exc:
-                results.append(_failed(entry, path, write_failure(target, exc)))
-                break
-            if current == data:
-                results.append(
-                    NoteResult(entry.id, NoteStatus.UNCHANGED, path, digest=note_digest(data))
-                )
-                continue
-            if note_digest(current) == entry.source_hash:
-                if entry.imported == entry.content_fingerprint():
-                    # neither side changed since the import: a note in a layout digest does
-                    # not reproduce byte for byte is left exactly as the author has it
-                    results.append(
-                        NoteResult(entry.id, NoteStatus.UNCHANGED, path, digest=entry.source_hash)
-                    )
-                    continue
-                status = NoteStatus.UPDATED
-            elif force:
-                status, replaced = NoteStatus.OVERWRITTEN, current.decode("utf-8", "replace")
-            else:
-                results.append(
-                    NoteResult(entry.id, NoteStatus.LEFT, path, digest=note_digest(current))
-                )
-                continue
-        try:
-            atomic_write_bytes(target, data)
-        except OSError as exc:
-            results.append(_failed(entry, path, write_failure(target, exc)))
-            break
-        index.setdefault(paper, []).append(path)
-        results.append(
-            NoteResult(entry.id, status, path, digest=note_digest(data), replaced=replaced)
-        )
-    return results
-
-
-def _failed(entry: Entry, path: PurePosixPath, error: DigestError) -> NoteResult:
-    return NoteResult(entry.id, NoteStatus.FAILED, path, reason=str(error), error=error)
+            return NoteResult(entry.id, NoteStatus.LEFT, path, "edited in the vault since")
+    else:
+        text = render_note(entry)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        replace_note(target, text.encode("utf-8"), current)
+    except ChangedMeanwhile:
+        return NoteResult(entry.id, NoteStatus.LEFT, path, "saved in the vault meanwhile")
+    except OSError as exc:
+        error = write_failure(target, exc)
+        return NoteResult(entry.id, NoteStatus.FAILED, path, str(error), error=error)
+    return NoteResult(entry.id, status, path, text=text, replaced=replaced)

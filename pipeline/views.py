@@ -233,7 +233,7 @@ def show_notes(console: Console, results: list[NoteResult]) -> int:
     failed = [r.error for r in results if r.error is not None]
     if failed:
         return int(failed[0].exit_code)
-    left = any(r.status is NoteStatus.LEFT for r in results)
+    left = any(r.status in (NoteStatus.LEFT, NoteStatus.HELD) for r in results)
     return int(ExitCode.CHECK_FAILED) if left else 0
 
 

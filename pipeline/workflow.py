@@ -1031,54 +1031,56 @@ class Workflow:
         return recheck(entry, self.glossary)
 
     # -- export ---------------------------------------------------------------------------------
-    def days_for_export(self, dates: list[str], force: bool) -> list[Day]:
+    def days_for_export(self, dates: list[str], force: bool, per_note: bool = False) -> list[Day]:
         """The days of a date or range that have drafts, in order, refusing (unless `force`)
-        while a draft cannot be read or an entry fails its checks."""
+        while a draft cannot be read or an entry fails its checks. `per_note` (the vault, where
+        each note is written on its own) refuses neither: failing entries are held there."""
         days = [day for day in (self.store.day(d) for d in dates) if day.entries or day.problems]
         if not days:
             first = dates[0] if len(dates) == 1 else f"{dates[0]}..{dates[-1]}"
             raise self.store.no_drafts(first, "digest export {date}")
         problems = [p for d in days for p in d.problems]
         for problem in problems:
-            self.log(f"Warning: left out: {problem}" if force else f"Error: {problem}")
-        if problems and not force:
+            self.log(f"Warning: left out: {problem}" if force or per_note else f"Error: {problem}")
+        if problems and not force and not per_note:
             raise InputError(
                 f"{len(problems)} draft(s) cannot be read (above); fix them or use --force"
             )
         entries = [e for d in days for e in d.entries]
         if not entries:
             raise self.store.no_drafts(dates[0], "digest export {date}")
-        failing = []
+        if not per_note:
+            failing = self.failing(entries)
+            if failing and not force:
+                hints = "; ".join(list(failing.values())[:3])
+                unfetched = sum(e.awaiting_paper for e in entries if e.id in failing)
+                raise CheckFailed(
+                    f"{len(failing)} of {len(entries)} entries fail their checks"
+                    + (f" ({unfetched} wait for their paper from arXiv)" if unfetched else "")
+                    + f"; fix them ({hints}{'; ...' if len(failing) > 3 else ''}) "
+                    "or export with --force"
+                )
+        return [d for d in days if d.entries]
+
+    def failing(self, entries: list[Entry]) -> dict[str, str]:
+        """The entries whose drafts fail their checks now, each with the command that fixes it;
+        their findings are logged."""
+        failing = {}
         for entry in entries:
             errors = [f for f in recheck(entry, self.glossary) if f.is_error]
             if errors:
-                failing.append(entry)
+                failing[entry.id] = fix_command(entry)
                 for finding in errors:
                     self.log(f"{entry.id}: {finding}")
-        if failing and not force:
-            hints = "; ".join(fix_command(e) for e in failing[:3])
-            unfetched = sum(e.awaiting_paper for e in failing)
-            raise CheckFailed(
-                f"{len(failing)} of {len(entries)} entries fail their checks"
-                + (f" ({unfetched} wait for their paper from arXiv)" if unfetched else "")
-                + f"; fix them ({hints}{'; ...' if len(failing) > 3 else ''}) or export with --force"
-            )
-        return [d for d in days if d.entries]
+        return failing
 
     def _remember_notes(self, entries: list[Entry], notes: list[NoteResult]) -> None:
-        """Each draft records its note as it is now (path and bytes), and that its content was
-        exported: a later export updates a note nobody touched, a later import updates a draft
-        nobody touched, and neither overwrites an edit made on the other side."""
-        from pipeline.vault import NoteStatus
-
+        """Each draft records its note as it is now (path, bytes and text), and that its
+        content was written: a later export patches a note nobody touched, a later import
+        updates a draft nobody touched, and neither overwrites an edit made on the other side."""
         by_id = {e.id: e for e in entries}
         for note in notes:
-            if note.status not in (
-                NoteStatus.WRITTEN,
-                NoteStatus.UPDATED,
-                NoteStatus.OVERWRITTEN,
-                NoteStatus.UNCHANGED,
-            ):
+            if not note.in_sync:
                 continue
             written = by_id[note.entry_id]
 
@@ -1090,15 +1092,22 @@ class Workflow:
                     or current.content_fingerprint() != written.content_fingerprint()
                 ):
                     return None  # changed meanwhile: the next export tells
-                record = (str(note.path), note.digest, current.content_fingerprint())
-                if (
+                record = (str(note.path), note.digest, current.content_fingerprint(), note.text)
+                if record == (
                     current.source_file,
                     current.source_hash,
                     current.imported,
-                ) == record and not note.replaced:
+                    current.note,
+                ):
                     return None
-                current.source_file, current.source_hash, current.imported = record
-                if note.replaced:  # the vault's edit that --force replaced: kept, not lost
+                (
+                    current.source_file,
+                    current.source_hash,
+                    current.imported,
+                    current.note,
+                ) = record
+                current.extra.pop("vault", None)  # an earlier digest's layout facts
+                if note.replaced:  # the vault's edit that --force wrote over: kept, not lost
                     current.history.append({"note": note.replaced, "replaced": "export --force"})
                 return current
 
@@ -1107,18 +1116,24 @@ class Workflow:
     def export(
         self, dates: list[str], fmt: str, force: bool, vault: Path | None = None
     ) -> Exported:
-        """The days' digest in a format; with `vault`, the days' notes written into that folder."""
+        """The days' digest in a format; with `vault`, the days' notes written into that folder,
+        each on its own (a failing entry's note is held, unless `force`)."""
         from pipeline.export import RENDERERS, DayEntries, text_left_out
         from pipeline.vault import write_notes
 
         if fmt == "vault" and vault is None:
             raise InputError("--format vault writes notes into your vault: give -o VAULT_DIR")
-        days = [DayEntries(d.date, d.entries) for d in self.days_for_export(dates, force)]
+        days = [
+            DayEntries(d.date, d.entries)
+            for d in self.days_for_export(dates, force, per_note=fmt == "vault")
+        ]
         count = sum(len(d.entries) for d in days)
         if fmt == "vault":
             assert vault is not None
             entries = [e for d in days for e in d.entries]
-            notes = write_notes(entries, vault, force)
+            notes, odd = write_notes(entries, vault, force, self.failing(entries))
+            for path, reason in odd:
+                self.log(f"Warning: {path}: skipped ({reason})")
             self._remember_notes(entries, notes)
             return Exported("", count, [d.date for d in days], notes=notes)
         left_out = text_left_out(days) if fmt == "text" else []
@@ -1132,7 +1147,7 @@ class Workflow:
             )
         span = (dates[0], dates[-1]) if len(dates) > 1 else None
         text = RENDERERS[fmt](days, span=span)
-        return Exported(text, count - len(left_out), [d.date for d in days])
+        return Exported(text, count - len(left_out), [d.date for d in days], notes=[])
 
 
 def parse_day(value: str) -> str:

@@ -30,10 +30,13 @@ def test_the_vault_sample_imports_with_the_expected_counts(isolated: Path) -> No
     result = run("import", "--vault", str(VAULT), "--list-skipped")
     assert result.code == 0, result.stderr
     assert (
-        "89 imported, 0 updated, 0 unchanged, 10 skipped (9 no Korean comment, 1 no arXiv link)"
+        "89 imported, 0 updated, 0 unchanged, 10 skipped (9 no Korean comment, 1 no arXiv link on its first line)"
         in result.stderr
     )
-    assert "skipped (no arXiv link): arXiv/2024/240713 Arena Learning.md" in result.stderr
+    assert (
+        "skipped (no arXiv link on its first line): arXiv/2024/240713 Arena Learning.md"
+        in result.stderr
+    )
     assert "skipped (no Korean comment): arXiv/2024/240104 ChartAssisstant.md" in result.stderr
     draft = yaml.safe_load(
         (isolated / "drafts/2024-12-08/2412.06000.yaml").read_text(encoding="utf-8")
@@ -55,12 +58,12 @@ def test_vault_comments_match_the_corpus() -> None:
     compared = 0
     for path in sorted(VAULT.rglob("*.md")):
         try:
-            note = parse_note(path.read_text(encoding="utf-8"), path)
+            note = parse_note(path.read_bytes(), path)
         except Skip:
             continue
         if note.paper_id in notes:
             compared += 1
-            assert note.comment_ko == notes[note.paper_id]["comment_ko"].strip(), path.name
+            assert note.content.comment_ko == notes[note.paper_id]["comment_ko"].strip(), path.name
     assert compared == 35  # the 2024 notes of the sample that the corpus also holds
 
 
@@ -104,13 +107,14 @@ def test_broken_notes_are_skipped_with_their_reason(
     tmp_path: Path, name: str, text: str, reason: str
 ) -> None:
     with pytest.raises(Skip) as info:
-        parse_note(text, note(tmp_path, name, text))
+        parse_note(text.encode("utf-8"), note(tmp_path, name, text))
     assert info.value.reason == reason
 
 
 def test_a_hand_made_note_with_plain_english(tmp_path: Path) -> None:
-    parsed = parse_note(GOOD_NOTE, note(tmp_path, "250101 A Paper.md", GOOD_NOTE))
-    assert (parsed.date, parsed.paper_id) == ("2025-01-01", "2501.00001")
+    note_read = parse_note(GOOD_NOTE.encode(), note(tmp_path, "250101 A Paper.md", GOOD_NOTE))
+    assert (note_read.date, note_read.paper_id) == ("2025-01-01", "2501.00001")
+    parsed = note_read.content
     assert parsed.title == "A Paper (With Parens): Subtitle" and parsed.authors == [
         "Ann Lee",
         "Bob Kim",
@@ -153,12 +157,7 @@ def test_a_note_filed_into_a_year_folder_is_updated_with_its_new_path(isolated: 
         (isolated / "drafts/2025-01-01/2501.00001.yaml").read_text(encoding="utf-8")
     )
     assert draft["source_file"] == "arXiv/2025/250101 A Paper.md"
-    # GOOD_NOTE ends with a newline and spells a tag `#object_detection`: facts of its layout
-    assert draft["vault"] == {
-        "tags_line": "#RL #object_detection",
-        "tags_space": False,
-        "end": "\n",
-    }
+    assert draft["note"] == GOOD_NOTE  # the note as read, whole
     assert "0 imported, 0 updated, 1 unchanged" in run("import", "--vault", str(vault)).stderr
 
 
