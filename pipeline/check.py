@@ -1,8 +1,9 @@
 """Check stage: one small function per check over (Korean comment, English), each returning findings.
 
 Errors are defects a reader would be misled by (Hangul left, chatter, a URL, number or name lost,
-a strict term or an avoided rendering); warnings are what a careful author may well have meant
-(a glossary rendering paraphrased, an acronym spelled out another way). Calibrated by
+changed or added, characters that are no text, a strict term or an avoided rendering); warnings
+are what a careful author may well have meant (a glossary rendering paraphrased, an acronym he
+often writes another way, as his history shows: AcronymUsage). Calibrated by
 scripts/calibrate.py on the author's own English: tuned on his notes of January-August 2024,
 reported on September-December, which nothing here was tuned on.
 """
@@ -308,7 +309,7 @@ _SCALE = {
 }
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 _SUPERSCRIPTS = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
-_TIMES_BEFORE = re.compile(r"(?:^|[\s(])[x×]\s*$", re.I)  # x3
+_TIMES_BEFORE = re.compile(r"[\s(][x×]\s*$", re.I)  # x3
 _CARDINALS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
     "fifteen sixteen seventeen eighteen nineteen twenty"
@@ -363,6 +364,8 @@ def _english_words(text: str) -> list[Number]:
         known = _EN_WORDS.get(word) or next(
             (v for stem, v in _EN_WORD_STEMS.items() if word.startswith(stem)), None
         )
+        if word.endswith("fold") and word[:-4] in _CARDINALS:  # threefold: 3배
+            known = (_CARDINALS.index(word[:-4]), "times", _TIMES)
         if known is None:
             continue
         value, kind, stands_for = known
@@ -503,7 +506,11 @@ def _digits(text: str) -> list[Number]:
         ) and value < 100:
             kind = "year"  # '24년, ICLR'24: 2024
             values |= {2000 + value, 1900 + value}
-        if not kind and _TIMES_BEFORE.search(text, 0, match.start()):
+        # x3 (the few characters before it; at the start, as after a space)
+        before = ("" if match.start() > 4 else " ") + text[
+            max(0, match.start() - 4) : match.start()
+        ]
+        if not kind and _TIMES_BEFORE.search(before):
             kind = "times"
         shown = text[match.start() : unit.end() if unit else end].strip()
         around, name_at = _around(text, match.start(), end)
@@ -602,7 +609,18 @@ def check_numbers(korean: str, english: str) -> list[Finding]:
     missing = _unpaired(ko_digits, en, lambda k, e: _stands_for(e, k))
     # the English may say a number again ("0 and 1 ... 1 and 0" for 1과 0): what it adds is a
     # number that stands for none of the Korean's
-    added = [e for e in en if not e.word and not any(_stands_for(e, k) for k in ko)]
+    kinds: dict[float, dict[tuple[str, bool, bool], Number]] = {}  # one of each sort a value
+    for number in ko:
+        for value in number.values:
+            kinds.setdefault(value, {}).setdefault(
+                (number.kind, bool(number.context), number.word), number
+            )
+    added = [
+        e
+        for e in en
+        if not e.word
+        and not any(_stands_for(e, k) for v in e.values for k in kinds.get(v, {}).values())
+    ]
     findings = []
     written = Counter(n.shown for n in ko_digits)
     lost = Counter(n.shown for n in missing)

@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline.check import acronyms_kept
 from pipeline.entry import AWAITING, READY, Entry, Status
 from pipeline.errors import EnvironmentFailure, InputError
 from pipeline.examples import Example, ngrams
@@ -312,6 +311,7 @@ def _insert(
 
 def _add(db: sqlite3.Connection, key: str, signature: tuple[int, int, int], entry: Entry) -> None:
     """An entry's row, and its n-grams for the searches it takes part in."""
+    from pipeline.check import acronyms_kept
     from pipeline.suggest import term_sets
 
     values = {name: getattr(entry, name, "") for name in _COLUMNS if name != "problem"}

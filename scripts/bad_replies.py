@@ -53,6 +53,7 @@ KINDS = (
     "url",
     "number",
     "first-number",
+    "added-number",
     "name",
     "first-name",
     "truncated",
@@ -201,6 +202,13 @@ def _first_number(en: str) -> Iterator[str]:
         return
 
 
+def _added_number(en: str) -> Iterator[str]:
+    """A figure the model made up, before the end of his first sentence (or at the end)."""
+    end = re.search(r"[.!?](?=\s|$)", en)
+    at = end.start() if end else len(en)
+    yield en[:at] + " (up to 17% better)" + en[at:]
+
+
 def _outside_urls(en: str, pattern: re.Pattern[str], replacement: str) -> str:
     parts = re.split(r"(https?://\S+)", en)
     return "".join(
@@ -292,6 +300,7 @@ def bad_replies(
         "url": list(_url(ko, en)),
         "number": list(_number(ko, en, rng)),
         "first-number": list(_first_number(en)),
+        "added-number": list(_added_number(en)),
         "name": list(_name(ko, en)),
         "control": list(_control(en)),
         "truncated": list(_truncated(en)),

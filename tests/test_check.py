@@ -434,6 +434,8 @@ def test_numbers_changed_dropped_or_added_anywhere(
         ("1.5B 파라미터.", "1.5 billion parameters."),
         ("3배 빨라짐.", "3x faster."),
         ("3배 빨라짐.", "Three times as fast."),
+        ("3배 빨라짐.", "A threefold speed-up."),
+        ("3배 빨라짐.", "A 3-fold speed-up."),
         ("두 가지 방법.", "2 methods."),
         ("2가지 방법.", "Two methods."),
         ("첫 번째 단계.", "The 1st step."),

@@ -139,6 +139,7 @@ def test_every_kind_of_bad_reply_is_made_and_caught_for_one_note() -> None:
     # the two kinds: the first number +3 inside a name, the first name "the method"
     assert made["first-number"] == [NOTE["comment_en"].replace("Qwen2.5", "Qwen5.5", 1)]
     assert made["first-name"] == [NOTE["comment_en"].replace("Qwen2.5-32B", "the method")]
+    assert made["added-number"] == [NOTE["comment_en"].replace(").", ") (up to 17% better).", 1)]
 
 
 @pytest.mark.parametrize(
