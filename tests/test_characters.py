@@ -141,6 +141,12 @@ def test_a_reply_with_escapes_publishes_none_of_them(
     outputs.append(page.read_text(encoding="utf-8"))
     for shown in ("check", "review"):
         outputs.append(run(shown, "2506.18896").stdout)
+    vault = isolated / "vault"
+    vault.mkdir()
+    assert run("export", DATE, "--format", "vault", "-o", str(vault)).code == 0
+    (note,) = vault.rglob("*.md")
+    outputs.append(note.read_text(encoding="utf-8"))
+    assert EN in outputs[-1]
     for output in outputs:
         assert not NOT_TEXT.search(output), repr(NOT_TEXT.search(output))
         assert "pwned" not in output and "\\x1b" not in output and "\\e" not in output

@@ -628,6 +628,27 @@ def test_held_out_notes_raising_an_error_besides_a_url_are_at_most_one_percent()
     assert errors_besides_url([Finding("url", "error", "x")]) == []
 
 
+def test_his_own_english_gets_no_length_warning() -> None:
+    """Issue 27: the tuning notes and the shipped format sample (whose first entry, 43 Korean
+    characters and "A PRM. They made it evaluate…", was warned about by a plain ratio)."""
+    tuning, _ = split_notes(load_notes(CORPUS / "notes-2024.jsonl"))
+    pairs = [(n["comment_ko"], n["comment_en"]) for n in tuning]
+    pairs += [
+        (e.comment_ko, e.comment_en)
+        for e in parse_digest(FORMAT_SAMPLE.read_text("utf-8"))[0].entries
+    ]
+    warned = [
+        ko[:30]
+        for ko, en in pairs
+        if any(f.check == "length" for f in run_checks(ko, en, GLOSSARY))
+    ]
+    assert warned == []
+    # still: an essay for a short comment, a phrase for a long one
+    korean = "보상 모델의 과적합 문제를 다룹니다. 해법으로 예측으로 레이블을 업데이트합니다."
+    assert "length" in warnings(korean, "This paper tackles reward model overfitting. " * 6)
+    assert "length" in warnings(korean, "Overfitting, fixed.")
+
+
 def test_the_format_samples_first_three_entries_raise_no_error() -> None:
     day = parse_digest(FORMAT_SAMPLE.read_text(encoding="utf-8"))[0]
     entries = day.entries[:3]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -192,3 +193,23 @@ def test_control_characters_in_a_judges_reply_never_reach_a_finding() -> None:
     for finding in parse_judgement(reply, SPANS_KO, SPANS_EN):
         assert not any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in finding.message), finding
     assert [f.severity for f in parse_judgement(reply, SPANS_KO, SPANS_EN)] == ["error", "warning"]
+
+
+def test_through_the_workflow_a_made_up_addition_blocks_nothing(isolated: Path) -> None:
+    from tests.test_workflow import EN as WF_EN
+    from tests.test_workflow import KO as WF_KO
+    from tests.test_workflow import FakeModel, is_judge, judgement, workflow
+
+    made_up = judgement(("addition", "major", "The authors also release their code."))
+    model = FakeModel(lambda messages: made_up if is_judge(messages) else WF_EN)
+    entry = (
+        workflow(model, isolated, judge=True).draft("2506.18896", WF_KO, None, "2025-06-24").entry
+    )
+    assert entry.status == "ready" and entry.repairs == 0
+    assert [(f.severity, f.message) for f in entry.checks if f.check == "judge"] == [
+        (
+            "warning",
+            "ignored the judge's major addition 'The authors also release their code.': it is "
+            "not in the English",
+        )
+    ]
