@@ -646,7 +646,7 @@ def test_his_own_english_gets_no_length_warning() -> None:
     # still: an essay for a short comment, a phrase for a long one
     korean = "보상 모델의 과적합 문제를 다룹니다. 해법으로 예측으로 레이블을 업데이트합니다."
     assert "length" in warnings(korean, "This paper tackles reward model overfitting. " * 6)
-    assert "length" in warnings(korean, "Overfitting, fixed.")
+    assert "length" in warnings(korean, "Reward overfitting, fixed.")
 
 
 def test_the_format_samples_first_three_entries_raise_no_error() -> None:
