@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+from pipeline.acronym_prior import PRIOR
 from pipeline.entry import Finding
 from pipeline.glossary import Glossary, Match, distinct_terms
 from pipeline.text import (
@@ -827,8 +828,6 @@ class AcronymUsage:
         load: Callable[[], Mapping[str, tuple[int, int]]] | None = None,
         prior: Mapping[str, tuple[int, int]] | None = None,
     ) -> None:
-        from pipeline.acronym_prior import PRIOR
-
         self._counts = counts
         self._load = load
         self._lock = threading.Lock()
