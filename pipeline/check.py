@@ -798,8 +798,10 @@ def acronym_key(word: str) -> str:
 def acronyms_kept(korean: str, english: str) -> dict[str, bool]:
     """Each acronym of the Korean, and whether the English keeps it as written (in any case,
     plural or spacing; spelled out or left out is not keeping it)."""
-    plain = without_urls(english).replace("×", "x")
     kept: dict[str, bool] = {}
+    if not re.search(r"[A-Z]{2}", korean):
+        return kept  # no acronym (the history asks this of every draft)
+    plain = without_urls(english).replace("×", "x")
     for word, _ in latin_terms(korean):
         if is_acronym(word) and not is_name(word):
             key = acronym_key(word)
