@@ -1,8 +1,9 @@
 """Check stage: one small function per check over (Korean comment, English), each returning findings.
 
 Errors are defects a reader would be misled by (Hangul left, chatter, a URL, number or name lost,
-a strict term or an avoided rendering); warnings are what a careful author may well have meant
-(a glossary rendering paraphrased, an acronym spelled out another way). Calibrated by
+changed or added, characters that are no text, a strict term or an avoided rendering); warnings
+are what a careful author may well have meant (a glossary rendering paraphrased, an acronym he
+often writes another way, as his history shows: AcronymUsage). Calibrated by
 scripts/calibrate.py on the author's own English: tuned on his notes of January-August 2024,
 reported on September-December, which nothing here was tuned on.
 """
@@ -11,12 +12,23 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from functools import cache, lru_cache
 
+from pipeline.acronym_prior import PRIOR
 from pipeline.entry import Finding
 from pipeline.glossary import Glossary, Match, distinct_terms
-from pipeline.text import HANGUL, NOTE_MARK, SIGN_OFF_PHRASES, edit_distance
+from pipeline.text import (
+    HANGUL,
+    LOST_MARK,
+    NOTE_MARK,
+    SIGN_OFF_PHRASES,
+    edit_distance,
+    unprintable,
+)
 from pipeline.translate import SYSTEM_PROMPT, wrapped_in_quotes
 
 ERROR = "error"
@@ -74,6 +86,26 @@ def check_comment_is_korean(korean: str, english: str) -> list[Finding]:
                 WARNING,
                 "the comment has no Hangul: is it the Korean comment? (the text digest cannot "
                 "carry it)",
+            )
+        ]
+    return []
+
+
+def check_characters(korean: str, english: str) -> list[Finding]:
+    """No character that is no text (a terminal escape, a control character, a lost character)
+    in the English, nor the mark cleanup leaves where a character of the reply was lost. Cleanup
+    removes them from a model's reply; what is left here was typed, or lost inside a word."""
+    what = unprintable(english)
+    if what:
+        return [Finding("characters", ERROR, f"the English holds {what}: no text; delete it")]
+    if LOST_MARK in english and LOST_MARK not in korean:
+        at = english.index(LOST_MARK)
+        return [
+            Finding(
+                "characters",
+                ERROR,
+                f"a character of the model's reply was lost in transport at "
+                f"{quote(english[max(0, at - 20) : at + 23])}: ask again or fix it by hand",
             )
         ]
     return []
@@ -236,19 +268,29 @@ def check_urls(korean: str, english: str) -> list[Finding]:
 
 
 # -- numbers ------------------------------------------------------------------------------------
-# A number of the Korean must occur in the English at least as often, by value: 1만 = 10,000 =
-# 10K, 3월 = March, 1위 = first or top, 2배 = 2x or twice, 2^32 = 2³². Names with digits
-# (GPT-4, 7B) are the names check's; numbers the English adds (two methods) are not errors.
-_KO_NUMBER = re.compile(
-    r"(?<![A-Za-z0-9_.^])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\^(\d+))?"
-    r"\s*(%p|%|퍼센트|프로|배|만|억|천|조|월|위|등|번째|차|년)?"
+# Every number of the Korean and of the English, inside names too (Qwen2.5, ZeRO-1/2/3, top-1,
+# FP8, 32x32x8, 2^32, 7B), compared as multisets by value: each number of the Korean must stand in
+# the English in some spelling (1만 = 10,000 = 10K, 15억 = 1.5B, 3배 = 3x = three times, 3월 =
+# March, 1위 = first or top, '24년 = 2024, 2 = two), and each number the English writes in digits
+# must stand in the Korean in some spelling (두 가지 = 2 kinds, 첫 번째 = 1st). So a number
+# changed, dropped or added is an error, wherever it stands.
+_NUMBER = re.compile(
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?(?:[eE][-+]?\d+(?![A-Za-z]))?)"
+    r"(?:\s*(?:\^|\*\*)\s*(?P<power>[-+]?\d+(?:\.\d+)?))?"
 )
-_EN_NUMBER = re.compile(
-    r"(?<![A-Za-z\d.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
-    r"(?:\s*(?:\^|\*\*)\s*(\d+))?"
-    r"(?:[\s\-]*(k|m|b|t|bn|thousand|million|billion|trillion)(?![a-z]))?",
+# what may follow a number, and what it makes of it
+_UNIT = re.compile(
+    r"\s*(?:(?P<ko_scale>[천백][만억조]?|[억조]|만(?!큼))"
+    r"|(?P<pct>%p?|퍼센트|프로(?![그젝세토파필모덕])|percent(?:age points?)?\b|per cent\b|pct\b)"
+    r"|(?P<times>배(?![치포경열터제])|[x×](?![\dA-Za-z])|times\b|-?fold\b)"
+    r"|(?P<month>월)"
+    r"|(?P<rank>위|등|번째|차)"
+    r"|(?P<year>년)"
+    r"|-?(?P<en_scale>thousand|million|billion|trillion|bn)(?![a-z])"
+    r")",
     re.I,
 )
+_ATTACHED = re.compile(r"(?P<en_scale>[kmbt])(?![a-z])|(?P<rank>st|nd|rd|th)\b", re.I)
 _SCALE = {
     "k": 1e3,
     "thousand": 1e3,
@@ -259,6 +301,8 @@ _SCALE = {
     "billion": 1e9,
     "t": 1e12,
     "trillion": 1e12,
+    "십": 10,
+    "백": 1e2,
     "천": 1e3,
     "만": 1e4,
     "억": 1e8,
@@ -266,127 +310,337 @@ _SCALE = {
 }
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 _SUPERSCRIPTS = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
+_TIMES_BEFORE = re.compile(r"[\s(][x×]\s*$", re.I)  # x3
 _CARDINALS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
     "fifteen sixteen seventeen eighteen nineteen twenty"
 ).split()
+_TENS = {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80}
 _ORDINAL_WORDS = (
     "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth"
 ).split()
 _MONTHS = (
     "january february march april may june july august september october november december"
 ).split()
-_TIMES_WORDS = {1: r"once", 2: r"twice|doubl\w*", 3: r"thrice|tripl\w*", 4: r"quadrupl\w*"}
-_RANK_UNITS = ("위", "등", "번째", "차")
-_POWERS = {100: "hundred", 1000: "thousand", 10**6: "million", 10**9: "billion", 10**12: "trillion"}
-_SMALL = {1: r"single|once", 2: r"both|pair|couple|dual|twice|double"}
+_PLAIN = frozenset({""})
+# English words for numbers: word -> (value, kind, the kinds of the Korean number it may stand
+# for). Months only for a month (3월), top and best only for a rank (1위), twice for 2배 or 2.
+_Word = tuple[float, str, frozenset[str]]
+_TIMES = frozenset({"times", ""})
+_EN_WORDS: dict[str, _Word] = {
+    **{
+        w: (n, "", frozenset({"", "pct", "rank", "year", "month"}))
+        for n, w in enumerate(_CARDINALS)
+    },
+    **{w: (n, "", frozenset({"", "pct"})) for w, n in _TENS.items()},
+    **{w: (n, "rank", frozenset({"", "rank"})) for n, w in enumerate(_ORDINAL_WORDS)},
+    **{w: (n, "month", frozenset({"month"})) for n, w in enumerate(_MONTHS, 1)},
+    **{w[:3]: (n, "month", frozenset({"month"})) for n, w in enumerate(_MONTHS, 1)},
+    **dict.fromkeys(("top", "best", "leading", "sota"), (1, "rank", frozenset({"rank"}))),
+    **dict.fromkeys(("once", "single"), (1, "", _PLAIN)),
+    "twice": (2, "times", _TIMES),
+    "thrice": (3, "times", _TIMES),
+    **dict.fromkeys(("both", "pair", "couple", "dual"), (2, "", _PLAIN)),
+    "half": (0.5, "", _PLAIN),
+    "dozen": (12, "", _PLAIN),
+    "hundred": (1e2, "", _PLAIN),
+    "thousand": (1e3, "", _PLAIN),
+    "million": (1e6, "", _PLAIN),
+    "billion": (1e9, "", _PLAIN),
+    "trillion": (1e12, "", _PLAIN),
+}
+_EN_WORD_STEMS: dict[str, _Word] = {  # doubled, tripling, quadruple
+    "doubl": (2, "times", _TIMES),
+    "tripl": (3, "times", _TIMES),
+    "quadrupl": (4, "times", _TIMES),
+}
+_EN_PHRASE = re.compile(r"\b(?:number one|no\. ?1|state[- ]of[- ]the[- ]art)\b", re.I)
+_FOLLOWED_BY_TIMES = re.compile(r"\s+times\b", re.I)
 
 
-def _value(digits: str, power: str | None = None) -> float:
-    value = float(digits.replace(",", ""))
-    try:
-        return value ** int(power) if power else value
-    except OverflowError:
-        return float("inf")
-
-
-def korean_numbers(korean: str) -> list[tuple[str, float, str]]:
-    """(as written, value, unit) of each number written with digits in the comment."""
+def _english_words(text: str) -> list[Number]:
     found = []
-    text = without_urls(korean)
-    for match in _KO_NUMBER.finditer(text):
-        if re.search(r"[A-Za-z_\-]$", text[: match.start()]):
-            continue  # part of a name: GPT-4, Qwen2.5, β_2
-        unit = match.group(3) or ""
-        if not unit and re.match(r"[A-Za-z]", text[match.end() :][:1]):
-            continue  # 7B-style names are checked as names
-        value = _value(match.group(1), match.group(2))
-        if unit in ("천", "만", "억", "조"):
-            value *= _SCALE[unit]
-        found.append((match.group(0).strip(), value, unit))
+    for match in re.finditer(r"[A-Za-z]+", text):
+        word = match.group(0).lower()
+        known = _EN_WORDS.get(word) or next(
+            (v for stem, v in _EN_WORD_STEMS.items() if word.startswith(stem)), None
+        )
+        if word.endswith("fold") and word[:-4] in _CARDINALS:  # threefold: 3배
+            known = (_CARDINALS.index(word[:-4]), "times", _TIMES)
+        if known is None:
+            continue
+        value, kind, stands_for = known
+        if word in _CARDINALS and _FOLLOWED_BY_TIMES.match(text, match.end()):
+            kind, stands_for = "times", _TIMES  # three times: 3배
+        found.append(
+            Number(
+                match.group(0), frozenset({_key(value)}), kind, match.start(), "", True, stands_for
+            )
+        )
+    for match in _EN_PHRASE.finditer(text):
+        found.append(
+            Number(
+                match.group(0),
+                frozenset({1.0}),
+                "rank",
+                match.start(),
+                "",
+                True,
+                frozenset({"rank"}),
+            )
+        )
     return found
 
 
-def _english_values(english: str) -> list[tuple[float, int, int]]:
-    """(value, start, end) of each number written with digits in the English, scale applied."""
-    # 2³² is 2^32
-    text = _SUPERSCRIPTS.sub(
-        lambda m: "^" + m.group(0).translate(_SUPERSCRIPT), without_urls(english)
-    )
-    values = []
-    for match in _EN_NUMBER.finditer(text):
-        value = _value(match.group(1), match.group(2))
-        scale = (match.group(3) or "").lower()
-        values.append((value, match.start(), match.end()))
-        if scale:
-            values.append((value * _SCALE[scale], match.start(), match.end()))
-    return values
+# Korean words for numbers, as a number in digits of the English may stand for them: 두 가지,
+# 세 번, 첫 번째, 한두 개, 절반.
+_KO_WORDS: dict[str, tuple[float, ...]] = {
+    "하나": (1,),
+    "한": (1,),
+    "첫": (1,),
+    "첫째": (1,),
+    "하루": (1,),
+    "둘": (2,),
+    "두": (2,),
+    "둘째": (2,),
+    "이틀": (2,),
+    "셋": (3,),
+    "세": (3,),
+    "셋째": (3,),
+    "넷": (4,),
+    "네": (4,),
+    "넷째": (4,),
+    "다섯": (5,),
+    "여섯": (6,),
+    "일곱": (7,),
+    "여덟": (8,),
+    "아홉": (9,),
+    "열": (10,),
+    "스무": (20,),
+    "스물": (20,),
+    "한두": (1, 2),
+    "두세": (2, 3),
+    "서너": (3, 4),
+    "절반": (0.5, 50),
+    "반": (0.5, 50),
+    "백": (1e2,),
+    "천": (1e3,),
+    "만": (1e4,),
+    "백만": (1e6,),
+    "천만": (1e7,),
+    "억": (1e8,),
+    "십억": (1e9,),
+    "백억": (1e10,),
+    "천억": (1e11,),
+    "조": (1e12,),
+}
+_KO_WORD = re.compile(
+    r"(?<![가-힣])(" + "|".join(sorted(_KO_WORDS, key=len, reverse=True)) + r")"
+    r"(?=\s|$|[.,)]|번|가지|개|배|명|째|차례|종류|단계|쌍|줄|장|권|편|[이가을를의은는도와과로에만]|으로)"
+)
 
 
-def _word_pattern(value: float, unit: str) -> str | None:
-    """How a small number may be written out, for its unit."""
-    if not math.isfinite(value) or value != int(value) or value > 1_000_000:
-        return None  # only small whole numbers have words (and 4^512 is past any)
-    n = int(value)
-    words: list[str] = []
-    if unit == "월" and 1 <= n <= 12:
-        words += [_MONTHS[n - 1], _MONTHS[n - 1][:3] + r"\.?"]
-    if unit == "배" and n in _TIMES_WORDS:
-        words.append(_TIMES_WORDS[n])
-    if unit in _RANK_UNITS and n == 1:
-        words += ["top", "best", "leading", r"number one", r"no\. ?1"]
-    if unit == "년" and n < 100:  # '24년: 2024
-        words += [str(2000 + n), str(1900 + n)]
-    if n in _POWERS:
-        words.append(_POWERS[n])
-    if unit == "" and n in _SMALL:
-        words.append(_SMALL[n])
-    if unit in ("", *_RANK_UNITS) and n < len(_ORDINAL_WORDS):
-        words.append(_ORDINAL_WORDS[n])
-    if unit in ("", "배") and n < len(_CARDINALS):
-        words.append(_CARDINALS[n] + (r"(?=\s+times)" if unit == "배" else ""))
-    return r"\b(?:" + "|".join(words) + r")\b" if words else None
+def _key(value: float) -> float:
+    """Values compared as keys: 0.1 + 0.2 is 0.3."""
+    return float(f"{value:.10g}")
 
 
-def _close(a: float, b: float) -> bool:
-    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+@dataclass(frozen=True)
+class Number:
+    """A number of a text: as written, the values it may stand for, what kind of number it is
+    (times, pct, month, rank, year, or plain ""), and for a word, the kinds it may stand for."""
+
+    shown: str
+    values: frozenset[float]
+    kind: str
+    start: int
+    context: str = ""  # the name it stands in (Qwen2.5-32B), when it does
+    word: bool = False  # written out (two, March, 두): never a number the English adds
+    stands_for: frozenset[str] | None = None
+    name_at: int = -1  # where that name starts
 
 
-def _occurrences(
-    english: str, value: float, unit: str, values: list[tuple[float, int, int]]
-) -> int:
-    spans = {(start, end) for v, start, end in values if _close(v, value)}
-    if unit == "배":  # 2배 is 2x, 2×, 2 times, 2-fold; a bare 2 is another thing
-        text = without_urls(english)
-        spans = {
-            (s, e) for s, e in spans if re.match(r"\s*(?:x|×|times|-?fold)", text[e:], re.I)
-        } | {(s, e) for s, e in spans if re.search(r"[x×]\s*$", text[:s], re.I)}
-    count = len(spans)
-    words = _word_pattern(value, unit)
-    if words:
-        count += len(re.findall(words, without_urls(english), re.I))
-    return count
+def _power(base: float, power: str | None) -> float:
+    if not power:
+        return base
+    try:
+        return float(base ** float(power))
+    except (OverflowError, ZeroDivisionError, TypeError):
+        return float("inf")
+
+
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-+/^×@")
+
+
+def _around(text: str, start: int, end: int) -> tuple[str, int]:
+    """The name a number stands in, and where: Qwen2.5-32B around 2.5 (at most 40 characters
+    each way)."""
+    left, right = start, end
+    while left > max(0, start - 40) and text[left - 1] in _NAME_CHARS:
+        left -= 1
+    while right < min(len(text), end + 40) and text[right] in _NAME_CHARS:
+        right += 1
+    name = text[left:right]
+    stripped = name.lstrip(".-+/^×_@")
+    return stripped.rstrip(".-+/^×_@"), left + len(name) - len(stripped)
+
+
+def _digits(text: str) -> list[Number]:
+    found = []
+    for match in _NUMBER.finditer(text):
+        try:
+            base = float(match.group("num").replace(",", ""))
+        except ValueError:  # 1e999
+            base = float("inf")
+        value = _power(base, match.group("power"))
+        end = match.end()
+        unit = _ATTACHED.match(text, end) or _UNIT.match(text, end)
+        groups = {k: v for k, v in (unit.groupdict() if unit else {}).items() if v}
+        kind = next((k for k in ("pct", "times", "month", "rank", "year") if k in groups), "")
+        values = {value}
+        if "ko_scale" in groups:
+            values = {value * math.prod(_SCALE[c] for c in groups["ko_scale"])}
+        elif "en_scale" in groups:
+            values.add(value * _SCALE[groups["en_scale"].lower()])
+        elif (
+            kind == "year" or text[match.start() - 1 : match.start()] in ("'", "’")
+        ) and value < 100:
+            kind = "year"  # '24년, ICLR'24: 2024
+            values |= {2000 + value, 1900 + value}
+        # x3 (the few characters before it; at the start, as after a space)
+        before = ("" if match.start() > 4 else " ") + text[
+            max(0, match.start() - 4) : match.start()
+        ]
+        if not kind and _TIMES_BEFORE.search(before):
+            kind = "times"
+        shown = text[match.start() : unit.end() if unit else end].strip()
+        around, name_at = _around(text, match.start(), end)
+        context = around if re.search(r"[A-Za-z]", around.replace(shown, "")) else ""
+        found.append(
+            Number(
+                shown, frozenset(map(_key, values)), kind, match.start(), context, name_at=name_at
+            )
+        )
+    return found
+
+
+def numbers(text: str) -> list[Number]:
+    """Every number of a text, in digits or words, in either language (URLs left out)."""
+    text = _SUPERSCRIPTS.sub(lambda m: "^" + m.group(0).translate(_SUPERSCRIPT), without_urls(text))
+    found = _digits(text)
+    found += _english_words(text)
+    for match in _KO_WORD.finditer(text):
+        for value in _KO_WORDS[match.group(1)]:  # 한두: one or two numbers of the English
+            found.append(
+                Number(match.group(1), frozenset({_key(value)}), "", match.start(), word=True)
+            )
+    return found
+
+
+def _stands_for(english: Number, korean: Number) -> bool:
+    """The number of the English may be the number of the Korean."""
+    if not english.values & korean.values:
+        return False
+    if korean.kind == "times" and english.kind != "times":
+        return False  # 2배 is 2x, twice: a bare 2 is another thing
+    if (english.word and korean.context) or (korean.word and english.context):
+        return False  # a name keeps its digits: the 2 of OpenMathInstruct-2 is no "pair"
+    return english.stands_for is None or korean.kind in english.stands_for
+
+
+def _unpaired(
+    sources: list[Number], targets: list[Number], fits: Callable[[Number, Number], bool]
+) -> list[Number]:
+    """The sources left over by a largest pairing of sources with targets that fit them."""
+    if len(sources) * len(targets) > 40_000:  # hundreds of numbers: not a comment; by value
+        left = Counter(min(t.values) for t in targets)
+        unpaired = []
+        for source in sources:
+            value = min(source.values)
+            if left[value]:
+                left[value] -= 1
+            else:
+                unpaired.append(source)
+        return unpaired
+    options = [[j for j, t in enumerate(targets) if fits(s, t)] for s in sources]
+    owner: dict[int, int] = {}
+    for i, source in enumerate(sources):  # written alike first: 2B with 2B, not with a bare 2
+        alike = (
+            j
+            for j in options[i]
+            if j not in owner and targets[j].shown.lower() == source.shown.lower()
+        )
+        if (j := next(alike, None)) is not None:
+            owner[j] = i
+    paired = set(owner.values())
+
+    def pair(i: int, visited: set[int]) -> bool:
+        for j in options[i]:
+            if j not in visited:
+                visited.add(j)
+                if j not in owner or pair(owner[j], visited):
+                    owner[j] = i
+                    return True
+        return False
+
+    return [s for i, s in enumerate(sources) if i not in paired and not pair(i, set())]
+
+
+def _described(number: Number) -> str:
+    return number.shown + (f" (in {number.context!r})" if number.context else "")
+
+
+def _named_once(found: list[Number]) -> list[Number]:
+    """Each name counted once: a name said twice may be said once, then "it", in the other
+    language (RWKV-7 ... RWKV-7은 / RWKV-7 ... it); bare numbers keep their count."""
+    first: dict[str, int] = {}  # each name, where it is first said
+    kept = []
+    for number in found:
+        if number.context:
+            at = first.setdefault(number.context.lower(), number.name_at)
+            if at != number.name_at:
+                continue
+        kept.append(number)
+    return kept
 
 
 def check_numbers(korean: str, english: str) -> list[Finding]:
-    values = _english_values(english)
-    wanted: dict[tuple[float, str], list[str]] = {}
-    for shown, value, unit in korean_numbers(korean):
-        kind = unit if unit in ("배", "월", "년", *_RANK_UNITS) else ""
-        wanted.setdefault((value, kind), []).append(shown)
-    findings = []
-    for (value, kind), written in wanted.items():
-        have = _occurrences(english, value, kind, values)
-        if have == 0:
-            message = f"number {written[0]} is missing from the English"
-        elif have < len(written):
-            message = (
-                f"number {written[0]} occurs {len(written)} times in the Korean "
-                f"but {have} in the English"
+    ko, en = _named_once(numbers(korean)), _named_once(numbers(english))
+    ko_digits = [n for n in ko if not n.word]
+    missing = _unpaired(ko_digits, en, lambda k, e: _stands_for(e, k))
+    # the English may say a number again ("0 and 1 ... 1 and 0" for 1과 0): what it adds is a
+    # number that stands for none of the Korean's
+    kinds: dict[float, dict[tuple[str, bool, bool], Number]] = {}  # one of each sort a value
+    for number in ko:
+        for value in number.values:
+            kinds.setdefault(value, {}).setdefault(
+                (number.kind, bool(number.context), number.word), number
             )
+    added = [
+        e
+        for e in en
+        if not e.word
+        and not any(_stands_for(e, k) for v in e.values for k in kinds.get(v, {}).values())
+    ]
+    findings = []
+    written = Counter(n.shown for n in ko_digits)
+    lost = Counter(n.shown for n in missing)
+    for number in dict((n.shown, n) for n in missing).values():
+        if lost[number.shown] == written[number.shown]:
+            message = f"number {_described(number)} is missing from the English"
         else:
-            continue
+            message = (
+                f"number {_described(number)} occurs {written[number.shown]} times in the Korean "
+                f"but {written[number.shown] - lost[number.shown]} in the English"
+            )
         findings.append(Finding("number", ERROR, message))
+    for number in dict((n.shown, n) for n in added).values():
+        # English counts what Korean leaves uncounted ("1 or 2 samples" for 여러 개): a bare 1
+        # or 2 it adds may be wording; any other number, or one in a name, is not
+        severity = WARNING if number.values <= {1.0, 2.0} and not number.context else ERROR
+        findings.append(
+            Finding("number", severity, f"number {_described(number)} is not in the Korean")
+        )
     return findings
 
 
@@ -468,12 +722,13 @@ def mentions(english: str, rendering: str) -> bool:
     return bool(full.search(english)) or bool(acronym and acronym.search(english))
 
 
-def misspelling(english: str, wanted: str) -> str | None:
-    """A word run in the English that is the wanted term with a typo (routher for router)."""
+def misspelling(english: str, wanted: str, most: int = 2) -> str | None:
+    """A word run in the English that is the wanted term with a typo (routher for router): one
+    edit, two in a word of 9 letters or more (at `most`)."""
     target = wanted.lower()
     if len(target) < 5:
         return None
-    limit = 1 if len(target) < 9 else 2
+    limit = min(most, 1 if len(target) < 9 else 2)
     words = re.findall(r"[\w\-]+", english.lower())
     size = len(target.split())
     for i in range(len(words) - size + 1):
@@ -520,15 +775,84 @@ def check_glossary(korean: str, english: str, matches: list[Match]) -> list[Find
 
 
 def is_name(word: str) -> bool:
-    """A name to keep as written: digits (Qwen2.5-32B, GPT-4) or inner capitals (DeepSeekMoE)."""
-    return bool(re.search(r"\d", word)) or bool(re.search(r"[a-z][A-Z]", word))
+    """A name to keep as written: digits (Qwen2.5-32B, GPT-4) or capitals inside it
+    (DeepSeekMoE, RoPE, xLSTM, CTran); a plural acronym (LLMs, FLOPs) is not one."""
+    if re.search(r"\d", word) or re.search(r"[a-z][A-Z]", word):
+        return True
+    return not is_acronym(word) and bool(re.search(r"[A-Z]{2}[a-z]", word))
 
 
 def is_acronym(word: str) -> bool:
-    """A generic acronym (LLM, RL, FFN, LLMs): its loss is a warning, not an error."""
+    """All capitals (LLM, GRPO, LLMs, FLOPs, R&D): whether its loss is an error depends on how
+    the author writes it (AcronymUsage)."""
     return bool(re.fullmatch(r"[A-Z]{2,}s?", word)) or bool(
         re.fullmatch(r"[A-Z][A-Z&]+[A-Z]", word)
     )
+
+
+def acronym_key(word: str) -> str:
+    """One key for an acronym's forms: LLMs and LLM."""
+    return word[:-1] if re.fullmatch(r"[A-Z]{2,}s", word) else word
+
+
+def acronyms_kept(korean: str, english: str) -> dict[str, bool]:
+    """Each acronym of the Korean, and whether the English keeps it as written (in any case,
+    plural or spacing; spelled out or left out is not keeping it)."""
+    kept: dict[str, bool] = {}
+    if not re.search(r"[A-Z]{2}", korean):
+        return kept  # no acronym (the history asks this of every draft)
+    plain = without_urls(english).replace("×", "x")
+    for word, _ in latin_terms(korean):
+        if is_acronym(word) and not is_name(word):
+            key = acronym_key(word)
+            kept[key] = kept.get(key, False) or bool(_loose_name(word).search(plain))
+    return kept
+
+
+# An acronym the author keeps as written in at least this share of the notes whose Korean has
+# it is his usage: the English must keep it (or spell it out). One he often writes out another
+# way or leaves out (LLM: 25 of 28 notes of 2024) is generic: its loss is a warning.
+USUAL_SHARE = 0.95
+
+
+class AcronymUsage:
+    """How the author writes each acronym: (notes whose Korean has it, notes whose English
+    keeps it), from his history (`counts`, or `load`ed on first use, which is once per run and
+    only when an acronym is missing). An acronym the history does not know falls back to the
+    `prior` (learned from his shipped notes), and failing that counts as his usage: an acronym
+    he has never written is most likely the paper's own method or model, while the generic ones
+    recur and so are soon learned."""
+
+    def __init__(
+        self,
+        counts: Mapping[str, tuple[int, int]] | None = None,
+        *,
+        load: Callable[[], Mapping[str, tuple[int, int]]] | None = None,
+        prior: Mapping[str, tuple[int, int]] | None = None,
+    ) -> None:
+        self._counts = counts
+        self._load = load
+        self._lock = threading.Lock()
+        self.prior = PRIOR if prior is None else prior
+
+    @property
+    def counts(self) -> Mapping[str, tuple[int, int]]:
+        with self._lock:
+            if self._counts is None:
+                self._counts = self._load() if self._load else {}
+            return self._counts
+
+    def share(self, acronym: str) -> tuple[int, int] | None:
+        """(notes, kept) that decide for this acronym: the history's, else the prior's."""
+        key = acronym_key(acronym)
+        return self.counts.get(key) or self.prior.get(key)
+
+    def usual(self, acronym: str) -> bool:
+        seen = self.share(acronym)
+        return seen is None or seen[0] == 0 or seen[1] >= USUAL_SHARE * seen[0]
+
+
+NO_HISTORY = AcronymUsage({})
 
 
 def latin_terms(korean: str) -> list[tuple[str, bool]]:
@@ -584,8 +908,8 @@ def _spells(words: list[str], letters: str) -> bool:
         while j < len(words):
             if words[j][0] == char.lower() and fits(j, k + 1, 1):
                 return True
-            if words[j] not in _GLUE:
-                return False
+            if words[j] not in _GLUE or len(letters) < 3:
+                return False  # two letters are two words in a row: LR is not "law with respect"
             j += 1
         return False
 
@@ -606,56 +930,119 @@ def _loose_name(word: str) -> re.Pattern[str]:
     return re.compile(r"(?<![A-Za-z0-9])" + body + r"(?:e?s)?(?![A-Za-z0-9])", re.I)
 
 
+def name_pattern(word: str) -> re.Pattern[str]:
+    """The name as it may stand in a text: any case, spacing, hyphenation, plural."""
+    return _loose_name(word)
+
+
+def _kind_of(char: str) -> str:
+    return (
+        "upper"
+        if char.isupper()
+        else "lower"
+        if char.islower()
+        else "digit"
+        if char.isdigit()
+        else ""
+    )
+
+
+def _embedded(text: str, word: str) -> bool:
+    """The name as written, alone or as a part of a longer word where the letters change kind
+    (FLOPs in isoFLOPs, MoE in DeepSeekMoE, GPT-4 in GPT-4o), not amid letters of its own kind
+    on either side (AI in RLAIF, V3 in V30)."""
+    start = text.find(word)
+    while start >= 0:
+        end = start + len(word)
+        before = _kind_of(text[start - 1]) if start else ""
+        after = _kind_of(text[end]) if end < len(text) else ""
+        if before != _kind_of(word[0]) and after != _kind_of(word[-1]):
+            return True
+        start = text.find(word, start + 1)
+    return False
+
+
 def name_present(english: str, word: str) -> bool:
     """The name as written, inside a longer word too (FLOPs in isoFLOPs), or spelled out.
 
     Not inside a URL: github.com/bojone/rerope does not name ReRoPE in the text."""
     english = without_urls(english)
-    if word in english:
+    if _embedded(english, word):
         return True
     if _loose_name(word).search(english.replace("×", "x")):
         return True
     quantity = _QUANTITY.fullmatch(word)
     if quantity:  # 10K may be written 10,000 or 10 thousand
-        value = float(quantity.group(1)) * _SCALE[quantity.group(2).lower()]
-        if any(_close(v, value) for v, _, _ in _english_values(english)):
+        value = _key(float(quantity.group(1)) * _SCALE[quantity.group(2).lower()])
+        if any(value in n.values for n in numbers(english) if not n.word):
             return True
     return spelled_out(english, word)
 
 
-def _name_finding(word: str, english: str, what: str) -> Finding:
-    severity = ERROR if is_name(word) else WARNING
-    typo = misspelling(english, word)
+def name_severity(word: str, usage: AcronymUsage = NO_HISTORY) -> str:
+    """A name is an error when lost; an acronym is, when the author keeps it (his usage)."""
+    if is_name(word) or (is_acronym(word) and usage.usual(word)):
+        return ERROR
+    return WARNING
+
+
+def _name_finding(word: str, english: str, what: str, usage: AcronymUsage) -> Finding:
+    # one letter off is a typo; two off in a name is another name (DeepSeekMoE, DeepSeekthe)
+    typo = misspelling(english, word, 1 if is_name(word) else 2)
     if typo:
         return Finding("spelling", WARNING, f"{typo!r} looks like a misspelling of {word!r}")
-    return Finding(what, severity, f"{word!r} from the Korean is missing")
+    message = f"{word!r} from the Korean is missing"
+    if is_acronym(word) and not is_name(word):
+        seen = usage.share(word)
+        if seen and seen[0]:
+            message += f" (you keep it in {seen[1]} of {seen[0]} notes)"
+    return Finding(what, name_severity(word, usage), message)
 
 
-def check_names(korean: str, english: str, covered: frozenset[str] = frozenset()) -> list[Finding]:
-    """Names (Qwen2.5-32B, DeepSeekMoE: an error when missing) and acronyms (LLM: a warning).
+def check_names(
+    korean: str,
+    english: str,
+    covered: Mapping[str, Iterable[str]] | frozenset[str] = frozenset(),
+    usage: AcronymUsage = NO_HISTORY,
+) -> list[Finding]:
+    """Names (Qwen2.5-32B, DeepSeekMoE, RoPE: an error when missing) and acronyms (an error
+    when the author keeps it, a warning when he often writes it another way: AcronymUsage).
 
-    `covered`: lower-cased words the glossary checks already answer for (LR -> learning rate).
+    `covered`: lower-cased words another check answers for (the glossary's, with the
+    renderings that stand for them: LR, learning rate); the glossary check warns about them, so
+    only an error is added here, and none for a keep word (no renderings: check_keep's).
     """
+    renderings = covered if isinstance(covered, Mapping) else dict.fromkeys(covered, ())
     findings = []
-    seen: set[str] = set(covered)
+    seen: set[str] = set()
     for word, is_term in latin_terms(korean):
         key = word.lower()
         if key in seen or not is_term:
             continue
         seen.add(key)
-        if not name_present(english, word):
-            findings.append(_name_finding(word, english, "names"))
+        if name_present(english, word):
+            continue
+        if key in renderings:
+            if not renderings[key] or any(mentions(english, r) for r in renderings[key]):
+                continue
+            if name_severity(word, usage) != ERROR:
+                continue  # the glossary check's warning says it
+        findings.append(_name_finding(word, english, "names", usage))
     return findings
 
 
 def check_keep(
-    korean: str, english: str, matches: Iterable[Match], keep: list[str]
+    korean: str,
+    english: str,
+    matches: Iterable[Match],
+    keep: list[str],
+    usage: AcronymUsage = NO_HISTORY,
 ) -> list[Finding]:
     """`keep` words of the glossary found in the Korean appear as written (or spelled out)."""
     findings = []
     for word in dict.fromkeys(m.term.source for m in matches if m.term.source in keep):
         if not name_present(english, word):
-            finding = _name_finding(word, english, "keep")
+            finding = _name_finding(word, english, "keep", usage)
             if finding.check == "keep":
                 finding.message = f"{word!r} must be kept as written"
             findings.append(finding)
@@ -663,14 +1050,18 @@ def check_keep(
 
 
 # -- shape --------------------------------------------------------------------------------------
-# English characters per Korean character in the author's own notes: p1 1.14, median 1.69,
-# p99 2.47, extremes 0.77 and 2.54 (scripts/calibrate.py). The soft window leaves room above
-# what he writes (models write a little longer); past the hard one the text is not a
-# translation (a refusal, an essay). The cap holds for short comments too, where a ratio says
-# little: no translation of a 20-character comment needs 240 characters.
-LENGTH_SOFT = (0.9, 3.0)
+# Hard bounds, in characters per Korean character: past them the text is not a translation (a
+# refusal, an essay). The cap holds for short comments too, where a ratio says little: no
+# translation of a 20-character comment needs 240 characters.
 LENGTH_HARD = (0.5, 4.5)
 LENGTH_SLACK = 150
+# The soft window is on the length his English has for such a comment (expected_length, below,
+# where his English is 0.80-1.27 of it on the tuning notes), with room for short comments, whose
+# English varies more ("A PRM." for "PRM."): a warning under 0.6 of it less 20 characters, or
+# over 1.5 of it plus 30. A plain ratio per Korean character warned on his own English where
+# Latin terms, which translate one to one, make up much of a comment.
+LENGTH_SOFT = (0.6, 1.5)
+LENGTH_SOFT_SLACK = (20, 30)
 
 
 def length_cap(korean: str) -> int:
@@ -694,12 +1085,22 @@ def check_length(korean: str, english: str) -> list[Finding]:
         return []  # too short for a ratio to mean anything
     ratio = en / ko
     low_hard, high_hard = LENGTH_HARD
-    low_soft, high_soft = LENGTH_SOFT
-    shown = f"{ratio:.2f} English characters per Korean character"
     if ratio < low_hard:
+        shown = f"{ratio:.2f} English characters per Korean character"
         return [Finding("length", ERROR, f"{shown}, outside {low_hard}-{high_hard}")]
-    if ratio < low_soft or ratio > high_soft:
-        return [Finding("length", WARNING, f"{shown}, unusual (usual: {low_soft}-{high_soft})")]
+    expected = expected_length(korean)
+    written = len(re.findall(r"\S", without_urls(english)))
+    (low, high), (below, above) = LENGTH_SOFT, LENGTH_SOFT_SLACK
+    if expected and not (low * expected - below <= written <= high * expected + above):
+        return [
+            Finding(
+                "length",
+                WARNING,
+                f"{written} characters where your English has about {expected:.0f} for such a "
+                f"comment: {'short' if written < expected else 'long'} (usual: {low}-{high} of "
+                "it)",
+            )
+        ]
     return []
 
 
@@ -777,10 +1178,11 @@ def _end_missing(korean: str, english: str, glossary: Glossary | None) -> bool:
             or _typo_of_root(english, word)  # a typo still shows the text got there
         )
         anchors[word.lower()] = (match.start(), present)
-    values = _english_values(english)
-    for shown, value, unit in korean_numbers(text):
-        if shown not in anchors:
-            anchors[shown] = (text.find(shown), _occurrences(english, value, unit, values) > 0)
+    in_english = numbers(english)
+    for number in numbers(text):
+        if not (number.word or number.context) and number.shown.lower() not in anchors:
+            present = any(_stands_for(e, number) for e in in_english)
+            anchors[number.shown.lower()] = (text.find(number.shown), present)
     for term in distinct_terms(glossary.find(text) if glossary else []):
         if term.text.lower() not in anchors:
             present = any(
@@ -878,6 +1280,7 @@ PLAIN_CHECKS: list[PlainCheck] = [
     check_not_empty,
     check_comment_is_korean,
     check_hangul,
+    check_characters,
     check_chatter,
     check_non_answer,
     check_urls,
@@ -888,8 +1291,12 @@ PLAIN_CHECKS: list[PlainCheck] = [
 ]
 
 
-def run_checks(korean: str, english: str, glossary: Glossary) -> list[Finding]:
-    """Every check; a blank English answers only that it is empty, an oversized one that it is."""
+def run_checks(
+    korean: str, english: str, glossary: Glossary, usage: AcronymUsage = NO_HISTORY
+) -> list[Finding]:
+    """Every check; a blank English answers only that it is empty, an oversized one that it is.
+    `usage`: how the author writes acronyms (from his history), which decides whether a lost
+    acronym is an error."""
     if not english.strip():
         return check_not_empty(korean, english)
     if len(english.strip()) > length_cap(korean):
@@ -903,9 +1310,11 @@ def run_checks(korean: str, english: str, glossary: Glossary) -> list[Finding]:
     findings.extend(
         check_glossary(korean, english, [m for m in matches if m.term.source not in keep])
     )
-    findings.extend(check_keep(korean, english, matches, glossary.keep))
-    covered = frozenset(m.text.lower() for m in matches)
-    findings.extend(check_names(korean, english, covered))
+    findings.extend(check_keep(korean, english, matches, glossary.keep, usage))
+    # the glossary check answers for its terms, and check_keep for keep words; a term's
+    # renderings stand for it (LR: learning rate)
+    covered = {m.text.lower(): () if m.term.source in keep else m.term.renderings for m in matches}
+    findings.extend(check_names(korean, english, covered, usage))
     findings.extend(check_truncated(korean, english, glossary))
     return findings
 

@@ -25,7 +25,7 @@ from pipeline.errors import EnvironmentFailure, InputError
 from pipeline.examples import Example, ngrams
 from pipeline.store import Store
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS drafts (
     path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, inode INTEGER,
@@ -37,6 +37,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS pairs USING fts5(grams, tokenize='unicode61 r
 CREATE VIRTUAL TABLE IF NOT EXISTS papers USING fts5(grams, tokenize='unicode61 remove_diacritics 0');
 CREATE VIRTUAL TABLE IF NOT EXISTS pairs_terms USING fts5vocab(pairs, 'row');
 CREATE VIRTUAL TABLE IF NOT EXISTS papers_terms USING fts5vocab(papers, 'row');
+CREATE TABLE IF NOT EXISTS acronyms (draft INTEGER, word TEXT, kept INTEGER);
+CREATE INDEX IF NOT EXISTS acronyms_of_draft ON acronyms (draft);
 """
 _COLUMNS = (
     "id date status tags source title abstract comment_ko machine_en comment_en problem "
@@ -104,7 +106,7 @@ class History:
                     db.executescript(
                         "DROP TABLE IF EXISTS drafts; DROP TABLE IF EXISTS pairs;"
                         "DROP TABLE IF EXISTS papers; DROP TABLE IF EXISTS pairs_terms;"
-                        "DROP TABLE IF EXISTS papers_terms;"
+                        "DROP TABLE IF EXISTS papers_terms; DROP TABLE IF EXISTS acronyms;"
                     )
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 db.executescript(_SCHEMA)
@@ -199,6 +201,7 @@ class History:
         if found is not None:
             for table in ("pairs", "papers", "drafts"):
                 db.execute(f"DELETE FROM {table} WHERE rowid = ?", found)
+            db.execute("DELETE FROM acronyms WHERE draft = ?", found)
 
     # -- what commands ask ----------------------------------------------------------------------
     def entries(self) -> list[Entry]:
@@ -216,6 +219,16 @@ class History:
                 "SELECT ko_terms, en_terms FROM drafts WHERE problem = '' AND ko_terms != ''"
             ).fetchall()
         return [(set(ko.split("\t")), set(en.split("\t"))) for ko, en in rows]
+
+    def acronym_counts(self) -> dict[str, tuple[int, int]]:
+        """How the author writes each acronym: (his drafts whose Korean has it, those whose
+        published English keeps it as written), over the drafts that are his (check.AcronymUsage
+        decides from it whether losing one is an error)."""
+        with self._open() as db:
+            rows = db.execute(
+                "SELECT word, count(*), sum(kept) FROM acronyms GROUP BY word"
+            ).fetchall()
+        return {word: (int(seen), int(kept)) for word, seen, kept in rows}
 
     def problems(self) -> list[str]:
         """Why each unreadable draft cannot be read (file and line)."""
@@ -298,6 +311,7 @@ def _insert(
 
 def _add(db: sqlite3.Connection, key: str, signature: tuple[int, int, int], entry: Entry) -> None:
     """An entry's row, and its n-grams for the searches it takes part in."""
+    from pipeline.check import acronyms_kept
     from pipeline.suggest import term_sets
 
     values = {name: getattr(entry, name, "") for name in _COLUMNS if name != "problem"}
@@ -309,6 +323,13 @@ def _add(db: sqlite3.Connection, key: str, signature: tuple[int, int, int], entr
     if is_example(entry):
         db.execute(
             "INSERT INTO pairs (rowid, grams) VALUES (?, ?)", (row, grams_text(entry.comment_ko))
+        )
+        db.executemany(
+            "INSERT INTO acronyms (draft, word, kept) VALUES (?, ?, ?)",
+            [
+                (row, word, int(kept))
+                for word, kept in acronyms_kept(entry.comment_ko, entry.comment_en).items()
+            ],
         )
     if entry.tags:
         paper = grams_text(f"{entry.title} {entry.abstract}")

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from pipeline.entry import Finding
+from pipeline.text import strip_unprintable
 
 CATEGORIES = ("addition", "omission", "mistranslation", "terminology", "fluency")
 SEVERITIES = ("minor", "major", "critical")
@@ -185,7 +186,8 @@ def _items(value: Any) -> list[Any]:
     return value
 
 
-def _finding(item: Any) -> Finding | None:
+def _read(item: Any) -> tuple[str, str, str] | None:
+    """(category, severity, span) of one error the judge listed; None for a "no error" item."""
     if not isinstance(item, dict):
         raise _Unreadable(f"an error is not an object: {str(item)[:40]!r}")
     raw_category = item.get("category", item.get("type"))
@@ -194,15 +196,57 @@ def _finding(item: Any) -> Finding | None:
         raise _Unreadable("an error lacks its category or severity")
     if re.fullmatch(r"\s*(?:no[-_ ]?error|none)\s*", str(raw_category), re.I):
         return None
-    category = _category(raw_category)
     severity = _SEVERITY_WORDS.get(str(raw_severity).strip().lower())
     if severity is None:
-        raise _Unreadable(f"unknown severity {str(raw_severity)[:20]!r}")
-    span = " ".join(str(item.get("span") or item.get("text") or "").split())
+        raise _Unreadable(f"unknown severity {strip_unprintable(str(raw_severity))[0][:20]!r}")
+    span = strip_unprintable(str(item.get("span") or item.get("text") or ""))[0]
+    return _category(raw_category), severity, " ".join(span.split())
+
+
+def _finding(category: str, severity: str, span: str) -> Finding:
     shown = span if len(span) <= 80 else span[:77] + "..."
     message = f"{severity} {category}" + (f": {shown!r}" if span else "")
     blocking = category in BLOCKING and severity in ("major", "critical")
     return Finding("judge", "error" if blocking else "warning", message)
+
+
+_QUOTE_FORMS = str.maketrans({c: '"' for c in "“”„‟″«»「」"} | {c: "'" for c in "‘’‚‛′`"})
+
+
+def _normalized(text: str) -> str:
+    """Text as a span is looked for in it: whitespace and quotes in one form, any case."""
+    return " ".join(text.translate(_QUOTE_FORMS).split()).casefold()
+
+
+def quoted_in(span: str, text: str) -> bool:
+    """The judge's span stands in the text (its parts in order, where the judge cut it with an
+    ellipsis), up to whitespace, quotes and case."""
+    haystack = _normalized(text)
+    at = 0
+    for part in re.split(r"\.{3}|…", _normalized(span)):
+        part = part.strip(" \"'")
+        if not part:
+            continue
+        found = haystack.find(part, at)
+        if found < 0:
+            return False
+        at = found + len(part)
+    return True
+
+
+# Where an error's span must stand: an addition and a mistranslation quote the English, an
+# omission the Korean. A span that stands in neither is the judge misreading (or inventing) the
+# text: it is dropped, with a warning that says so, so that it cannot block an entry.
+_SPAN_IN = {"addition": "English", "mistranslation": "English", "omission": "Korean"}
+
+
+def _unfounded(category: str, span: str, korean: str | None, english: str | None) -> str | None:
+    """Which text an error's span should stand in and does not; None when it does (or cannot be
+    told: no span, or the texts not given)."""
+    where = _SPAN_IN.get(category)
+    if where is None or not span or korean is None or english is None:
+        return None
+    return None if quoted_in(span, english if where == "English" else korean) else where
 
 
 UNREADABLE = "the judge's reply could not be read"
@@ -217,15 +261,32 @@ def is_unreadable(findings: list[Finding]) -> bool:
 MAX_FINDINGS = 20
 
 
-def parse_judgement(reply: str) -> list[Finding]:
+def parse_judgement(
+    reply: str, korean: str | None = None, english: str | None = None
+) -> list[Finding]:
     """The judge's error spans as findings (the first MAX_FINDINGS, errors first); an unreadable
-    reply is exactly one warning."""
+    reply is exactly one warning. Given the texts judged, an addition or mistranslation whose
+    span is not in the English, or an omission whose span is not in the Korean, is dropped with
+    a warning."""
     try:
         found: dict[tuple[str, str, str], Finding] = {}
         for item in _items(_json_in(reply)):
-            finding = _finding(item)
-            if finding is not None:
-                found.setdefault((finding.check, finding.severity, finding.message), finding)
+            read = _read(item)
+            if read is None:
+                continue
+            category, severity, span = read
+            where = _unfounded(category, span, korean, english)
+            if where:
+                shown = span if len(span) <= 60 else span[:57] + "..."
+                finding = Finding(
+                    "judge",
+                    "warning",
+                    f"ignored the judge's {severity} {category} {shown!r}: it is not in the "
+                    f"{where}",
+                )
+            else:
+                finding = _finding(category, severity, span)
+            found.setdefault((finding.check, finding.severity, finding.message), finding)
         ordered = sorted(found.values(), key=lambda f: not f.is_error)  # stable: errors first
         return ordered[:MAX_FINDINGS]
     except RecursionError:  # JSON nested thousands deep: no judgement in it

@@ -63,6 +63,107 @@ SIGN_OFF_PHRASES = (
 )
 
 
+# -- characters that are no text ----------------------------------------------------------------
+# What a model's reply (or a broken transport) may carry that is no text: terminal escape
+# sequences (ESC[2J clears the screen, ESC]0;…BEL retitles the window), C0 and C1 control
+# characters (NUL, BEL, DEL, U+009B), bidi overrides that make text display in another order than
+# it reads, and lost characters: a lone surrogate (half of an emoji) or U+FFFD (bytes that were
+# not UTF-8). Tab and newline are text.
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"  # CSI: ESC[2J, ESC[31m
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"  # OSC: ESC]0;title BEL
+    r"|(?:\x1b[PX^_]|[\x90\x98\x9e\x9f])[^\x1b\x9c\n]*(?:\x1b\\|\x9c)?"  # DCS, SOS, PM, APC
+    r"|\x1b[ -/]*[0-~]?"  # any other: ESC c, ESC(B, a lone ESC
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LOST = re.compile(r"( ?)[\ud800-\udfff\ufffd]+( ?)")
+# any of the above starts with one of these (ESC and CR among the controls): one quick look
+_SUSPECT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffd]")
+# Where a character was lost inside a word (mod�l), removing it would leave a misspelt word the
+# checks cannot see, or hide Hangul the transport broke: the place is marked, and the mark is an
+# error (check_characters), so the English is asked for again or fixed by hand.
+LOST_MARK = "[?]"
+_CONTROL_NAMES = {
+    "\x00": "NUL",
+    "\x07": "BEL",
+    "\x08": "BS",
+    "\x0b": "VT",
+    "\x0c": "FF",
+    "\x7f": "DEL",
+}
+
+
+def _control_name(char: str) -> str:
+    return _CONTROL_NAMES.get(char, f"U+{ord(char):04X}")
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
+
+
+def unprintable(text: str) -> str | None:
+    """The first character of `text` that is no text (a control character, an escape, a lost
+    character, a bidi override), named; None when there is none. A lone carriage return is one
+    (it moves a terminal's cursor back over the line); CRLF is a line end."""
+    text = text.replace("\r\n", "\n")
+    if not _SUSPECT.search(text):
+        return None
+    for pattern in (_ESCAPE_SEQUENCE, _CONTROL, _LOST):
+        if match := pattern.search(text):
+            char = match.group(0)[0]
+            if char in "\ufffd":
+                return "U+FFFD (a character lost in transport)"
+            if "\ud800" <= char <= "\udfff":
+                return f"a lone surrogate U+{ord(char):04X} (half a character)"
+            return "an escape sequence" if char in "\x1b\x9b\x9d" else _control_name(char)
+    return None
+
+
+def strip_unprintable(text: str) -> tuple[str, list[str]]:
+    """`text` without what is no text, and what went (for the draft's `cleanup`).
+
+    Escape sequences, control characters and bidi overrides carry no text: they go. A lost
+    character goes where it stood apart from words (a lost emoji or dash); inside a word it is
+    replaced by LOST_MARK. Line ends become newlines."""
+    if not _SUSPECT.search(text):
+        return text, []
+    removed: list[str] = []
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    sequences = len(_ESCAPE_SEQUENCE.findall(text))
+    if sequences:
+        text = _ESCAPE_SEQUENCE.sub("", text)
+        removed.append(f"removed {_count(sequences, 'terminal escape sequence')}")
+    controls = _CONTROL.findall(text)
+    if controls:
+        text = _CONTROL.sub("", text)
+        names = ", ".join(dict.fromkeys(_control_name(c) for c in controls))
+        removed.append(f"removed {_count(len(controls), 'control character')} ({names})")
+    # a surrogate pair split into two code points is one character again
+    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
+    lost = {"apart": 0, "inside": 0}
+
+    def replace(match: re.Match[str]) -> str:
+        space_before, space_after = match.group(1), match.group(2)
+        before = space_before or (text[match.start() - 1] if match.start() else " ")
+        after = space_after or (text[match.end()] if match.end() < len(text) else " ")
+        if before.isalnum() or after.isalnum():
+            lost["inside"] += 1
+            return space_before + LOST_MARK + space_after
+        lost["apart"] += 1
+        return " " if space_before and space_after else ""
+
+    text = _LOST.sub(replace, text)
+    if lost["apart"]:
+        removed.append(
+            f"removed {_count(lost['apart'], 'lost character')} (U+FFFD or half a surrogate pair)"
+        )
+    if lost["inside"]:
+        removed.append(
+            f"marked {_count(lost['inside'], 'character')} lost inside a word as {LOST_MARK}"
+        )
+    return text, removed
+
+
 # -- tags ---------------------------------------------------------------------------------------
 _TAG_OK = re.compile(r"^[0-9a-z\uac00-\ud7a3][0-9a-z\uac00-\ud7a3.+-]*$")
 

@@ -19,7 +19,7 @@ from pipeline.errors import ServiceError, redact
 from pipeline.examples import Example
 from pipeline.glossary import Match, distinct_terms
 from pipeline.retry import TransientError, call_service, parse_retry_after
-from pipeline.text import NOTE_MARK, SIGN_OFF_PHRASES
+from pipeline.text import NOTE_MARK, SIGN_OFF_PHRASES, strip_unprintable
 
 SYSTEM_PROMPT = """\
 You translate the comments a Korean machine-learning researcher writes on arXiv papers into \
@@ -295,9 +295,12 @@ def _last_parts(text: str) -> list[tuple[str, str]]:
 
 
 def clean_reply(reply: str, source: str) -> tuple[str, list[str]]:
-    """Remove what models wrap around a translation; return the text and what was removed."""
-    removed: list[str] = []
-    text = reply.strip()
+    """Remove what models wrap around a translation; return the text and what was removed.
+
+    First what is no text at all (terminal escapes, control characters, lost characters): none of
+    it may reach a terminal, a page or a note."""
+    text, removed = strip_unprintable(reply)
+    text = text.strip()
     squashed = "".join(source.split())
     while True:
         before = text

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.arxiv import API_SOURCE, PAGE_SOURCE, ArxivClient, Paper
-from pipeline.check import needs_repair, problems_for_repair, run_checks
+from pipeline.check import NO_HISTORY, AcronymUsage, needs_repair, problems_for_repair, run_checks
 from pipeline.comment import NoteBlock, is_recovery_file, parse_notes, save_recovery
 from pipeline.concurrency import MAX_IN_FLIGHT, run_parallel
 from pipeline.config import Settings
@@ -138,9 +138,9 @@ def same_text(a: str, b: str) -> bool:
     return a.strip() == b.strip()
 
 
-def recheck(entry: Entry, glossary: Glossary) -> list[Finding]:
+def recheck(entry: Entry, glossary: Glossary, usage: AcronymUsage = NO_HISTORY) -> list[Finding]:
     """Check the published English as it is now and set the status from the result."""
-    checks = run_checks(entry.comment_ko, entry.comment_en, glossary)
+    checks = run_checks(entry.comment_ko, entry.comment_en, glossary, usage)
     if entry.judge and entry.judged == entry.comment_en:
         checks += entry.judge  # the model's review holds while the English is the one it judged
     if entry.awaiting_paper:
@@ -239,7 +239,7 @@ def judge_english(
         return Judgement(
             [Finding("judge", "warning", f"the judge did not answer ({exc})")], read=False
         )
-    findings = parse_judgement(reply.content)
+    findings = parse_judgement(reply.content, comment_ko, english)
     return Judgement(findings, reply, read=not is_unreadable(findings))
 
 
@@ -258,6 +258,7 @@ def translate_checked(
     label: str = "",
     paper: PaperContext | None = None,
     judge: bool = False,
+    usage: AcronymUsage = NO_HISTORY,
 ) -> Translated:
     """Translate, check (and with `judge`, have the model review the English when the surface
     checks pass), and ask the model again while an error remains (up to `repairs` times), or
@@ -278,7 +279,7 @@ def translate_checked(
         english, cleanup = reply.text, reply.removed
         if len(english) > MAX_STORED_REPLY:
             cleanup = [*cleanup, f"the reply was {len(english):,} characters; kept the start"]
-        findings = run_checks(comment_ko, english, glossary)
+        findings = run_checks(comment_ko, english, glossary, usage)
         judgement = None
         if judge and not any(f.is_error for f in findings):
             judgement = judge_english(translator, comment_ko, english, paper)
@@ -372,6 +373,8 @@ class Workflow:
         self._translator = translator
         # what every draft says, searchable: the author's pairs, tags, what awaits translation
         self.history = History(self.store, settings.history_file)
+        # how the author writes acronyms, read from the history when a check first asks
+        self.acronym_usage = AcronymUsage(load=self._acronym_counts)
 
     # services and data are made on first use: a re-run that needs none needs no key either
     @property
@@ -575,7 +578,7 @@ class Workflow:
             current.attempts = list(made.attempts)
             if made.judge_read:  # else an earlier judgement stands while its English does
                 current.judge, current.judged = made.judged, made.english
-            recheck(current, self.glossary)
+            recheck(current, self.glossary, self.acronym_usage)
             if not made.judge_read:
                 current.checks += made.judged  # a judge that failed: shown, not recorded
             return current
@@ -608,6 +611,7 @@ class Workflow:
             entry.id,
             PaperContext(entry.title, entry.abstract) if entry.title else None,
             self.judge,
+            self.acronym_usage,
         )
         return self._commit_translation(entry, made, force)
 
@@ -929,7 +933,7 @@ class Workflow:
                 entry.judge, entry.judged = judgement.findings, entry.comment_en
             else:  # shown, not recorded as a judgement: the next check --judge asks again
                 unread = judgement.findings
-        recheck(entry, self.glossary)
+        recheck(entry, self.glossary, self.acronym_usage)
         entry.checks += unread
         if (entry.checks, entry.status, entry.judge, entry.judged) == before:
             return entry
@@ -967,7 +971,7 @@ class Workflow:
             current.comment_en = english
             if tags is not None:
                 current.tags = tags
-            recheck(current, self.glossary)
+            recheck(current, self.glossary, self.acronym_usage)
             return current if changed or (current.checks, current.status) != before else None
 
         try:
@@ -1028,7 +1032,14 @@ class Workflow:
         return import_digest(text, str(path), self.store, self._recheck)
 
     def _recheck(self, entry: Entry) -> list[Finding]:
-        return recheck(entry, self.glossary)
+        return recheck(entry, self.glossary, self.acronym_usage)
+
+    def _acronym_counts(self) -> dict[str, tuple[int, int]]:
+        try:
+            return self.history.acronym_counts()
+        except EnvironmentFailure as exc:  # the history is a cache: the shipped prior decides
+            self.log(f"Warning: {exc}; acronyms are judged without your history")
+            return {}
 
     # -- export ---------------------------------------------------------------------------------
     def days_for_export(self, dates: list[str], force: bool, per_note: bool = False) -> list[Day]:
@@ -1067,7 +1078,7 @@ class Workflow:
         their findings are logged."""
         failing = {}
         for entry in entries:
-            errors = [f for f in recheck(entry, self.glossary) if f.is_error]
+            errors = [f for f in recheck(entry, self.glossary, self.acronym_usage) if f.is_error]
             if errors:
                 failing[entry.id] = fix_command(entry)
                 for finding in errors:

@@ -7,9 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.check import AcronymUsage
 from pipeline.glossary import load_glossary
 from pipeline.translate import clean_reply, wrapped_in_quotes
-from scripts.bad_replies import KINDS, bad_replies, caught, measure
+from scripts.bad_replies import INFO_KINDS, KINDS, bad_replies, caught, first_identifier, measure
 from scripts.calibrate import load_notes, split_notes
 from tests.conftest import CORPUS, REPO
 
@@ -128,25 +129,78 @@ NOTE = {
 
 def test_every_kind_of_bad_reply_is_made_and_caught_for_one_note() -> None:
     made = bad_replies(NOTE)
-    assert set(made) == set(KINDS)
+    assert set(made) == set(KINDS) | set(INFO_KINDS)
     for kind in KINDS:
         assert made[kind], kind
         for reply in made[kind]:
             assert caught(NOTE["comment_ko"], NOTE["comment_en"], reply, GLOSSARY), (kind, reply)
     # a number the Korean has twice, kept once
     assert any(reply.count("10%") == 1 for reply in made["number"])
+    # the issue's two kinds: the first number +3 inside a name, the first name "the method"
+    assert made["first-number"] == [NOTE["comment_en"].replace("Qwen2.5", "Qwen5.5", 1)]
+    assert made["first-name"] == [NOTE["comment_en"].replace("Qwen2.5-32B", "the method")]
+    assert made["added-number"] == [NOTE["comment_en"].replace(").", ") (up to 17% better).", 1)]
+
+
+@pytest.mark.parametrize(
+    ("english", "changed"),
+    [
+        ("Trained for 2000 iterations.", "Trained for 2003 iterations."),
+        ("ZeRO-1/2/3 compared.", "ZeRO-4/2/3 compared."),
+        ("A 32x32x8 latent.", "A 35x32x8 latent."),
+        ("Over 2,000 steps.", "Over 2,003 steps."),
+        (
+            "See https://arxiv.org/abs/2401.1 for top-1 gains.",
+            "See https://arxiv.org/abs/2401.1 for top-4 gains.",
+        ),
+    ],
+)
+def test_the_first_number_is_changed_wherever_it_stands(english: str, changed: str) -> None:
+    note = {"id": "2501.00002", "comment_ko": "숫자.", "comment_en": english}
+    assert bad_replies(note)["first-number"] == [changed]
+
+
+def test_the_first_identifier_his_english_keeps_is_the_one_replaced() -> None:
+    korean = "LLM으로 만든 GRPO 변형, Qwen2.5에서 실험."
+    english = "A GRPO variant made with language models, tested on Qwen2.5; GRPOs scale."
+    assert first_identifier(korean, english) == "GRPO"  # LLM is not kept as written
+    made = bad_replies({"id": "2501.00003", "comment_ko": korean, "comment_en": english})
+    assert made["first-name"] == [
+        "A the method variant made with language models, tested on Qwen2.5; the method scale."
+    ]
+    # an acronym he often writes another way is made apart: its loss is a warning by design
+    generic = AcronymUsage({"GRPO": (10, 5)})
+    made = bad_replies(
+        {"id": "2501.00003", "comment_ko": korean, "comment_en": english}, usage=generic
+    )
+    assert made["first-name"] == [] and len(made["generic-acronym"]) == 1
 
 
 # The issue's target: 95% for every kind, on notes nothing was tuned on.
 FLOOR = dict.fromkeys(KINDS, 0.95)
+# the issue's kinds are one reply a note: fewer of them
+MADE_AT_LEAST = dict.fromkeys(KINDS, 50) | {"first-number": 40, "first-name": 100}
 
 
+@pytest.mark.slow
 def test_bad_replies_are_caught_on_held_out_notes() -> None:
-    _, held_out = split_notes(load_notes(CORPUS / "notes-2024.jsonl"))
-    rates = measure(held_out, GLOSSARY)
+    """The slowest test of the suite (some 20,000 replies): marked slow, still run by default."""
+    tuning, held_out = split_notes(load_notes(CORPUS / "notes-2024.jsonl"))
+    rates = measure(held_out, GLOSSARY, tuning)
     assert rates.notes > 240
+    for kind in KINDS + INFO_KINDS:
+        print(f"{kind:<15} {rates.caught[kind]}/{rates.total[kind]} = {rates.rate(kind):.1%}")
     for kind in KINDS:
-        print(f"{kind:<11} {rates.caught[kind]}/{rates.total[kind]} = {rates.rate(kind):.1%}")
-    for kind in KINDS:
-        assert rates.total[kind] > 50, kind
+        assert rates.total[kind] >= MADE_AT_LEAST[kind], kind
         assert rates.rate(kind) >= FLOOR[kind], kind
+
+
+def test_the_issues_kinds_are_caught_on_the_held_out_notes_quickly() -> None:
+    """The issue's two kinds alone (a few hundred replies), so that a change to the number or
+    name checks shows at once."""
+    tuning, held_out = split_notes(load_notes(CORPUS / "notes-2024.jsonl"))
+    rates = measure(held_out, GLOSSARY, tuning, kinds=("first-number", "first-name"))
+    for kind in ("first-number", "first-name"):
+        print(f"{kind:<15} {rates.caught[kind]}/{rates.total[kind]} = {rates.rate(kind):.1%}")
+        assert rates.total[kind] >= MADE_AT_LEAST[kind], kind
+        assert rates.rate(kind) >= 0.95, kind

@@ -40,7 +40,10 @@ def test_half_a_surrogate_pair_in_a_reply_is_no_traceback(
     model_server.faults = [Fault(200, {"Content-Type": "application/json"}, body.encode())]
     result = run("draft", "2506.18896", "--comment", KO, "--date", DATE)
     assert result.code in (0, 1) and "Traceback" not in result.stderr
-    assert "\ufffd" in load_draft(isolated, DATE, "2506.18896")["attempts"][0]["english"]
+    # the half pair is cleaned away (and said so), never saved as U+FFFD (issue 24)
+    draft = load_draft(isolated, DATE, "2506.18896")
+    assert draft["attempts"][0]["english"] == "A PRM judging steps."
+    assert "\ufffd" not in draft_file(isolated, DATE, "2506.18896").read_text(encoding="utf-8")
 
 
 def test_a_degenerate_judgement_is_one_warning_and_a_long_one_is_bounded() -> None:

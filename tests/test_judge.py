@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -121,3 +122,94 @@ def test_a_long_span_is_shortened_and_duplicates_are_dropped() -> None:
 def test_any_reply_gives_findings_never_an_exception(reply: str) -> None:
     for finding in parse_judgement(reply):
         assert finding.check == "judge" and finding.severity in ("error", "warning")
+
+
+# -- spans: an error's span must stand where it says ---------------------------------------------
+SPANS_KO = "Reward에 노이즈를 추가하면 학습이 2배 빨라진다는 연구. 데이터 구성이 핵심이네요."
+SPANS_EN = "A study showing that adding noise to the “reward” makes training  twice as fast."
+
+
+@pytest.mark.parametrize(
+    ("category", "span"),
+    [
+        ("addition", "makes training twice as fast"),  # whitespace differs
+        ("addition", 'the "reward" makes'),  # quotes differ
+        ("mistranslation", "TWICE AS FAST"),  # case differs
+        ("mistranslation", "A study showing... twice as fast."),  # cut with an ellipsis
+        ("omission", "데이터 구성이 핵심이네요."),
+        ("omission", "데이터  구성이"),
+    ],
+)
+def test_a_span_that_stands_in_its_text_counts(category: str, span: str) -> None:
+    reply = json.dumps([{"category": category, "severity": "major", "span": span}])
+    findings = parse_judgement(reply, SPANS_KO, SPANS_EN)
+    assert [(f.check, f.severity) for f in findings] == [("judge", "error")], findings
+
+
+@pytest.mark.parametrize(
+    ("category", "span", "where"),
+    [
+        ("addition", "The authors also release their code.", "English"),
+        ("mistranslation", "three times as fast", "English"),
+        ("addition", "데이터 구성이 핵심이네요.", "English"),  # a Korean span is no addition
+        ("omission", "The data recipe is the key.", "Korean"),  # the judge's own English
+        ("omission", "모델 크기", "Korean"),
+    ],
+)
+def test_a_span_that_is_not_in_its_text_is_dropped_with_a_warning(
+    category: str, span: str, where: str
+) -> None:
+    reply = json.dumps([{"category": category, "severity": "critical", "span": span}])
+    findings = parse_judgement(reply, SPANS_KO, SPANS_EN)
+    assert [(f.check, f.severity) for f in findings] == [("judge", "warning")]
+    assert findings[0].message.startswith(f"ignored the judge's critical {category}")
+    assert findings[0].message.endswith(f"it is not in the {where}")
+
+
+def test_spans_are_not_checked_without_the_texts_nor_for_style() -> None:
+    made_up = json.dumps(
+        [
+            {"category": "addition", "severity": "major", "span": "not in any text"},
+            {"category": "fluency", "severity": "minor", "span": "not in any text either"},
+            {"category": "omission", "severity": "major", "span": ""},  # no span: cannot tell
+        ]
+    )
+    assert [f.severity for f in parse_judgement(made_up)] == ["error", "error", "warning"]
+    with_texts = parse_judgement(made_up, SPANS_KO, SPANS_EN)
+    assert sorted((f.severity, f.message.split(":")[0]) for f in with_texts) == [
+        ("error", "major omission"),
+        ("warning", "ignored the judge's major addition 'not in any text'"),
+        ("warning", "minor fluency"),
+    ]
+
+
+def test_control_characters_in_a_judges_reply_never_reach_a_finding() -> None:
+    reply = json.dumps(
+        [
+            {"category": "fluency", "severity": "minor", "span": "fast\x1b]0;pwned\x07\x1b[2J"},
+            {"category": "addition", "severity": "major", "span": "twice\x00 as fast"},
+        ]
+    )
+    for finding in parse_judgement(reply, SPANS_KO, SPANS_EN):
+        assert not any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in finding.message), finding
+    assert [f.severity for f in parse_judgement(reply, SPANS_KO, SPANS_EN)] == ["error", "warning"]
+
+
+def test_through_the_workflow_a_made_up_addition_blocks_nothing(isolated: Path) -> None:
+    from tests.test_workflow import EN as WF_EN
+    from tests.test_workflow import KO as WF_KO
+    from tests.test_workflow import FakeModel, is_judge, judgement, workflow
+
+    made_up = judgement(("addition", "major", "The authors also release their code."))
+    model = FakeModel(lambda messages: made_up if is_judge(messages) else WF_EN)
+    entry = (
+        workflow(model, isolated, judge=True).draft("2506.18896", WF_KO, None, "2025-06-24").entry
+    )
+    assert entry.status == "ready" and entry.repairs == 0
+    assert [(f.severity, f.message) for f in entry.checks if f.check == "judge"] == [
+        (
+            "warning",
+            "ignored the judge's major addition 'The authors also release their code.': it is "
+            "not in the English",
+        )
+    ]
