@@ -504,6 +504,9 @@ def eval_cmd(
     if compare:
         app.console.out(evaluate.compare_files(*compare), nl=False)
         return 0
+    from pipeline.config import OPENAI_BASE_URL, require_url
+
+    require_url(OPENAI_BASE_URL, app.settings.base_url)
     progress: list[Progress] = []
 
     def show(index: int, total: int, result: evaluate.NoteResult) -> None:

@@ -22,7 +22,7 @@ from pipeline.arxiv import ArxivClient, Paper
 from pipeline.check import needs_repair, problems_for_repair, run_checks
 from pipeline.comment import NoteBlock, is_recovery_file, parse_notes, save_recovery
 from pipeline.concurrency import MAX_IN_FLIGHT, run_parallel
-from pipeline.config import Settings
+from pipeline.config import DIGEST_ARXIV_API_URL, OPENAI_BASE_URL, Settings, require_url
 from pipeline.entry import AWAITING, NEEDS_REVIEW, READY, Entry, Finding
 from pipeline.errors import (
     CheckFailed,
@@ -350,12 +350,14 @@ class Workflow:
     @property
     def arxiv(self) -> ArxivClient:
         if self._arxiv is None:
+            require_url(DIGEST_ARXIV_API_URL, self.settings.arxiv_api_url)
             self._arxiv = ArxivClient(self.settings, log=self.log)
         return self._arxiv
 
     @property
     def translator(self) -> Translator:
         if self._translator is None:
+            require_url(OPENAI_BASE_URL, self.settings.base_url)
             self._translator = Translator(self.settings, log=self.log)
         return self._translator
 
@@ -364,6 +366,15 @@ class Workflow:
         from pipeline.examples import suggest_tags
 
         return suggest_tags(self.history.similar_papers(f"{entry.title} {entry.abstract}"))
+
+    def announce_new_store(self) -> None:
+        """The first draft written here starts a drafts folder: say where, so that drafting from
+        another folder never silently starts a second store."""
+        if not self.store.root.exists():
+            self.log(
+                f"Starting a new drafts folder: {self.store.root.absolute()} "
+                "(no drafts/ folder here or above; DIGEST_DRAFTS_DIR names another)"
+            )
 
     def tag_warnings(self, tags: list[str] | None, exclude: str) -> None:
         if tags:
@@ -711,6 +722,7 @@ class Workflow:
         paper: Paper | None = None,
     ) -> Entry:
         """Save the comment, or, if it cannot be saved, keep it in a recovery file and say where."""
+        self.announce_new_store()
         try:
             entry = self._save_comment(paper_id, date, comment, tags, paper)
         except DigestError as exc:
@@ -761,6 +773,7 @@ class Workflow:
         """A day from a notes file: every comment on disk, one arXiv request, then translations
         in parallel. Outcomes are in the order of the blocks."""
         preload_client()
+        self.announce_new_store()
         new = {b.paper_id.base for b in blocks if self.store.get(date, b.paper_id.base) is None}
         entries = [self._save_comment(b.paper_id, date, b.comment, b.tags or None) for b in blocks]
         wanted = [
@@ -940,6 +953,7 @@ class Workflow:
     ) -> ImportSummary:
         from pipeline.importer import import_vault
 
+        self.announce_new_store()
         return import_vault(folder, self.store, self._recheck, since, progress)
 
     def import_digest(self, path: Path) -> ImportSummary:
@@ -947,6 +961,7 @@ class Workflow:
         from pipeline.importer import import_digest
 
         text = read_text_file(path, "digest file")
+        self.announce_new_store()
         return import_digest(text, str(path), self.store, self._recheck)
 
     def _recheck(self, entry: Entry) -> list[Finding]:
