@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING
 
 from pipeline.arxiv import ArxivClient, Paper
 from pipeline.check import needs_repair, problems_for_repair, run_checks
-from pipeline.comment import NoteBlock, is_recovery_file, parse_notes, save_recovery
+from pipeline.comment import (
+    RECOVERY_FOLDER,
+    NoteBlock,
+    is_recovery_file,
+    parse_notes,
+    save_recovery,
+)
 from pipeline.concurrency import MAX_IN_FLIGHT, run_parallel
 from pipeline.config import DIGEST_ARXIV_API_URL, OPENAI_BASE_URL, Settings, require_url
 from pipeline.entry import AWAITING, NEEDS_REVIEW, READY, Entry, Finding
@@ -331,6 +337,8 @@ class Workflow:
         self._glossary = glossary
         self._arxiv = arxiv
         self._translator = translator
+        # the command that finishes what an interrupted run leaves (None: the same command)
+        self.resume: str | None = None
         # what every draft says, searchable: the author's pairs, tags, what awaits translation
         self.history = History(self.store, settings.history_file)
 
@@ -371,10 +379,7 @@ class Workflow:
         """The first draft written here starts a drafts folder: say where, so that drafting from
         another folder never silently starts a second store."""
         if not self.store.root.exists():
-            self.log(
-                f"Starting a new drafts folder: {self.store.root.absolute()} "
-                "(no drafts/ folder here or above; DIGEST_DRAFTS_DIR names another)"
-            )
+            self.log(f"Starting a new drafts folder: {self.store.root.absolute()}")
 
     def tag_warnings(self, tags: list[str] | None, exclude: str) -> None:
         if tags:
@@ -629,7 +634,6 @@ class Workflow:
         lacking = [e for e in entries if not e.title and e.source == "arxiv"]
         if not lacking:
             return entries, {}
-        self.log("Fetching the papers' metadata from arXiv ...")
         result = self.arxiv.fetch([parse_id(e.id) for e in lacking])
         problems: dict[str, InputError] = {}
         fresh: dict[tuple[str, str], Entry] = {}
@@ -673,13 +677,21 @@ class Workflow:
         if comment is not None or existing is None:
             preload_client()  # a translation is likely: load the client while arXiv is asked
         entry = existing
+        # a new draft of a paper not fetched yet is removed again if arXiv has no such paper:
+        # it is announced as saved once the paper is known
+        unconfirmed = comment is not None and existing is None
         if comment is not None:
-            entry = self._keep_comment(paper_id, date, comment, tags, existing is None)
+            entry = self._keep_comment(
+                paper_id, date, comment, tags, existing is None, announce=not unconfirmed
+            )
+            self.resume = self.finish_command(entry)
         paper = None
         if entry is None or refresh or not entry.title:
             paper = self._fetch(paper_id, date, entry, refresh, created=existing is None)
             if entry is not None:
                 entry = self._apply_paper(entry, paper)
+        if unconfirmed and entry is not None:
+            self.log(f"Saved the comment in {self.store.path(date, entry.id)}")
         if comment is None:
             if write_comment is None:
                 raise InputError("no comment given (use --comment, --comment-file or stdin)")
@@ -689,15 +701,23 @@ class Workflow:
             entry = self._keep_comment(paper_id, date, comment, tags, entry is None, paper)
         assert entry is not None
         self.tag_warnings(tags, paper_id.base)
-        if comment_file is not None and is_recovery_file(comment_file):
+        if comment_file is not None and is_recovery_file(comment_file, self.recovery_dir):
             comment_file.unlink(missing_ok=True)  # its text is in the draft now
         path = self.store.path(date, entry.id)
         if entry.status == AWAITING:
             self.log(f"Translating with {self.settings.model} ...")
+        self.resume = self.finish_command(entry)
         outcome = self.finish(entry, force)
         if outcome.error is not None:
             raise outcome.error
         return DraftResult(outcome.entry or entry, outcome, path)
+
+    @staticmethod
+    def finish_command(entry: Entry) -> str:
+        """The command that finishes a draft whose comment is saved: fetch the paper (the saved
+        comment is used), or translate it."""
+        verb = "translate" if entry.title else "draft"
+        return f"digest {verb} {entry.id} --date {entry.date}"
 
     def _draft_date(self, paper_id: PaperId, date: str | None) -> str:
         """The day asked for; without one, the day the paper is already drafted on, else today."""
@@ -720,6 +740,7 @@ class Workflow:
         tags: list[str] | None,
         created: bool,
         paper: Paper | None = None,
+        announce: bool = True,
     ) -> Entry:
         """Save the comment, or, if it cannot be saved, keep it in a recovery file and say where."""
         self.announce_new_store()
@@ -727,23 +748,32 @@ class Workflow:
             entry = self._save_comment(paper_id, date, comment, tags, paper)
         except DigestError as exc:
             raise type(exc)(f"{exc}; {self._recover(comment, tags)}") from None
-        if created or entry.status == AWAITING:
+        if announce and (created or entry.status == AWAITING):
             self.log(f"Saved the comment in {self.store.path(date, entry.id)}")
         return entry
 
+    @property
+    def recovery_dir(self) -> Path:
+        """Where text that could not go into a draft is kept: beside the drafts, his data."""
+        return self.store.root.absolute() / RECOVERY_FOLDER
+
     def _recover(self, text: str, tags: list[str] | None, what: str = "comment") -> str:
+        where = ""
         try:
-            path = save_recovery(text, tags, what)
-        except OSError:
-            return f"your {what} could not be saved anywhere; here it is:\n" + text
+            path = save_recovery(text, tags, what, self.recovery_dir)
+        except OSError:  # the drafts' disk is full or read-only: the temp folder, said so
+            try:
+                path = save_recovery(text, tags, what)
+                where = " (a temporary folder, emptied at reboot: move it)"
+            except OSError:
+                return f"your {what} could not be saved anywhere; here it is:\n" + text
         use = f"--comment-file {path}" if what == "comment" else f"digest edit ID < {path}"
-        return f"your {what} is kept in {path}: use it with {use}"
+        return f"your {what} is kept in {path}{where}: use it with {use}"
 
     def _fetch(
         self, paper_id: PaperId, date: str, entry: Entry | None, refresh: bool, created: bool
     ) -> Paper:
         """The paper from arXiv; a failure says where the comment already saved is kept."""
-        self.log(f"Fetching {paper_id} from arXiv ...")
         try:
             return self.arxiv.fetch_one(paper_id, refresh=refresh)
         except ServiceError as exc:
@@ -780,8 +810,7 @@ class Workflow:
             b.paper_id for b, e in zip(blocks, entries, strict=True) if refresh or not e.title
         ]
         failed: dict[int, Outcome] = {}
-        if wanted:
-            self.log(f"Fetching {len(wanted)} paper{'s' * (len(wanted) != 1)} from arXiv ...")
+        if wanted:  # the arXiv client says how many it asks for (the cache answers the rest)
             fetched = self.arxiv.fetch(wanted, refresh=refresh)
             for index, (block, entry) in enumerate(zip(blocks, entries, strict=True)):
                 query = block.paper_id.query
@@ -953,16 +982,22 @@ class Workflow:
     ) -> ImportSummary:
         from pipeline.importer import import_vault
 
-        self.announce_new_store()
-        return import_vault(folder, self.store, self._recheck, since, progress)
+        fresh = not self.store.root.exists()
+        summary = import_vault(folder, self.store, self._recheck, since, progress)
+        if fresh and self.store.root.exists():
+            self.log(f"Started a new drafts folder: {self.store.root.absolute()}")
+        return summary
 
     def import_digest(self, path: Path) -> ImportSummary:
         from pipeline.comment import read_text_file
         from pipeline.importer import import_digest
 
         text = read_text_file(path, "digest file")
-        self.announce_new_store()
-        return import_digest(text, str(path), self.store, self._recheck)
+        fresh = not self.store.root.exists()
+        summary = import_digest(text, str(path), self.store, self._recheck)
+        if fresh and self.store.root.exists():
+            self.log(f"Started a new drafts folder: {self.store.root.absolute()}")
+        return summary
 
     def _recheck(self, entry: Entry) -> list[Finding]:
         return recheck(entry, self.glossary)

@@ -32,7 +32,9 @@ def test_a_url_that_is_no_openai_api_fails_doctor_as_it_fails_draft(
     assert [r["path"] for r in model_server.requests] == ["/models", "/chat/completions"]
 
     model_server.faults = [NOT_FOUND]
-    draft = run("draft", "2506.18896", "--comment", KO, "--date", DATE, env={"OPENAI_BASE_URL": base})
+    draft = run(
+        "draft", "2506.18896", "--comment", KO, "--date", DATE, env={"OPENAI_BASE_URL": base}
+    )
     assert draft.code == 3
     # the same sentence as doctor's, word for word
     assert line.split("FAIL", 1)[1].strip() in draft.stderr
@@ -59,7 +61,9 @@ def test_a_model_url_without_a_scheme_is_named_in_doctor_and_draft(
     assert doctor.code == 3
     expected = f"OPENAI_BASE_URL={bare!r} is not a URL: it needs http:// or https:// in front"
     assert expected in model_line(doctor.stdout) and f"(http://{bare})" in doctor.stdout
-    draft = run("draft", "2506.18896", "--comment", KO, "--date", DATE, env={"OPENAI_BASE_URL": bare})
+    draft = run(
+        "draft", "2506.18896", "--comment", KO, "--date", DATE, env={"OPENAI_BASE_URL": bare}
+    )
     assert draft.code == 3 and expected in draft.stderr
     assert "Traceback" not in draft.stderr and "after retries" not in draft.stderr
     assert model_server.requests == []  # named at once, not retried as a connection error
@@ -73,4 +77,6 @@ def test_an_arxiv_url_without_a_scheme_is_named(model_server: OpenAIServer) -> N
     assert "DIGEST_ARXIV_API_URL='export.arxiv.org/api/query' is not a URL" in line
     draft = run("draft", "2506.18896", "--comment", KO, env={"DIGEST_ARXIV_API_URL": "ftp://x"})
     assert draft.code == 3
-    assert "DIGEST_ARXIV_API_URL='ftp://x' is not a URL: it needs http:// or https://" in draft.stderr
+    assert (
+        "DIGEST_ARXIV_API_URL='ftp://x' is not a URL: it needs http:// or https://" in draft.stderr
+    )
