@@ -180,12 +180,11 @@ def show_edit(console: Console, result: EditResult) -> int:
 
 
 def show_reviews(console: Console, reviews: list[Review]) -> None:
-    from pipeline.review import RATE_DEFINITION, format_review, summary_line
+    """Edited entries whole, the rest one line per kind (the definition of the rate is in
+    `digest review --help` and on the page, not repeated on every run)."""
+    from pipeline.review import format_reviews
 
-    console.out("\n".join(format_review(r, console.color) for r in reviews), nl=False)
-    if len(reviews) > 1:
-        console.out("\n" + summary_line(reviews))
-    console.err(RATE_DEFINITION)
+    console.out(format_reviews(reviews, console.color), nl=False)
 
 
 def show_period(console: Console, period: PeriodReview) -> None:
