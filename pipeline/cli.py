@@ -410,8 +410,9 @@ def review(
     this+}, in color on a terminal unless NO_COLOR is set), the Korean, and the edit rate:
     the word edits that turn the model's English into yours, over the words of the longer of
     the two (punctuation is not a word). --against previous compares the current machine
-    English with the one before it (after a glossary or model change). --since D shows the
-    rate per day from D on and the words you replace most often: is the model getting closer?
+    English with the one before it (after a glossary or model change). A day shows the entries
+    you edited; the rest are one line per kind ("18 unedited"). --since D shows the rate per day
+    from D on and the words you replace most often: is the model getting closer?
 
     \b
     Examples:
@@ -677,7 +678,8 @@ def doctor(app: App) -> int:
 
     Loads the glossary, reads every draft, checks that the drafts and cache folders take
     writes, asks arXiv about one paper and asks the model server which models it serves
-    (no translation, nothing is spent). Exits 2 for a set-up problem, 3 for a service.
+    (no translation, nothing is spent; a server without a model list is asked whether it has
+    the chat completions endpoint). Exits 2 for a set-up problem, 3 for a service.
 
     \b
     Example:

@@ -635,7 +635,8 @@ def render_period_html(period: PeriodReview) -> str:
     else:
         body.append(
             f'<p class="summary"><span><strong>{period.edited} of {period.compared}</strong> '
-            f"entries edited over {len(period.days)} days</span>{_rate_html(total)}</p>"
+            f"entries edited over {sum(d.rate is not None for d in period.days)} days"
+            f"</span>{_rate_html(total)}</p>"
         )
         body.append(f'<p class="quiet">{e(_trend_words(period.trend()))}</p>')
     body.append(f'<p class="definition">{e(RATE_DEFINITION)}</p>')

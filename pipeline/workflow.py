@@ -953,7 +953,10 @@ class Workflow:
         """The edit rate per day from `since` on, with his usual replacements, and its page."""
         from pipeline.review import period_review, render_period_html
 
-        period = period_review(self.history.entries(), since)
+        entries = self.history.entries()
+        if not entries:  # nothing anywhere: say where it looked
+            raise self.store.no_drafts(since, "digest review --since {date}")
+        period = period_review(entries, since)
         return period, render_period_html(period)
 
     def tag_counts(self) -> Counter[str]:

@@ -92,6 +92,7 @@ def test_an_unrelated_folder_starts_drafts_here_and_says_so(
         ["export", DATE],
         ["translate", "--date", DATE],
         ["review", "--date", DATE],
+        ["review", "--since", DATE],
         ["tags"],
         ["glossary", "suggest"],
     ],
