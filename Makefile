@@ -5,8 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DIGEST := $(VENV)/bin/digest
 STAMP := $(VENV)/.installed
+# where `make link` puts digest: on PATH in most distributions' default profile
+BINDIR ?= $(HOME)/.local/bin
 
-.PHONY: install test lint draft edit review export bench clean
+.PHONY: install link test lint draft edit review export bench clean
 
 $(STAMP): pyproject.toml
 	@echo "Installing digest into $(VENV) ..." >&2
@@ -15,6 +17,13 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# digest on PATH: a link to the venv's script, which runs the venv's Python wherever it is called
+link: $(STAMP)
+	@mkdir -p "$(BINDIR)"
+	@ln -sfn "$(CURDIR)/$(DIGEST)" "$(BINDIR)/digest"
+	@echo "Linked $(BINDIR)/digest to $(CURDIR)/$(DIGEST)" >&2
+	@case ":$$PATH:" in *":$(BINDIR):"*) ;; *) echo "$(BINDIR) is not on PATH: add  export PATH=\"$(BINDIR):\$$PATH\"  to ~/.profile, then open a new shell" >&2 ;; esac
 
 test: $(STAMP)
 	@$(PY) -m pytest -n auto

@@ -7,6 +7,7 @@ starts fast.
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -91,7 +92,12 @@ judge_option = click.option(
     "mistranslations (DIGEST_JUDGE=1).",
 )
 print_option = click.option(
-    "--print", "print_entries", is_flag=True, help="Print each entry on stdout when done."
+    "--print",
+    "-v",
+    "print_entries",
+    is_flag=True,
+    help="Print each entry whole on stdout when done (one entry on a terminal shows only its "
+    "title, comments and tags without it).",
 )
 
 
@@ -244,7 +250,7 @@ def draft(
         write_comment=views.comment_editor(workflow, date, tag_list),
         comment_file=comment_file,
     )
-    return views.show_draft(console, result)
+    return views.show_draft(console, result, print_entries)
 
 
 @cli.command()
@@ -314,7 +320,7 @@ def translate(
             raise outcome.error
         if outcome.entry is not None and outcome.entry.awaiting_paper:
             raise unfetched_error(outcome.entry)
-        console.out(views.entry_text(outcome.entry or selected.entries[0]), nl=False)
+        views.show_entry(console, outcome.entry or selected.entries[0], print_entries)
         return outcome.exit_code
     outcomes = views.batch(
         console,
@@ -374,7 +380,7 @@ def edit(app: App, paper: str, date_text: str | None) -> int:
     """
     from pipeline import views
 
-    writer = views.english_editor(app.console)
+    writer = views.english_editor(app.console, app.workflow.recovery_dir)
     result = app.workflow.edit(paper, parse_optional_day(date_text), writer)
     return views.show_edit(app.console, result)
 
@@ -410,8 +416,9 @@ def review(
     this+}, in color on a terminal unless NO_COLOR is set), the Korean, and the edit rate:
     the word edits that turn the model's English into yours, over the words of the longer of
     the two (punctuation is not a word). --against previous compares the current machine
-    English with the one before it (after a glossary or model change). --since D shows the
-    rate per day from D on and the words you replace most often: is the model getting closer?
+    English with the one before it (after a glossary or model change). A day shows the entries
+    you edited; the rest are one line per kind ("18 unedited"). --since D shows the rate per day
+    from D on and the words you replace most often: is the model getting closer?
 
     \b
     Examples:
@@ -511,6 +518,9 @@ def eval_cmd(
     if compare:
         app.console.out(evaluate.compare_files(*compare), nl=False)
         return 0
+    from pipeline.config import OPENAI_BASE_URL, require_url
+
+    require_url(OPENAI_BASE_URL, app.settings.base_url)
     progress: list[Progress] = []
 
     def show(index: int, total: int, result: evaluate.NoteResult) -> None:
@@ -675,7 +685,8 @@ def doctor(app: App) -> int:
 
     Loads the glossary, reads every draft, checks that the drafts and cache folders take
     writes, asks arXiv about one paper and asks the model server which models it serves
-    (no translation, nothing is spent). Exits 2 for a set-up problem, 3 for a service.
+    (no translation, nothing is spent; a server without a model list is asked whether it has
+    the chat completions endpoint). Exits 2 for a set-up problem, 3 for a service.
 
     \b
     Example:
@@ -739,12 +750,24 @@ def _error(console: Console, message: str) -> None:
         console.err(f"Error: {line}")
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, with the command that finishes what the run left (the contract's exit 130)."""
+
+    def __init__(self, resume: str) -> None:
+        super().__init__(resume)
+        self.resume = resume
+
+
 def run(argv: Sequence[str], console: Console) -> int:
     """Run one command line and return its exit code; errors are lines on the console."""
+    app = App(console)
     try:
-        result = cli.main(
-            args=list(argv), prog_name="digest", standalone_mode=False, obj=App(console)
-        )
+        result = cli.main(args=list(argv), prog_name="digest", standalone_mode=False, obj=app)
+    except (KeyboardInterrupt, click.exceptions.Abort) as exc:  # click turns Ctrl-C into Abort
+        # what finishes the rest: what the workflow knows (a draft's comment is saved: translate
+        # it), else the same command again (every command resumes where it stopped)
+        known = app._workflow.resume if app._workflow is not None else None
+        raise Interrupted(known or shlex.join(["digest", *argv])) from exc
     except DigestError as exc:
         if _debug(argv):
             raise
@@ -766,10 +789,14 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     try:
         code = run(args, console)
-    except (KeyboardInterrupt, click.exceptions.Abort):  # click turns Ctrl-C into Abort
+    except (KeyboardInterrupt, click.exceptions.Abort) as exc:
         if _debug(args):
             raise
-        _error(console, "interrupted; what was saved so far is intact")
+        resume = exc.resume if isinstance(exc, Interrupted) else shlex.join(["digest", *args])
+        console.end_status()  # a progress bar's line is ended first
+        _error(
+            console, f"interrupted; what was saved so far is intact; to finish the rest: {resume}"
+        )
         # Worker threads may be waiting on a slow reply; drafts are written atomically, so
         # leaving now loses nothing and does not make the author wait for the timeout.
         os._exit(int(ExitCode.INTERRUPTED))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -158,15 +159,33 @@ def _default_sigint() -> None:
 
 
 RECOVERY_PREFIX = "digest-comment-"
+# Text kept for the author lives beside his drafts (DRAFTS/.recovered), not in the system temp
+# folder, which is emptied at reboot; the temp folder is the fallback when that cannot be written.
+RECOVERY_FOLDER = ".recovered"
+
+
+def _keep(path: Path, keep_in: Path | None) -> Path:
+    """Move a kept file into `keep_in` (where the author's data lives); where it is on failure."""
+    if keep_in is None:
+        return path
+    try:
+        keep_in.mkdir(parents=True, exist_ok=True)
+        return Path(shutil.move(path, keep_in / path.name))
+    except OSError:
+        return path
 
 
 def run_editor(
-    template: str, editor: str | None = None, what: str = "comment", retry_with: str = ""
+    template: str,
+    editor: str | None = None,
+    what: str = "comment",
+    retry_with: str = "",
+    keep_in: Path | None = None,
 ) -> tuple[str, list[str] | None]:
     """Open $VISUAL/$EDITOR on the template; the text and tags the author saved.
 
-    Text that cannot be taken (a bad tag, not UTF-8) is not thrown away: the file is kept and
-    the error names it, with `retry_with` ("... {path}") saying how to use it.
+    Text that cannot be taken (a bad tag, not UTF-8) is not thrown away: the file is kept (moved
+    into `keep_in`) and the error names it, with `retry_with` ("... {path}") saying how to use it.
     """
     editor = editor or os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     fd, name = tempfile.mkstemp(prefix=f"digest-{what.lower()}-", suffix=".md")
@@ -184,6 +203,7 @@ def run_editor(
             comment, tags = parse_edited(path.read_text(encoding="utf-8"))
         except (InputError, UnicodeDecodeError) as exc:
             keep = True
+            path = _keep(path, keep_in)
             problem = str(exc) if isinstance(exc, InputError) else "the text is not UTF-8"
             hint = f"; then {retry_with.format(path=path)}" if retry_with else ""
             raise InputError(
@@ -197,20 +217,29 @@ def run_editor(
     return comment, tags
 
 
-def save_recovery(text: str, tags: list[str] | None, what: str = "comment") -> Path:
+def save_recovery(
+    text: str, tags: list[str] | None, what: str = "comment", folder: Path | None = None
+) -> Path:
     """Keep text the author gave that could not go into its draft (a mistyped id, a full disk)
-    in a file of its own, in the form `--comment-file` (or `edit` on stdin) reads back."""
-    fd, name = tempfile.mkstemp(prefix=f"digest-{what.lower()}-", suffix=".md")
+    in a file of its own in `folder` (default: the temp folder), in the form `--comment-file`
+    (or `edit` on stdin) reads back."""
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f"digest-{what.lower()}-", suffix=".md", dir=folder)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text + ("\n" + " ".join(f"#{t}" for t in tags) if tags else "") + "\n")
     return Path(name)
 
 
-def is_recovery_file(path: Path) -> bool:
-    """A file digest wrote to keep text (the editor's or a piped comment), in the temp folder."""
+def is_recovery_file(path: Path, folder: Path | None = None) -> bool:
+    """A file digest wrote to keep text (the editor's or a piped comment), in `folder` or the
+    temp folder."""
     name = path.name
+    places = [Path(tempfile.gettempdir()).resolve()]
+    if folder is not None:
+        places.append(folder.resolve())
     return (
-        path.resolve().parent == Path(tempfile.gettempdir()).resolve()
+        path.resolve().parent in places
         and name.startswith((RECOVERY_PREFIX, "digest-english-"))
         and name.endswith(".md")
     )

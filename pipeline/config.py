@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import InputError
+from pipeline.errors import InputError, ServiceError
 
 # Environment variable names, in one place (advertised in `digest --help`).
 OPENAI_API_KEY = "OPENAI_API_KEY"
@@ -47,7 +47,7 @@ Environment:
   {DIGEST_ARXIV_DELAY}    seconds between arXiv requests (default 3)
   {DIGEST_ARXIV_ABS_URL}  landing pages, read when the API refuses (default {DEFAULT_ARXIV_ABS_URL})
   {DIGEST_CONTACT}        your e-mail address, sent to arXiv in the User-Agent (arXiv asks for one)
-  {DIGEST_DRAFTS_DIR}     where drafts live (default drafts)
+  {DIGEST_DRAFTS_DIR}     where drafts live (default: the nearest drafts/ here or above)
   {DIGEST_GLOSSARY}       the glossary file (default glossary.yaml here, else the shipped one)
   {DIGEST_CACHE_DIR}      cache of fetched papers and model replies
   {DIGEST_RETRY_WAIT}     first retry wait in seconds (default 2), doubling
@@ -150,6 +150,32 @@ def glossary_path(env: Mapping[str, str]) -> Path:
     return here if here.exists() or not SHIPPED_GLOSSARY.exists() else SHIPPED_GLOSSARY
 
 
+def require_url(name: str, value: str | None) -> None:
+    """A service URL without http:// or https:// (`localhost:11434/v1`) is named as such at
+    once, instead of failing as a connection error after every retry."""
+    from urllib.parse import urlsplit
+
+    if value and urlsplit(value).scheme.lower() not in ("http", "https"):
+        fixed = f" (http://{value})" if "://" not in value else ""
+        raise ServiceError(
+            f"{name}={value!r} is not a URL: it needs http:// or https:// in front{fixed}"
+        )
+
+
+def drafts_dir(env: Mapping[str, str], here: Path | None = None) -> Path:
+    """Where drafts live, found as git finds `.git`: DIGEST_DRAFTS_DIR when set, else the nearest
+    `drafts/` folder in the current folder or above it, else `drafts` here. Always absolute, so
+    that every message names the one folder meant, wherever digest runs."""
+    named = env.get(DIGEST_DRAFTS_DIR)
+    start = Path(os.path.abspath(here or Path.cwd()))
+    if named:
+        return Path(os.path.abspath(start / os.path.expanduser(named)))
+    for folder in (start, *start.parents):
+        if (folder / "drafts").is_dir():
+            return folder / "drafts"
+    return start / "drafts"
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read the environment once; every stage gets its values from the result."""
     env = os.environ if env is None else env
@@ -160,7 +186,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         model=env.get(DIGEST_MODEL) or DEFAULT_MODEL,
         arxiv_api_url=env.get(DIGEST_ARXIV_API_URL) or DEFAULT_ARXIV_API_URL,
         arxiv_delay=_number(env, DIGEST_ARXIV_DELAY, DEFAULT_ARXIV_DELAY),
-        drafts_dir=Path(env.get(DIGEST_DRAFTS_DIR) or "drafts"),
+        drafts_dir=drafts_dir(env),
         glossary_path=glossary_path(env),
         glossary_named=bool(env.get(DIGEST_GLOSSARY)),
         cache_dir=Path(env.get(DIGEST_CACHE_DIR) or default_cache_dir(env)),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+import threading
 from dataclasses import dataclass, field
 from typing import BinaryIO, TextIO
 
@@ -24,6 +25,9 @@ class Console:
     stdout_isatty: bool = False
     stderr_isatty: bool = False
     no_color: bool = False
+    # the progress bar drawn on stderr's last line, without its newline ("" when none)
+    _status: str = field(default="", init=False, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
 
     @classmethod
     def from_system(cls) -> Console:
@@ -46,13 +50,50 @@ class Console:
 
     def out(self, text: str = "", nl: bool = True) -> None:
         """Results: stdout, so that they can be piped and redirected."""
-        self.stdout.write(text + ("\n" if nl else ""))
-        self.stdout.flush()
+        with self._lock:
+            shared = self._status and self.stdout_isatty  # one terminal: the bar's line first
+            if shared:
+                self._clear_status()
+            self.stdout.write(text + ("\n" if nl else ""))
+            self.stdout.flush()
+            if shared:
+                self.stderr.write(self._status)
+                self.stderr.flush()
 
     def err(self, text: str = "", nl: bool = True) -> None:
-        """Progress and diagnostics: stderr, never with a key in them (see redact)."""
-        self.stderr.write(redact(text) + ("\n" if nl else ""))
-        self.stderr.flush()
+        """Progress and diagnostics: stderr, never with a key in them (see redact). A message
+        printed while a progress bar is drawn takes the bar's line, and the bar is drawn again
+        below it, so that the two never share a line (workers log from their own threads)."""
+        with self._lock:
+            if self._status:
+                self._clear_status()
+            self.stderr.write(redact(text) + ("\n" if nl else ""))
+            if not nl:
+                self._status = ""  # a line of the caller's own: the bar gave way to it
+            elif self._status:
+                self.stderr.write(self._status)
+            self.stderr.flush()
+
+    def status(self, text: str) -> None:
+        """Draw a line that stays at the foot of stderr (a progress bar) until the next one, or
+        until end_status(); messages print above it. Only for a terminal."""
+        with self._lock:
+            self._clear_status()
+            self._status = text
+            self.stderr.write(text)
+            self.stderr.flush()
+
+    def end_status(self) -> None:
+        """Take the progress bar away (the batch is over, or interrupted)."""
+        with self._lock:
+            if self._status:
+                self._clear_status()
+                self._status = ""
+                self.stderr.flush()
+
+    def _clear_status(self) -> None:
+        if self._status:
+            self.stderr.write("\r\x1b[K")
 
     def read_stdin(self) -> str:
         """Piped input as text: UTF-8 (a BOM dropped), or one clear error."""
@@ -94,7 +135,7 @@ class Progress:
         self._lines[index] = lines
         while self._next in self._lines:
             for line in self._lines.pop(self._next):
-                self.console.err(("\r\x1b[K" if self.bar else "") + line)
+                self.console.err(line)  # above the bar (the console ends the bar's line first)
             self._next += 1
         self._draw()
 
@@ -102,8 +143,8 @@ class Progress:
         if self.bar and self.total:
             filled = self.WIDTH * self.done // self.total
             bar = "#" * filled + "." * (self.WIDTH - filled)
-            self.console.err(f"\r[{bar}] {self.done}/{self.total}", nl=False)
+            self.console.status(f"[{bar}] {self.done}/{self.total}")
 
     def close(self) -> None:
         if self.bar:
-            self.console.err("\r\x1b[K", nl=False)
+            self.console.end_status()

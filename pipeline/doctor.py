@@ -82,9 +82,10 @@ def probe_arxiv(settings: Settings) -> str:
     """The API itself (not the landing pages it falls back to), and whether it rests after a
     refusal; without DIGEST_CONTACT, a hint to set it (arXiv asks API clients for a contact)."""
     from pipeline.arxiv import ArxivClient
-    from pipeline.config import DIGEST_CONTACT
+    from pipeline.config import DIGEST_ARXIV_API_URL, DIGEST_CONTACT, require_url
     from pipeline.text import parse_id
 
+    require_url(DIGEST_ARXIV_API_URL, settings.arxiv_api_url)
     hint = (
         ""
         if settings.contact
@@ -105,19 +106,44 @@ def probe_arxiv(settings: Settings) -> str:
     return detail + hint
 
 
+def probe_chat_endpoint(settings: Settings) -> None:
+    """Whether the URL serves chat completions, asked with an empty conversation: a server that
+    has the endpoint refuses it (HTTP 400 or 422) before any model runs, so nothing is spent; a
+    URL that is no OpenAI API (Ollama without /v1) answers 404, and fails here as `draft` would."""
+    import openai
+
+    from pipeline.translate import api_failure, completion_text, make_client, not_a_completion
+
+    try:
+        reply = make_client(settings).chat.completions.create(model=settings.model, messages=[])
+    except openai.APIStatusError as exc:
+        if exc.status_code in (401, 403, 404, 405, 501):
+            raise ServiceError(str(api_failure(exc, settings.model, settings))) from None
+        return  # the endpoint is there: it refused an empty conversation
+    except openai.APIError as exc:
+        raise ServiceError(str(api_failure(exc, settings.model, settings))) from None
+    except ValueError as exc:  # a 200 whose body is not JSON
+        raise not_a_completion(settings, f"a body that is not JSON ({exc})") from None
+    if isinstance(reply, str) or not isinstance(getattr(reply, "choices", None), list):
+        completion_text(reply, settings)  # an HTML page, JSON of another shape: named
+
+
 def probe_model(settings: Settings) -> str:
-    from pipeline.config import DIGEST_MODEL
+    from pipeline.config import DIGEST_MODEL, OPENAI_BASE_URL, require_url
     from pipeline.translate import list_models
 
+    require_url(OPENAI_BASE_URL, settings.base_url)
     where = settings.base_url or "OpenAI"
     started = time.monotonic()
     models = list_models(settings, PROBE_RETRY)
+    if models is None:  # no model list: is it an OpenAI-compatible API at all?
+        probe_chat_endpoint(settings)
+        took = f"answered in {time.monotonic() - started:.2f} s"
+        return (
+            f"{where} serves chat completions ({took}); it does not list its models, "
+            f"so {settings.model} is untested"
+        )
     took = f"answered in {time.monotonic() - started:.2f} s"
-    if models is None:
-        hint = ""
-        if settings.base_url and not settings.base_url.rstrip("/").endswith("/v1"):
-            hint = " (if this is Ollama, vLLM or LM Studio, the URL should end in /v1)"
-        return f"{where} {took}; it does not list its models, so {settings.model} is untested{hint}"
     if settings.model not in models:
         shown = ", ".join(sorted(models)[:8]) + (", ..." if len(models) > 8 else "")
         raise ServiceError(

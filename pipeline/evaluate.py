@@ -703,6 +703,21 @@ ins{background:var(--ins-bg);color:var(--ins-fg);text-decoration:none;border-rad
 """
 
 
+def _worst_heading(worst: int, notes: int, shown: int) -> list[str]:
+    """The heading of the worst cases, and why there are fewer than `shown` when there are: only
+    a note whose English is not his word for word (or that fails a check) has anything to show."""
+    if not worst:
+        return ["<h2>Every English is his, word for word</h2>"]
+    if worst == shown:
+        return [f"<h2>The {shown} notes with the lowest chrF</h2>"]
+    rest = notes - worst
+    return [
+        f"<h2>The {worst} note{'s' * (worst != 1)} with the lowest chrF</h2>",
+        f'<p class="meta">Fewer than {shown}: only {worst} of the {notes} notes differ from his '
+        f"English or fail a check; the other {rest} are his English word for word.</p>",
+    ]
+
+
 def render_html(report: EvalReport, shown: int = WORST_SHOWN) -> str:
     """One page: the run's figures, then the worst cases side by side (Korean, his English, the
     model's, and the diff from the model's English to his)."""
@@ -722,9 +737,7 @@ def render_html(report: EvalReport, shown: int = WORST_SHOWN) -> str:
         '<ul class="figures">',
         *(f"<li>{e(line)}</li>" for line in summary_lines(report, figures)),
         "</ul>",
-        f"<h2>The {len(worst)} notes with the lowest chrF</h2>"
-        if worst
-        else "<h2>Every English is his, word for word</h2>",
+        *_worst_heading(len(worst), len(report.results), shown),
     ]
     for r in worst:
         diff = render_html_diff(word_diff(r.english, r.reference))

@@ -244,6 +244,44 @@ padding:.05rem .6rem;border-radius:1rem;background:#fff1c2;color:#6b4a00;border:
 """
 
 
+# An http(s) URL in the author's text: URL characters of ASCII only, so that a Korean particle
+# written right after it (`https://github.com/x에서`) is not taken into the link.
+_TEXT_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'*+,;=%()]+")
+_URL_HOST = re.compile(r"https?://[A-Za-z0-9\[]")
+
+
+def _trim_url(url: str) -> str:
+    """Closing punctuation is the sentence's, and so is an unbalanced bracket (`(see x.org/a).`)."""
+    while url:
+        last = url[-1]
+        if (
+            last in ".,;:!?'"
+            or last == ")"
+            and url.count("(") < url.count(")")
+            or last == "]"
+            and url.count("[") < url.count("]")
+        ):
+            url = url[:-1]
+        else:
+            break
+    return url
+
+
+def linked(text: str) -> str:
+    """The text escaped for HTML, with each http(s) URL in it a link (escaped in the attribute
+    and in the text; no other scheme is ever linked)."""
+    e = html.escape
+    out, done = [], 0
+    for match in _TEXT_URL.finditer(text):
+        url = _trim_url(match.group(0))
+        if not _URL_HOST.match(url):
+            continue  # "https://" alone, or with nothing that can be a host
+        start = match.start()
+        out += [e(text[done:start]), f'<a href="{e(url)}">{e(url)}</a>']
+        done = start + len(url)
+    return "".join(out) + e(text[done:])
+
+
 def _html_entry(entry: Entry, heading: str) -> list[str]:
     e = html.escape
     link = arxiv_link(entry)
@@ -258,11 +296,11 @@ def _html_entry(entry: Entry, heading: str) -> list[str]:
         out.append(f'<p class="authors" lang="en">{e(", ".join(entry.authors))}</p>')
     if entry.abstract.strip():
         out.append(
-            f'<details lang="en"><summary>Abstract</summary><p>{e(entry.abstract)}</p></details>'
+            f'<details lang="en"><summary>Abstract</summary><p>{linked(entry.abstract)}</p></details>'
         )
-    out.append(f'<p class="ko" lang="ko">{e(entry.comment_ko.strip())}</p>')
+    out.append(f'<p class="ko" lang="ko">{linked(entry.comment_ko.strip())}</p>')
     if entry.comment_en.strip():
-        out.append(f'<p class="en" lang="en">{e(entry.comment_en.strip())}</p>')
+        out.append(f'<p class="en" lang="en">{linked(entry.comment_en.strip())}</p>')
     if entry.tags:
         out.append('<ul class="tags">' + "".join(f"<li>#{e(t)}</li>" for t in entry.tags) + "</ul>")
     out.append("</article>")

@@ -155,6 +155,39 @@ def review_entry(entry: Entry, against: str = "published") -> Review:
     return Review(entry, before, after, word_diff(before, after), rate, note, against)
 
 
+def fold_label(review: Review) -> str:
+    """How a review with nothing to show is counted in a day's folded line ("18 unedited"); ""
+    for one that has a diff to show."""
+    if review.edited:
+        return ""
+    if review.rate is not None:
+        return "unchanged" if review.against == "previous" else "unedited"
+    if review.against == "previous":
+        return "without a previous machine translation"
+    if review.after.strip():
+        return "without machine English (the English is the author's own)"
+    return "awaiting translation"
+
+
+def fold(reviews: list[Review]) -> tuple[list[Review], list[tuple[str, list[Review]]]]:
+    """A day's reviews as the ones to show (edited) and the rest by kind, each kind one line:
+    after an import, a day is mostly the author's own English, which has nothing to show."""
+    shown = [r for r in reviews if not fold_label(r)]
+    groups: dict[str, list[Review]] = {}
+    for review in reviews:
+        label = fold_label(review)
+        if label:
+            groups.setdefault(label, []).append(review)
+    return shown, list(groups.items())
+
+
+def folded_line(label: str, reviews: list[Review], names: int = 5) -> str:
+    """`18 unedited: 2506.00002 2506.00003 … and 13 more`."""
+    ids = [r.entry.id for r in reviews]
+    listed = " ".join(ids[:names]) + (f" and {len(ids) - names} more" if len(ids) > names else "")
+    return f"{len(ids)} {label}: {listed}"
+
+
 RED_STRIKE, GREEN, RESET = "\x1b[31;9m", "\x1b[32m", "\x1b[0m"
 
 
@@ -222,6 +255,20 @@ def format_review(review: Review, color: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+def format_reviews(reviews: list[Review], color: bool) -> str:
+    """The terminal view of several entries: each edited one whole, the rest folded by kind into
+    one line each, then the day's summary. One entry is shown whole whatever it is."""
+    if len(reviews) == 1:
+        return format_review(reviews[0], color)
+    shown, folded = fold(reviews)
+    parts = [format_review(r, color) for r in shown]
+    lines = [folded_line(label, group) for label, group in folded]
+    if lines:
+        parts.append("\n".join(lines) + "\n")
+    parts.append(summary_line(reviews) + "\n")
+    return "\n".join(parts)
+
+
 def summary_line(reviews: list[Review]) -> str:
     """How many entries were edited and the rate over all of them, for the foot of a day."""
     compared = [r for r in reviews if r.rate is not None]
@@ -256,6 +303,8 @@ article{border-top:1px solid var(--line);padding:.8rem 0}
 del{background:var(--del-bg);color:var(--del-fg);text-decoration:line-through;border-radius:.2rem}
 ins{background:var(--ins-bg);color:var(--ins-fg);text-decoration:none;border-radius:.2rem}
 details{font-size:.9rem;color:var(--muted)}summary{cursor:pointer}details p{white-space:pre-wrap;margin:.3rem 0}
+details.folded{border-top:1px solid var(--line);padding:.7rem 0;font-size:1rem}
+.folded ul{margin:.4rem 0;padding-left:1.2rem;font-size:.9rem}.folded li{margin:.15rem 0}
 table{border-collapse:collapse;font-size:.85rem;margin:.4rem 0 1.2rem}
 td,th{padding:.25rem .7rem .25rem 0;text-align:left;vertical-align:middle;overflow-wrap:normal}
 th,td{white-space:nowrap}td.words{white-space:normal}td .bar{width:3rem}th{font-weight:600}
@@ -330,9 +379,33 @@ def render_html_page(reviews: list[Review], title: str) -> str:
     else:
         body.append('<p class="summary">No entry has machine English to compare.</p>')
     body.append(f'<p class="definition">{html.escape(RATE_DEFINITION)}</p>')
-    for review in reviews:
+    if len(reviews) == 1:
+        return _page(title, body + _entry_html(reviews[0]))
+    shown, folded = fold(reviews)
+    for review in shown:
         body += _entry_html(review)
+    for label, group in folded:
+        body += _folded_html(label, group)
     return _page(title, body)
+
+
+def _folded_html(label: str, reviews: list[Review]) -> list[str]:
+    """One line for the entries with nothing to show ("18 unedited"), opening on their titles."""
+    from pipeline.export import arxiv_link
+
+    e = html.escape
+    items = []
+    for review in reviews:
+        entry = review.entry
+        title = e(" ".join(entry.title.split()) or entry.id)
+        link = arxiv_link(entry)
+        if link:
+            title = f'<a href="{e(link)}">{title}</a>'
+        items.append(f'<li id="{e(entry.id)}"><span lang="en">{title}</span> · {e(entry.id)}</li>')
+    return [
+        f'<details class="folded"><summary>{len(reviews)} {e(label)}</summary>',
+        '<ul lang="en">' + "".join(items) + "</ul></details>",
+    ]
 
 
 # -- a period ----------------------------------------------------------------------------------
@@ -419,11 +492,11 @@ def period_review(
     entries: Iterable[Entry], since: str, until: str | None = None, most: int = 10
 ) -> PeriodReview:
     """Rates per day from `since` to `until` (both included; default: the last day with drafts),
-    and the replacements he made by hand most often (at least twice)."""
+    and the `most` replacements he made by hand most often (made twice or more first)."""
     chosen = [e for e in entries if e.date >= since and (until is None or e.date <= until)]
     days = daily_rates(chosen)
     last = until or (days[-1].date if days else since)
-    return PeriodReview(since, last, days, hand_replacements(chosen)[:most])
+    return PeriodReview(since, last, days, hand_replacements(chosen, min_times=1)[:most])
 
 
 def _trend_words(slope: float | None) -> str:
@@ -440,13 +513,15 @@ def format_period(period: PeriodReview, width: int = 20) -> str:
     lines = [f"Edit rate per day, {period.since} to {period.until}"]
     for day in period.days:
         if day.rate is None:
-            lines.append(f"{day.date}  {'':{width}}     -   no machine English ({day.entries})")
-            continue
+            continue  # folded into one line below
         filled = round(width * min(day.rate.percent, 100.0) / 100)
         bar = "█" * filled + "·" * (width - filled)
         lines.append(
             f"{day.date}  {bar}  {day.rate.percent:5.1f}%  {day.edited} of {day.compared} edited"
         )
+    without = _without_machine_english(period)
+    if without:
+        lines.append(without)
     total = period.rate
     if total is None:
         lines.append("No entry of the period has machine English to compare.")
@@ -455,11 +530,36 @@ def format_period(period: PeriodReview, width: int = 20) -> str:
             f"Period: {period.edited} of {period.compared} entries edited; edit rate {total}; "
             + _trend_words(period.trend())
         )
-    if period.replacements:
-        lines.append("Replaced most often (model's words -> yours):")
-        lines += [f"  {a!r} -> {b!r}  ({n} times)" for a, b, n in period.replacements]
-    lines.append(RATE_DEFINITION)
+    lines.append(_replacements_heading(period))
+    lines += [f"  {a!r} -> {b!r}  ({n} time{'s' * (n != 1)})" for a, b, n in period.replacements]
     return "\n".join(lines) + "\n"
+
+
+def _without_machine_english(period: PeriodReview) -> str:
+    """The days with nothing to compare (imported: the English is his own), as one line."""
+    days = [d for d in period.days if d.rate is None]
+    if not days:
+        return ""
+    entries = sum(d.entries for d in days)
+    return (
+        f"{len(days)} day{'s' * (len(days) != 1)} without machine English "
+        f"({entries:,} entr{'ies' if entries != 1 else 'y'}: the English is your own)"
+    )
+
+
+def _no_replacements(period: PeriodReview) -> str:
+    """Why the period has no replacement to show."""
+    if period.edited:
+        return "your edits only added or removed words"
+    if period.compared:
+        return "no English was edited"
+    return "no machine English to compare"
+
+
+def _replacements_heading(period: PeriodReview) -> str:
+    if period.replacements:
+        return "Replaced most often (model's words -> yours):"
+    return f"Replaced most often: none ({_no_replacements(period)})"
 
 
 def _svg_chart(period: PeriodReview) -> str:
@@ -535,7 +635,8 @@ def render_period_html(period: PeriodReview) -> str:
     else:
         body.append(
             f'<p class="summary"><span><strong>{period.edited} of {period.compared}</strong> '
-            f"entries edited over {len(period.days)} days</span>{_rate_html(total)}</p>"
+            f"entries edited over {sum(d.rate is not None for d in period.days)} days"
+            f"</span>{_rate_html(total)}</p>"
         )
         body.append(f'<p class="quiet">{e(_trend_words(period.trend()))}</p>')
     body.append(f'<p class="definition">{e(RATE_DEFINITION)}</p>')
@@ -551,18 +652,22 @@ def render_period_html(period: PeriodReview) -> str:
             )
         body.append("</table>")
     else:
-        body.append('<p class="quiet">No replacement made more than once.</p>')
+        body.append(f'<p class="quiet">None: {e(_no_replacements(period))}.</p>')
     body.append("<h2>Per day</h2>")
-    body.append("<table><tr><th>day</th><th>edited</th><th>edit rate</th><th>edits/words</th></tr>")
-    for day in period.days:
-        row = f'<tr><td>{e(day.date)}</td><td class="num">{day.edited} of {day.compared}</td>'
-        if day.rate is None:
-            row += '<td colspan="2">no machine English</td></tr>'
-        else:
-            row += (
+    rated = [d for d in period.days if d.rate is not None]
+    if rated:
+        body.append(
+            "<table><tr><th>day</th><th>edited</th><th>edit rate</th><th>edits/words</th></tr>"
+        )
+        for day in rated:
+            assert day.rate is not None
+            body.append(
+                f'<tr><td>{e(day.date)}</td><td class="num">{day.edited} of {day.compared}</td>'
                 f'<td><span class="rate">{_bar(day.rate)}{day.rate.percent:.1f}%</span></td>'
                 f'<td class="num">{day.rate.edits} / {day.rate.words}</td></tr>'
             )
-        body.append(row)
-    body.append("</table>")
+        body.append("</table>")
+    without = _without_machine_english(period)
+    if without:
+        body.append(f'<p class="quiet">{e(without)}</p>')
     return _page(f"Edit rate, {period.since} to {period.until}", body)

@@ -237,10 +237,13 @@ class Store:
         `command` is how to ask for a day, e.g. "digest export {date}".
         """
         days = [d for d in self.days() if any((self.root / d).glob("*.yaml"))]
+        where = self.root.absolute()  # the folder looked in, wherever the command ran
         if not days:
-            return InputError(f"no drafts in {self.root} yet; start with: digest draft ID")
+            return InputError(
+                f"no drafts in {where} yet; start with: digest draft ID (or set DIGEST_DRAFTS_DIR)"
+            )
         return InputError(
-            f"no drafts for {date} in {self.root}; the latest day with drafts is {days[-1]}: "
+            f"no drafts for {date} in {where}; the latest day with drafts is {days[-1]}: "
             + command.format(date=days[-1])
         )
 

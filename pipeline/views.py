@@ -28,6 +28,26 @@ def entry_text(entry: Entry) -> str:
     return render_entry(text_entry(entry))
 
 
+def entry_brief(entry: Entry) -> str:
+    """What a person reads after drafting one paper: the title, the two comments, the tags."""
+    from pipeline.digest import collapse, one_line
+
+    lines = [collapse(entry.title) or entry.id, one_line(entry.comment_ko)]
+    if entry.comment_en.strip():
+        lines.append(one_line(entry.comment_en))
+    if entry.tags:
+        lines.append(" ".join(f"#{tag}" for tag in entry.tags))
+    return "\n".join(lines) + "\n"
+
+
+def show_entry(console: Console, entry: Entry, whole: bool) -> None:
+    """One entry on stdout: the whole entry in the digest text format for a pipe or a file (the
+    contract's output), or with --print; on a terminal only what the author reads (the authors
+    and a 10-line abstract would push his English off the screen)."""
+    whole = whole or not console.stdout_isatty
+    console.out(entry_text(entry) if whole else entry_brief(entry), nl=False)
+
+
 def show_findings(console: Console, outcome: Outcome) -> None:
     """Notes and findings of one entry, on stderr."""
     for note in outcome.notes:
@@ -37,14 +57,14 @@ def show_findings(console: Console, outcome: Outcome) -> None:
             console.err(f"  {finding}")
 
 
-def show_draft(console: Console, result: DraftResult) -> int:
+def show_draft(console: Console, result: DraftResult, whole: bool = False) -> int:
     from pipeline.workflow import RunResult
 
     entry, outcome = result.entry, result.outcome
     if outcome.result is RunResult.UNCHANGED:
         console.err(f"{entry.id}: the comment is unchanged; nothing to do ({entry.status})")
     show_findings(console, outcome)
-    console.out(entry_text(entry), nl=False)
+    show_entry(console, entry, whole)
     if entry.errors:
         console.err(
             f"{entry.id}: needs review: fix the English with `digest edit {entry.id}` "
@@ -106,12 +126,13 @@ def summarize(
             if outcome.entry is not None and outcome.error is None and outcome.entry.title:
                 console.out(entry_text(outcome.entry), nl=False)
     from pipeline.entry import READY
+    from pipeline.errors import InputError
 
     done = [o.entry for o in outcomes if o.error is None and o.entry is not None]
     ready = [e.id for e in done if e.status == READY]
     unfetched = [e for e in done if e.awaiting_paper]
     review = [e.id for e in done if e.errors and not e.awaiting_paper]
-    failed = [o.entry_id for o in outcomes if o.error is not None]
+    failed = [o for o in outcomes if o.error is not None]
     waiting = len(done) - len(ready) - len(review) - len(unfetched)  # a comment changed meanwhile
     console.err(
         f"Summary: {len(ready)} ready, {len(review)} need review, {len(failed)} failed"
@@ -131,8 +152,14 @@ def summarize(
             + f" (arXiv gave no paper; the comments {saved} saved: run `{command}` "
             "when arXiv answers)"
         )
-    if failed:
-        console.err("  failed: " + " ".join(failed) + " (run the same command again to retry them)")
+    # a service that failed is asked again by the same command; an id arXiv does not know, or
+    # any other bad input, fails the same way again until it is fixed
+    retry = [o.entry_id for o in failed if not isinstance(o.error, InputError)]
+    fix = [o.entry_id for o in failed if isinstance(o.error, InputError)]
+    if retry:
+        console.err("  failed: " + " ".join(retry) + " (run the same command again to retry them)")
+    if fix:
+        console.err("  failed: " + " ".join(fix) + " (fix each as its error above says)")
     return worst_exit(outcomes)
 
 
@@ -186,12 +213,11 @@ def show_unfetched(console: Console, entries: Iterable[Entry]) -> None:
 
 
 def show_reviews(console: Console, reviews: list[Review]) -> None:
-    from pipeline.review import RATE_DEFINITION, format_review, summary_line
+    """Edited entries whole, the rest one line per kind (the definition of the rate is in
+    `digest review --help` and on the page, not repeated on every run)."""
+    from pipeline.review import format_reviews
 
-    console.out("\n".join(format_review(r, console.color) for r in reviews), nl=False)
-    if len(reviews) > 1:
-        console.out("\n" + summary_line(reviews))
-    console.err(RATE_DEFINITION)
+    console.out(format_reviews(reviews, console.color), nl=False)
 
 
 def show_period(console: Console, period: PeriodReview) -> None:
@@ -280,13 +306,17 @@ def comment_editor(
         return run_editor(
             template,
             retry_with=f"run: digest draft {entry.id}{when} --comment-file {{path}}",
+            keep_in=workflow.recovery_dir,
         )
 
     return write
 
 
-def english_editor(console: Console) -> Callable[[Entry], tuple[str, list[str] | None]]:
-    """The new published English: $EDITOR on a terminal, else stdin."""
+def english_editor(
+    console: Console, keep_in: Path | None = None
+) -> Callable[[Entry], tuple[str, list[str] | None]]:
+    """The new published English: $EDITOR on a terminal, else stdin. Text that cannot be taken
+    is kept in `keep_in`."""
     from pipeline.comment import english_template, parse_edited, run_editor
 
     def write(entry: Entry) -> tuple[str, list[str] | None]:
@@ -296,6 +326,7 @@ def english_editor(console: Console) -> Callable[[Entry], tuple[str, list[str] |
             english_template(entry),
             what="English",
             retry_with=f"run: digest edit {entry.id} --date {entry.date} < {{path}}",
+            keep_in=keep_in,
         )
 
     return write

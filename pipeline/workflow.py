@@ -20,9 +20,15 @@ from typing import TYPE_CHECKING
 
 from pipeline.arxiv import API_SOURCE, PAGE_SOURCE, ArxivClient, Paper
 from pipeline.check import NO_HISTORY, AcronymUsage, needs_repair, problems_for_repair, run_checks
-from pipeline.comment import NoteBlock, is_recovery_file, parse_notes, save_recovery
+from pipeline.comment import (
+    RECOVERY_FOLDER,
+    NoteBlock,
+    is_recovery_file,
+    parse_notes,
+    save_recovery,
+)
 from pipeline.concurrency import MAX_IN_FLIGHT, run_parallel
-from pipeline.config import Settings
+from pipeline.config import DIGEST_ARXIV_API_URL, OPENAI_BASE_URL, Settings, require_url
 from pipeline.entry import AWAITING, NEEDS_REVIEW, READY, Entry, Finding
 from pipeline.errors import (
     CheckFailed,
@@ -371,6 +377,8 @@ class Workflow:
         self._glossary = glossary
         self._arxiv = arxiv
         self._translator = translator
+        # the command that finishes what an interrupted run leaves (None: the same command)
+        self.resume: str | None = None
         # what every draft says, searchable: the author's pairs, tags, what awaits translation
         self.history = History(self.store, settings.history_file)
         # how the author writes acronyms, read from the history when a check first asks
@@ -392,12 +400,14 @@ class Workflow:
     @property
     def arxiv(self) -> ArxivClient:
         if self._arxiv is None:
+            require_url(DIGEST_ARXIV_API_URL, self.settings.arxiv_api_url)
             self._arxiv = ArxivClient(self.settings, log=self.log)
         return self._arxiv
 
     @property
     def translator(self) -> Translator:
         if self._translator is None:
+            require_url(OPENAI_BASE_URL, self.settings.base_url)
             self._translator = Translator(self.settings, log=self.log)
         return self._translator
 
@@ -406,6 +416,12 @@ class Workflow:
         from pipeline.examples import suggest_tags
 
         return suggest_tags(self.history.similar_papers(f"{entry.title} {entry.abstract}"))
+
+    def announce_new_store(self) -> None:
+        """The first draft written here starts a drafts folder: say where, so that drafting from
+        another folder never silently starts a second store."""
+        if not self.store.root.exists():
+            self.log(f"Starting a new drafts folder: {self.store.root.absolute()}")
 
     def tag_warnings(self, tags: list[str] | None, exclude: str) -> None:
         if tags:
@@ -668,8 +684,6 @@ class Workflow:
         lacking = [e for e in entries if e.awaiting_paper or e.source == PAGE_SOURCE]
         if not lacking:
             return entries, {}
-        if any(e.awaiting_paper for e in lacking):
-            self.log("Fetching the papers' metadata from arXiv ...")
         result = self.arxiv.fetch([parse_id(e.id) for e in lacking])
         problems: dict[str, InputError] = {}
         fresh: dict[tuple[str, str], Entry] = {}
@@ -713,8 +727,14 @@ class Workflow:
         if comment is not None or existing is None:
             preload_client()  # a translation is likely: load the client while arXiv is asked
         entry = existing
+        # a new draft of a paper not fetched yet is removed again if arXiv has no such paper:
+        # it is announced as saved once the paper is known
+        unconfirmed = comment is not None and existing is None
         if comment is not None:
-            entry = self._keep_comment(paper_id, date, comment, tags, existing is None)
+            entry = self._keep_comment(
+                paper_id, date, comment, tags, existing is None, announce=not unconfirmed
+            )
+            self.resume = self.finish_command(entry)
         paper = None
         unfetched: ServiceError | None = None  # why arXiv gave no paper (the comment is saved)
         if entry is None or refresh or not entry.title or entry.source == PAGE_SOURCE:
@@ -729,6 +749,8 @@ class Workflow:
                     unfetched = exc
             if paper is not None and entry is not None:
                 entry = self._apply_paper(entry, paper)
+        if unconfirmed and entry is not None:
+            self.log(f"Saved the comment in {self.store.path(date, entry.id)}")
         if comment is None:
             if write_comment is None:
                 raise InputError("no comment given (use --comment, --comment-file or stdin)")
@@ -738,11 +760,12 @@ class Workflow:
             entry = self._keep_comment(paper_id, date, comment, tags, entry is None, paper)
         assert entry is not None
         self.tag_warnings(tags, paper_id.base)
-        if comment_file is not None and is_recovery_file(comment_file):
+        if comment_file is not None and is_recovery_file(comment_file, self.recovery_dir):
             comment_file.unlink(missing_ok=True)  # its text is in the draft now
         path = self.store.path(date, entry.id)
         if entry.status == AWAITING:
             self.log(f"Translating with {self.settings.model} ...")
+        self.resume = self.finish_command(entry)
         outcome = self.finish(entry, force)
         current = outcome.entry or entry
         if unfetched is not None and current.awaiting_paper:
@@ -765,6 +788,13 @@ class Workflow:
             message += f". The translation failed too: {outcome.error}"
         return ServiceError(message)
 
+    @staticmethod
+    def finish_command(entry: Entry) -> str:
+        """The command that finishes a draft whose comment is saved: fetch the paper (the saved
+        comment is used), or translate it."""
+        verb = "translate" if entry.title else "draft"
+        return f"digest {verb} {entry.id} --date {entry.date}"
+
     def _draft_date(self, paper_id: PaperId, date: str | None) -> str:
         """The day asked for; without one, the day the paper is already drafted on, else today."""
         if date is not None:
@@ -786,29 +816,40 @@ class Workflow:
         tags: list[str] | None,
         created: bool,
         paper: Paper | None = None,
+        announce: bool = True,
     ) -> Entry:
         """Save the comment, or, if it cannot be saved, keep it in a recovery file and say where."""
+        self.announce_new_store()
         try:
             entry = self._save_comment(paper_id, date, comment, tags, paper)
         except DigestError as exc:
             raise type(exc)(f"{exc}; {self._recover(comment, tags)}") from None
-        if created or entry.status == AWAITING:
+        if announce and (created or entry.status == AWAITING):
             self.log(f"Saved the comment in {self.store.path(date, entry.id)}")
         return entry
 
+    @property
+    def recovery_dir(self) -> Path:
+        """Where text that could not go into a draft is kept: beside the drafts, his data."""
+        return self.store.root.absolute() / RECOVERY_FOLDER
+
     def _recover(self, text: str, tags: list[str] | None, what: str = "comment") -> str:
+        where = ""
         try:
-            path = save_recovery(text, tags, what)
-        except OSError:
-            return f"your {what} could not be saved anywhere; here it is:\n" + text
+            path = save_recovery(text, tags, what, self.recovery_dir)
+        except OSError:  # the drafts' disk is full or read-only: the temp folder, said so
+            try:
+                path = save_recovery(text, tags, what)
+                where = " (a temporary folder, emptied at reboot: move it)"
+            except OSError:
+                return f"your {what} could not be saved anywhere; here it is:\n" + text
         use = f"--comment-file {path}" if what == "comment" else f"digest edit ID < {path}"
-        return f"your {what} is kept in {path}: use it with {use}"
+        return f"your {what} is kept in {path}{where}: use it with {use}"
 
     def _fetch(
         self, paper_id: PaperId, date: str, entry: Entry | None, refresh: bool, created: bool
     ) -> Paper:
-        """The paper from arXiv; a mistyped id keeps the comment in a recovery file."""
-        self.log(f"Fetching {paper_id} from arXiv ...")
+        """The paper from arXiv; a failure says where the comment already saved is kept."""
         try:
             return self.arxiv.fetch_one(paper_id, refresh=refresh)
         except InputError as exc:
@@ -831,6 +872,7 @@ class Workflow:
         """A day from a notes file: every comment on disk, one arXiv request, then translations
         in parallel. Outcomes are in the order of the blocks."""
         preload_client()
+        self.announce_new_store()
         new = {b.paper_id.base for b in blocks if self.store.get(date, b.paper_id.base) is None}
         entries = [self._save_comment(b.paper_id, date, b.comment, b.tags or None) for b in blocks]
         # a landing page's record is asked again of the API (the cache answers while it rests)
@@ -841,9 +883,7 @@ class Workflow:
         ]
         unfilled = {i for i, e in enumerate(entries) if e.awaiting_paper and e.comment_en.strip()}
         failed: dict[int, Outcome] = {}
-        if wanted:
-            if refresh or any(not e.title for e in entries):
-                self.log(f"Fetching {len(wanted)} paper{'s' * (len(wanted) != 1)} from arXiv ...")
+        if wanted:  # the arXiv client says how many it asks for (the cache answers the rest)
             # papers neither the API nor a landing page gave: translated all the same
             fetched = self.arxiv.fetch(wanted, refresh=refresh)
             for index, (block, entry) in enumerate(zip(blocks, entries, strict=True)):
@@ -993,7 +1033,10 @@ class Workflow:
         """The edit rate per day from `since` on, with his usual replacements, and its page."""
         from pipeline.review import period_review, render_period_html
 
-        period = period_review(self.history.entries(), since)
+        entries = self.history.entries()
+        if not entries:  # nothing anywhere: say where it looked
+            raise self.store.no_drafts(since, "digest review --since {date}")
+        period = period_review(entries, since)
         return period, render_period_html(period)
 
     def tag_counts(self) -> Counter[str]:
@@ -1022,14 +1065,22 @@ class Workflow:
     ) -> ImportSummary:
         from pipeline.importer import import_vault
 
-        return import_vault(folder, self.store, self._recheck, since, progress)
+        fresh = not self.store.root.exists()
+        summary = import_vault(folder, self.store, self._recheck, since, progress)
+        if fresh and self.store.root.exists():
+            self.log(f"Started a new drafts folder: {self.store.root.absolute()}")
+        return summary
 
     def import_digest(self, path: Path) -> ImportSummary:
         from pipeline.comment import read_text_file
         from pipeline.importer import import_digest
 
         text = read_text_file(path, "digest file")
-        return import_digest(text, str(path), self.store, self._recheck)
+        fresh = not self.store.root.exists()
+        summary = import_digest(text, str(path), self.store, self._recheck)
+        if fresh and self.store.root.exists():
+            self.log(f"Started a new drafts folder: {self.store.root.absolute()}")
+        return summary
 
     def _recheck(self, entry: Entry) -> list[Finding]:
         return recheck(entry, self.glossary, self.acronym_usage)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import os
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +22,25 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_temp_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The system temp folder, for this session, is a folder of its own (TMPDIR too, for the
+    subprocesses), and must be as empty at the end as it was at the start: nothing digest or a
+    test writes there may outlive its command (the author's text is kept beside his drafts)."""
+    folder = tmp_path_factory.mktemp("system-temp")
+    saved = tempfile.tempdir, os.environ.get("TMPDIR")
+    tempfile.tempdir = str(folder)
+    os.environ["TMPDIR"] = str(folder)
+    yield folder
+    tempfile.tempdir = saved[0]
+    if saved[1] is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = saved[1]
+    left = sorted(p.name for p in folder.iterdir())
+    assert not left, f"the tests left files in the temp folder: {left}"
 
 
 @pytest.fixture(autouse=True)

@@ -379,6 +379,8 @@ class OpenAIServer(_Server):
 
     def _completion(self, body: bytes | None) -> tuple[int, bytes, dict[str, str]]:
         request = json.loads(body or b"{}")
+        if not request.get("messages"):  # as OpenAI and Ollama answer an empty conversation
+            return 400, b'{"error": {"message": "[] is too short - \'messages\'"}}', {}
         with self.lock:
             content = self.replies.pop(0) if self.replies else None
         if content is None:

@@ -77,9 +77,10 @@ def test_comment_sources(
     else:
         editor = isolated / "fake-editor.sh"
         # the fake editor keeps the template (guide lines included) and adds the comment on top
+        template = isolated / "template.md"  # beside the test, not in the temp folder
         editor.write_text(
-            '#!/bin/sh\ncp "$1" "$1.template"\n'
-            f"printf '%s\\n%s\\n' '{KO}' '#rl #prm' | cat - \"$1.template\" > \"$1\"\n",
+            f'#!/bin/sh\ncp "$1" "{template}"\n'
+            f"printf '%s\\n%s\\n' '{KO}' '#rl #prm' | cat - \"{template}\" > \"$1\"\n",
             encoding="utf-8",
         )
         editor.chmod(0o755)

@@ -283,10 +283,12 @@ def test_ctrl_c_while_arxiv_is_retried_keeps_the_comment(
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=20)
     assert proc.returncode == 130 and "Traceback" not in stderr
-    assert f"Saved the comment in {isolated / 'drafts'}" in stderr or "Saved the comment" in stderr
+    # the message names the command that finishes the draft, with nothing to type again
+    resume = f"to finish the rest: digest draft 2506.18896 --date {DATE}"
+    assert stderr.strip().splitlines()[-1].endswith(resume), stderr
     assert load_draft(isolated, DATE, "2506.18896")["comment_ko"] == KO
     arxiv_server.faults = []
-    finished = run("draft", "2506.18896", "--date", DATE)  # nothing to type again
+    finished = run("draft", "2506.18896", "--date", DATE)
     assert finished.code == 0, finished.stderr
     assert load_draft(isolated, DATE, "2506.18896")["comment_en"] == EN
 
@@ -310,9 +312,11 @@ def test_drafts_folder_not_writable_is_exit_2(
     (isolated / "a-file").write_text("x", encoding="utf-8")
     result = draft(env={"DIGEST_DRAFTS_DIR": str(isolated / "a-file" / "drafts")})
     assert result.code == 2
-    assert (
-        result.stderr.strip().splitlines()[-1].startswith("Error: cannot create the drafts folder")
-    )
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith("Error: cannot create the drafts folder")
+    # nowhere beside the drafts: the temp folder, and the message says what that means
+    assert "(a temporary folder, emptied at reboot: move it)" in error
+    Path(error.split("your comment is kept in ", 1)[1].split(" (", 1)[0]).unlink()
 
 
 def test_two_processes_drafting_the_same_day(

@@ -88,8 +88,10 @@ def test_a_base_url_without_v1_is_not_blamed_on_the_model(
     )
     assert result.code == 3 and "has no chat completions endpoint" in result.stderr
     assert f"{base}/v1" in result.stderr and "DIGEST_MODEL" not in result.stderr
+    model_server.faults = [Fault(404, {}, b"404 page not found")] * 2  # /models and chat
     doctor = run("doctor", env={"OPENAI_BASE_URL": base})
-    assert "should end in /v1" in doctor.stdout
+    assert doctor.code == 3 and "has no chat completions endpoint" in doctor.stdout
+    assert f"{base}/v1" in doctor.stdout
 
 
 def test_files_the_author_gets_follow_the_umask(

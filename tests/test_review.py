@@ -189,13 +189,19 @@ def test_the_review_page_shows_only_what_changed() -> None:
     assert f'<p class="definition">{html.escape(RATE_DEFINITION)}</p>' in page
     assert page.count('class="bar"') == 2  # the day, and the edited entry
     # the edited entry: its diff once, not the machine and the published English again
-    first = page[page.index('<article id="2506.00001"') : page.index('<article id="2506.00002"')]
+    first = page[page.index('<article id="2506.00001"') : page.index('<details class="folded">')]
     assert first.count("reasoning templates") == 1 and "<del>" in first
     assert '<details><summary>Korean</summary><p lang="ko">첫 줄.\n둘째 줄.</p></details>' in first
-    second = page[page.index('<article id="2506.00002"') : page.index('<article id="2506.00003"')]
-    assert '<p class="quiet">unedited</p>' in second and "Same words" not in second
-    third = page[page.index('<article id="2506.00003"') :]
-    assert "the English is the author&#x27;s own" in third and 'class="bar"' not in third
+    # the rest: one folded line per kind, opening on their titles, nothing repeated
+    assert page.count("<article") == 1
+    rest = page[page.index('<details class="folded">') :]
+    assert "<summary>1 unedited</summary>" in rest and '<li id="2506.00002">' in rest
+    assert (
+        "<summary>1 without machine English (the English is the author&#x27;s own)</summary>"
+        in rest
+    )
+    assert '<li id="2506.00003">' in rest
+    assert "Same words" not in page and 'class="bar"' not in rest
 
 
 def test_the_review_page_has_dark_mode_and_keeps_korean_words_whole() -> None:
@@ -260,7 +266,7 @@ def test_a_period_gives_rates_replacements_and_the_trend() -> None:
     assert text.startswith("Edit rate per day, 2025-06-01 to 2025-06-30\n")
     assert "2025-06-01  " in text and "1 of 2 edited" in text and "0 of 2 edited" in text
     assert "Period: 7 of 22 entries edited; edit rate" in text and "fewer edits" in text
-    assert "  'made' -> 'designed'  (7 times)" in text and RATE_DEFINITION in text
+    assert "  'made' -> 'designed'  (7 times)" in text and RATE_DEFINITION not in text
     assert period_review(period_entries(), "2025-06-20").until == "2025-06-21"
 
 
@@ -304,7 +310,7 @@ def test_an_empty_period_says_so() -> None:
     assert period.days == [] and period.rate is None
     assert "No entry of the period has machine English to compare." in format_period(period)
     page = render_period_html(period)
-    assert "No replacement made more than once." in page and "<svg" in page
+    assert "None: no machine English to compare." in page and "<svg" in page
 
 
 def test_review_command(isolated: Path) -> None:
@@ -327,7 +333,8 @@ def test_review_command(isolated: Path) -> None:
     assert re.search(r"edit rate:? 20\.0%", day.stdout.lower()), day.stdout
     assert "\x1b[" not in day.stdout  # not a terminal: no color
     page = (isolated / "r.html").read_text(encoding="utf-8")
-    assert page.count("<article") == 2 and "<strong>1 of 2</strong> entries edited" in page
+    assert page.count("<article") == 1 and "<strong>1 of 2</strong> entries edited" in page
+    assert "<summary>1 unedited</summary>" in page
 
 
 def test_the_screenshot_script_builds_its_pages_and_skips_without_a_browser(
