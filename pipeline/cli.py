@@ -570,7 +570,9 @@ def eval_cmd(
     "-o", "--output", type=click.Path(path_type=Path), help="Write to a file (default: stdout)."
 )
 @click.option(
-    "--force", is_flag=True, help="Export even if an entry fails its checks; overwrite notes."
+    "--force",
+    is_flag=True,
+    help="Export even if an entry fails its checks; write over notes edited in the vault.",
 )
 @pass_app
 def export_cmd(app: App, date_text: str, fmt: str, output: Path | None, force: bool) -> int:
@@ -578,9 +580,10 @@ def export_cmd(app: App, date_text: str, fmt: str, output: Path | None, force: b
 
     DATE is YYYY-MM-DD, today or yesterday, or a range D1..D2 (both days included; days
     without drafts are skipped). Refuses (exit 1) while an entry fails its checks, unless
-    --force. --format vault writes each entry as a note of your notes vault, in your layout
-    (arXiv/YYMMDD Title.md, or where the note already is); a note you edited since is left
-    as it is and reported (exit 1), unless --force.
+    --force. --format vault writes each entry into its note of your vault (arXiv/YYMMDD
+    Title.md, or where the note already is), each on its own: only the blocks the draft owns
+    and that changed are replaced, every other byte of the note stays. A failing entry's note
+    is held and a note you edited since is left (exit 1), unless --force.
 
     \b
     Examples:
@@ -623,10 +626,11 @@ def import_cmd(
     from its title: a slug of its first words and 8 hex digits of the title's SHA-256.
 
     A vault is a folder of Markdown notes, one per paper, named `YYMMDD Title.md`: an arXiv URL
-    line, `*Title* (Authors)`, the abstract as a `>` quote, the Korean comment, the English
-    (an <english> block or plain paragraphs), a #tags line. Notes without a link, a date or a
-    Korean comment are skipped with the reason. A note edited since its import is updated,
-    unless its draft was edited here.
+    on the first line (after any front matter), `*Title* (Authors)`, the abstract as a `>`
+    quote, the Korean comment, the English (an <english> block or plain paragraphs), a #tags
+    line. Notes without a link on their first line, a date or a Korean comment are skipped
+    with the reason; so are files that are no regular file. A note edited since its import is
+    updated, unless its draft was edited here.
 
     Importing the same file or vault again changes nothing. Imported English is the author's
     own: it is checked, never re-translated unless you run `digest translate`.

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pipeline.comment import MAX_CHARS
 from pipeline.digest import DigestParseError, TextEntry, collapse, one_line, parse_digest
@@ -17,10 +20,12 @@ from pipeline.vault import (
     Skip,
     VaultNote,
     list_notes,
+    note_date,
     parse_note,
     read_note_bytes,
     vault_root,
 )
+from pipeline.yamlio import atomic_write
 
 
 def title_id(title: str) -> str:
@@ -88,12 +93,94 @@ def note_entry(note: VaultNote, source_file: str) -> Entry:
     return entry
 
 
+class Seen:
+    """What the last import found, so that the next reads only what changed since (as git's
+    index does): for each note, its size and time and what it was (its paper, or why it was
+    skipped); for each paper's draft, its day, its file's size and time, and its note.
+
+    A note whose size and time are as recorded is not read again; a paper whose notes and draft
+    file are all as recorded, and in sync then, is unchanged without reading either. Times
+    within two seconds of the run that recorded them are not trusted (a file changed twice in
+    one tick of a coarse clock) when it is saved: those are read again. Losing the file costs
+    one slow import.
+    """
+
+    RACY_NS = 2_000_000_000
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.notes: dict[str, list[Any]] = {}  # source_file -> [size, mtime_ns, paper, skipped]
+        self.drafts: dict[str, list[Any]] = {}  # paper -> [date, size, mtime_ns, source_file]
+        self.fresh_notes: dict[str, list[Any]] = {}
+        self.fresh_drafts: dict[str, list[Any]] = {}
+        if path is None:
+            return
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("version") == 1:
+                self.notes, self.drafts = dict(data["notes"]), dict(data["drafts"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass  # no record, or a broken one: read everything
+
+    @staticmethod
+    def stamp(path: Path) -> tuple[int, int] | None:
+        try:
+            info = path.stat()
+        except OSError:
+            return None
+        return info.st_size, info.st_mtime_ns
+
+    def note(self, source_file: str, stamp: tuple[int, int] | None) -> list[Any] | None:
+        """What the note was when last read, if it has not changed since (None: read it)."""
+        record = self.notes.get(source_file)
+        if stamp is None or record is None or tuple(record[:2]) != stamp:
+            return None
+        self.fresh_notes[source_file] = record
+        return record
+
+    def saw_note(
+        self, source_file: str, stamp: tuple[int, int] | None, paper: str, skipped: str
+    ) -> None:
+        if stamp is not None:
+            self.fresh_notes[source_file] = [*stamp, paper, skipped]
+
+    def draft_unchanged(self, paper: str, date: str | None, draft: Path | None) -> str | None:
+        """The note the paper's draft holds, if the draft is as it was when last in sync."""
+        record = self.drafts.get(paper)
+        if record is None or draft is None or record[0] != date:
+            return None
+        if tuple(record[1:3]) != self.stamp(draft):
+            return None
+        self.fresh_drafts[paper] = record
+        return str(record[3])
+
+    def saw_draft(self, paper: str, date: str, draft: Path, source_file: str) -> None:
+        stamp = self.stamp(draft)
+        if stamp is not None:
+            self.fresh_drafts[paper] = [date, *stamp, source_file]
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        trusted = time.time_ns() - self.RACY_NS  # what changed since may not show in its time
+        data = {
+            "version": 1,
+            "notes": {k: v for k, v in self.fresh_notes.items() if v[1] < trusted},
+            "drafts": {k: v for k, v in self.fresh_drafts.items() if v[2] < trusted},
+        }
+        try:
+            atomic_write(self.path, json.dumps(data, ensure_ascii=False), durable=False)
+        except OSError:
+            pass  # a cache: the next import reads everything
+
+
 def import_vault(
     folder: Path,
     store: Store,
     recheck: Callable[[Entry], object],
     since: str | None = None,
     progress: Callable[[int, int], None] = lambda done, total: None,
+    seen_file: Path | None = None,
 ) -> ImportSummary:
     """Every usable note of the vault becomes a draft; importing again changes nothing.
 
@@ -103,7 +190,8 @@ def import_vault(
     any day, is that draft. A draft edited here since it was last imported or exported is not
     overwritten, nor is one drafted here that the note contradicts: both are skipped with the
     reason. Each change is a read-modify-write under the store's lock (`merge_note` decides),
-    so a command saving meanwhile loses nothing.
+    so a command saving meanwhile loses nothing. `seen_file` keeps what this import found
+    (Seen), so that the next one reads only the notes and drafts that changed.
     """
     if not folder.is_dir():
         raise InputError(f"vault folder {folder} does not exist")
@@ -111,45 +199,100 @@ def import_vault(
     if not listing.notes and not listing.odd:
         raise InputError(f"no Markdown notes (*.md) in {folder}")
     summary = ImportSummary()
+    seen = Seen(seen_file)
     for path, reason in listing.odd:
         summary.skipped.setdefault(reason, []).append(str(path.relative_to(folder)))
     # notes remember their path relative to the vault, which may be above the folder imported
     below_root = folder.resolve().relative_to(vault_root(folder))
-    by_paper: dict[str, list[tuple[str, VaultNote]]] = {}
+    # each paper's notes: their place in the vault and, once read, what they say
+    by_paper: dict[str, list[tuple[str, VaultNote | None]]] = {}
+    paths: dict[str, Path] = {}
     for path in listing.notes:
         name = str(path.relative_to(folder))
+        source_file = (below_root / path.relative_to(folder)).as_posix()
+        paths[source_file] = path
+        if since is not None:
+            try:
+                if note_date(path)[0] < since:
+                    summary.skipped.setdefault("before --since", []).append(name)
+                    continue
+            except Skip:
+                pass  # named below, with its reason
+        stamp = Seen.stamp(path)
+        known = seen.note(source_file, stamp)
+        if known is not None:
+            paper, skipped = known[2], known[3]
+            if skipped:
+                summary.skipped.setdefault(skipped, []).append(name)
+            else:
+                by_paper.setdefault(paper, []).append((source_file, None))
+            continue
         try:
             note = parse_note(read_note_bytes(path), path)
         except Skip as skip:
             summary.skipped.setdefault(skip.reason, []).append(name)
-            continue
-        if since is not None and note.date < since:
-            summary.skipped.setdefault("before --since", []).append(name)
+            seen.saw_note(source_file, stamp, "", skip.reason)
             continue
         if len(note.content.comment_ko) > MAX_CHARS:  # a paper pasted into a note
-            summary.skipped.setdefault(f"a comment over {MAX_CHARS:,} characters", []).append(name)
+            reason = f"a comment over {MAX_CHARS:,} characters"
+            summary.skipped.setdefault(reason, []).append(name)
+            seen.saw_note(source_file, stamp, "", reason)
             continue
-        source_file = (below_root / path.relative_to(folder)).as_posix()
+        seen.saw_note(source_file, stamp, note.paper_id, "")
         by_paper.setdefault(note.paper_id, []).append((source_file, note))
 
     drafted = store.days_by_name()  # read once: thousands of notes, one folder listing
     for done, (paper, notes) in enumerate(by_paper.items(), 1):
         progress(done, len(by_paper))
         days = drafted.get(file_safe(paper), [])
-        source_file, note = _the_note(notes, store, days[-1] if days else None, paper)
-        for other, _ in notes:
-            if other != source_file:
-                summary.skipped.setdefault(ANOTHER_NOTE, []).append(f"{other} ({paper})")
+        date = days[-1] if days else None
+        draft_file = store.path(date, paper) if date else None
+        own = seen.draft_unchanged(paper, date, draft_file)
+        if own is not None and all(n is None for _, n in notes) and own in dict(notes):
+            summary.unchanged.append(paper)  # neither its notes nor its draft changed
+            _name_the_others(summary, notes, own, paper)
+            continue
+        read = _read_unread(notes, paths, summary)
+        if not read:
+            continue
+        source_file, note = _the_note(read, store, date, paper)
+        _name_the_others(summary, read, source_file, paper)
         entry = note_entry(note, source_file)
-        date = days[-1] if days else entry.date
+        date = date or entry.date
         outcome = store_note(store, date, entry, recheck)
         if outcome == "imported":
             drafted.setdefault(file_safe(entry.id), []).append(date)
         if outcome in ("imported", "updated", "unchanged"):
             getattr(summary, outcome).append(entry.id)
+            seen.saw_draft(paper, date, store.path(date, paper), source_file)
         else:
             summary.skipped.setdefault(outcome, []).append(source_file)
+    seen.save()
     return summary
+
+
+def _read_unread(
+    notes: list[tuple[str, VaultNote | None]], paths: dict[str, Path], summary: ImportSummary
+) -> list[tuple[str, VaultNote]]:
+    """The paper's notes, each read: those the last import saw unchanged are read now."""
+    read = []
+    for source_file, note in notes:
+        if note is None:
+            try:
+                note = parse_note(read_note_bytes(paths[source_file]), paths[source_file])
+            except Skip as skip:  # it changed after all (between the look and the read)
+                summary.skipped.setdefault(skip.reason, []).append(source_file)
+                continue
+        read.append((source_file, note))
+    return read
+
+
+def _name_the_others(
+    summary: ImportSummary, notes: list[tuple[str, Any]], chosen: str, paper: str
+) -> None:
+    for other, _ in notes:
+        if other != chosen:
+            summary.skipped.setdefault(ANOTHER_NOTE, []).append(f"{other} ({paper})")
 
 
 def _the_note(

@@ -10,6 +10,7 @@ results; `log` receives progress and diagnostics.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -1066,10 +1067,20 @@ class Workflow:
         from pipeline.importer import import_vault
 
         fresh = not self.store.root.exists()
-        summary = import_vault(folder, self.store, self._recheck, since, progress)
+        summary = import_vault(
+            folder, self.store, self._recheck, since, progress, self._seen_file(folder)
+        )
         if fresh and self.store.root.exists():
             self.log(f"Started a new drafts folder: {self.store.root.absolute()}")
         return summary
+
+    def _seen_file(self, folder: Path) -> Path:
+        """What the last import of this vault into these drafts found (importer.Seen)."""
+        from pipeline.vault import vault_root
+
+        key = f"{self.store.root.resolve()}\n{vault_root(folder)}"
+        name = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+        return self.settings.cache_dir / "imports" / f"{name}.json"
 
     def import_digest(self, path: Path) -> ImportSummary:
         from pipeline.comment import read_text_file

@@ -344,3 +344,74 @@ def test_the_draft_records_what_it_wrote(isolated: Path) -> None:
     assert draft["note"] == note.read_text(encoding="utf-8")
     assert PurePosixPath(draft["source_file"]) == PurePosixPath("arXiv/251230 Paper 0.md")
     assert index_vault(vault).by_paper["2512.10000"] == [PurePosixPath("arXiv/251230 Paper 0.md")]
+
+
+# -- importing again reads only what changed ------------------------------------------------------
+def test_importing_again_reads_only_what_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipeline.importer as importer
+
+    monkeypatch.setattr(importer.Seen, "RACY_NS", 0)  # these files are seconds old
+    vault = copy_vault(tmp_path, SAMPLE)
+    store = Store(tmp_path / "drafts")
+    seen = tmp_path / "cache" / "seen.json"
+    first = import_vault(vault, store, lambda entry: None, seen_file=seen)
+    reads: list[Path] = []
+    loads: list[Path] = []
+    real_read, real_load = importer.read_note_bytes, Store.load
+
+    def counted_read(path: Path, *args: object) -> bytes:
+        reads.append(path)
+        return real_read(path, *args)  # type: ignore[arg-type]
+
+    def counted_load(self: Store, path: Path) -> Entry:
+        loads.append(path)
+        return real_load(self, path)
+
+    monkeypatch.setattr(importer, "read_note_bytes", counted_read)
+    monkeypatch.setattr(Store, "load", counted_load)
+    again = import_vault(vault, store, lambda entry: None, seen_file=seen)
+    assert (reads, loads) == ([], [])
+    assert (len(again.unchanged), again.skipped) == (len(first.imported), first.skipped)
+
+    # he edits one note in Obsidian; a draft is edited here; another note is filed elsewhere
+    edited = vault / "arXiv/251231 mHC.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n\n[[his link]]", encoding="utf-8")
+    changed = store.load(store.path("2024-12-18", "2412.13795"))
+    changed.comment_en += " Edited here."
+    store.save(changed)
+    moved = vault / "arXiv/2024/241216 No More Adam.md"
+    moved.rename(vault / "arXiv/241216 No More Adam.md")
+    reads.clear()
+    loads.clear()
+    third = import_vault(vault, store, lambda entry: None, seen_file=seen)
+    # the two notes that changed, and the note of the draft that changed (to compare)
+    assert sorted(p.name for p in reads) == [
+        "241216 No More Adam.md",
+        "241218 Mix-LN.md",
+        "251231 mHC.md",
+    ]
+    assert len(third.updated) == 2 and len(third.unchanged) == len(first.imported) - 2
+    assert store.load(store.path("2024-12-18", "2412.13795")).comment_en.endswith("Edited here.")
+
+    # a broken record costs one full read, nothing else
+    seen.write_text("{not json", encoding="utf-8")
+    reads.clear()
+    fourth = import_vault(vault, store, lambda entry: None, seen_file=seen)
+    assert len(reads) == 99 and len(fourth.unchanged) == len(first.imported)
+
+
+def test_a_file_changed_within_the_clock_tick_is_read_again(tmp_path: Path) -> None:
+    """Times of the last two seconds are not trusted: a note saved twice in one tick of a
+    coarse clock (same size, same time) is still read."""
+    vault = copy_vault(tmp_path, SAMPLE / "arXiv/2025")
+    store = Store(tmp_path / "drafts")
+    seen = tmp_path / "seen.json"
+    import_vault(vault, store, lambda entry: None, seen_file=seen)
+    note = vault / "251226 SWE-RM.md"
+    stamp = note.stat()
+    note.write_text(note.read_text(encoding="utf-8").replace("metrics", "metricz"), "utf-8")
+    os.utime(note, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # same size, same time
+    summary = import_vault(vault, store, lambda entry: None, seen_file=seen)
+    assert len(summary.updated) == 1
