@@ -797,9 +797,9 @@ class Workflow:
 
     def read_notes(self, path: Path) -> list[NoteBlock]:
         """A notes file, every block checked (every bad one named) before any work starts."""
-        from pipeline.comment import read_text_file
+        from pipeline.comment import MAX_NOTES_CHARS, read_text_file
 
-        return parse_notes(read_text_file(path, "notes file"), str(path))
+        return parse_notes(read_text_file(path, "notes file", limit=MAX_NOTES_CHARS), str(path))
 
     def translate_again(
         self,
@@ -943,10 +943,10 @@ class Workflow:
         return import_vault(folder, self.store, self._recheck, since, progress)
 
     def import_digest(self, path: Path) -> ImportSummary:
-        from pipeline.comment import read_text_file
+        from pipeline.comment import MAX_DOCUMENT_CHARS, read_text_file
         from pipeline.importer import import_digest
 
-        text = read_text_file(path, "digest file")
+        text = read_text_file(path, "digest file", limit=MAX_DOCUMENT_CHARS)
         return import_digest(text, str(path), self.store, self._recheck)
 
     def _recheck(self, entry: Entry) -> list[Finding]:
