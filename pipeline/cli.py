@@ -7,6 +7,7 @@ starts fast.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from pipeline import __version__
+from pipeline import __version__, interrupted_at_start, take_ctrl_c_at_start
 from pipeline.config import DIGEST_DEBUG, ENVIRONMENT_HELP, Settings, flag, load_settings
 from pipeline.console import Console, Progress
 from pipeline.errors import DigestError, ExitCode, InputError, redact
@@ -768,9 +769,14 @@ def run(argv: Sequence[str], console: Console) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
+    take_ctrl_c_at_start()  # already done when started as `digest` or `python -m pipeline`
     console = Console.from_system()
     args = sys.argv[1:] if argv is None else argv
     try:
+        if signal.getsignal(signal.SIGINT) is interrupted_at_start:
+            # from here Ctrl-C is KeyboardInterrupt: commands finish what must be finished
+            # (a report, an editor) and it ends below, naming what is saved
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         code = run(args, console)
     except (KeyboardInterrupt, click.exceptions.Abort):  # click turns Ctrl-C into Abort
         if _debug(args):
