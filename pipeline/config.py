@@ -46,7 +46,7 @@ Environment:
   {DIGEST_CACHE_DIR}      cache of fetched papers and model replies
   {DIGEST_RETRY_WAIT}     first retry wait in seconds (default 2), doubling
   {DIGEST_RETRY_ATTEMPTS} tries per request before giving up (default 5)
-  {DIGEST_TIMEOUT}        read timeout of one request in seconds (default 30 arXiv, 120 model)
+  {DIGEST_TIMEOUT}        time limit of one request in seconds (default 30 arXiv, 120 model)
   {DIGEST_REPAIRS}        times to ask the model again when a check fails (default 1)
   {DIGEST_JUDGE}=1        also have the model review each English (same as --judge)
   {DIGEST_DEBUG}=1        show tracebacks"""
