@@ -84,31 +84,37 @@ MAX_DEPTH = 32
 
 def check_plain(root: yaml.Node, text: str, source: str) -> None:
     """Plain data only: no alias, no tag but the standard scalar and collection ones, at most
-    MAX_DEPTH levels. A walk of the node tree, which an alias cannot blow up: a node met twice
-    is an alias."""
+    MAX_DEPTH levels. A walk of the node tree, level by level, which an alias cannot blow up: a
+    node met twice is an alias."""
     seen: set[int] = set()
-    stack = [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if id(node) in seen:
+    level = [root]
+    for depth in range(1, MAX_DEPTH + 2):
+        below: list[yaml.Node] = []
+        for node in level:
+            if id(node) in seen:
+                raise InputError(
+                    f"{source}:{_alias_line(text)}: YAML aliases (*name) are not allowed; "
+                    "write the value out"
+                )
+            seen.add(id(node))
+            if node.tag not in PLAIN_TAGS:
+                tag = node.tag.replace(_STANDARD, "!!", 1)
+                raise InputError(
+                    f"{source}:{line_of(node)}: the YAML tag {tag} is not allowed; "
+                    "only plain text, numbers, lists and mappings"
+                )
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    below += (key, value)
+            elif isinstance(node, yaml.SequenceNode):
+                below += node.value
+        if not below:
+            return
+        if depth == MAX_DEPTH:
             raise InputError(
-                f"{source}:{_alias_line(text)}: YAML aliases (*name) are not allowed; "
-                "write the value out"
+                f"{source}:{line_of(below[0])}: nested more than {MAX_DEPTH} levels deep"
             )
-        seen.add(id(node))
-        if node.tag not in PLAIN_TAGS:
-            tag = node.tag.replace(_STANDARD, "!!", 1)
-            raise InputError(
-                f"{source}:{line_of(node)}: the YAML tag {tag} is not allowed; "
-                "only plain text, numbers, lists and mappings"
-            )
-        if depth > MAX_DEPTH:
-            raise InputError(f"{source}:{line_of(node)}: nested more than {MAX_DEPTH} levels deep")
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend((child, depth + 1) for child in node.value)
-        elif isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                stack += [(key, depth + 1), (value, depth + 1)]
+        level = below
 
 
 def _alias_line(text: str) -> int:
