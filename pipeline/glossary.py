@@ -289,6 +289,6 @@ def load_glossary(path: Path, required: bool = False) -> Glossary:
 
     if not path.exists() and not path.is_symlink():
         if required:
-            raise InputError(f"the glossary {path} does not exist (DIGEST_GLOSSARY)") from None
+            raise InputError(f"the glossary {path} does not exist (DIGEST_GLOSSARY)")
         return Glossary([], [], "none")
     return parse_glossary(read_text_file(path, "the glossary", limit=MAX_GLOSSARY_CHARS), str(path))

@@ -81,16 +81,17 @@ def test_ctrl_c_at_any_early_moment_is_exit_130_and_one_line(
 
 
 def test_ctrl_c_while_the_modules_load_says_nothing_was_done(isolated: Path) -> None:
-    """While `--help`'s modules load, nothing has begun: the line says so."""
-    seen = set()
-    for delay in (0.05, 0.08, 0.12, 0.16):
+    """While the command line's modules load, nothing has begun: the line says so. The delays
+    span a quiet machine's loading (tens of milliseconds) and a busy one's (up to a second)."""
+    seen = []
+    for delay in (0.03, 0.05, 0.08, 0.12, 0.2, 0.35, 0.5, 0.8):
         code, stderr = interrupted_after(delay, ["export", DATE])
-        assert "Traceback" not in stderr or not any(
-            os.sep + "pipeline" + os.sep in frame for frame in frames(stderr)
-        )
+        package = os.sep + "pipeline" + os.sep
+        assert not any(package in frame for frame in frames(stderr)), stderr
         if code == 130:
-            seen.add(stderr.strip())
-    assert seen <= {
+            seen.append(stderr.strip())
+    assert "Error: interrupted before anything was done" in seen
+    assert set(seen) <= {
         "Error: interrupted before anything was done",
         "Error: interrupted; what was saved so far is intact",
     }
