@@ -1,7 +1,10 @@
 """digest: a bilingual daily digest of arXiv papers, one Korean comment at a time."""
 
+# `_signal` is the builtin under `signal`, loaded with Python itself: taking Ctrl-C here costs no
+# import (importing `signal` builds its enums, time enough on a busy machine for a Ctrl-C to land
+# in it and be a traceback). `os` is loaded with Python too.
+import _signal
 import os
-import signal
 
 __version__ = "0.1.0"
 
@@ -16,8 +19,8 @@ def interrupted_at_start(signum: int, frame: object) -> None:
 def take_ctrl_c_at_start() -> None:
     """From here until the command runs, Ctrl-C ends the process cleanly; unless it is ignored
     (a background job's), which stays so."""
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, interrupted_at_start)
+    if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
+        _signal.signal(_signal.SIGINT, interrupted_at_start)
 
 
 def main() -> None:
