@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from pipeline import __version__
+from pipeline import __version__, interrupted_at_start, take_ctrl_c_at_start
 from pipeline.config import DIGEST_DEBUG, ENVIRONMENT_HELP, Settings, flag, load_settings
 from pipeline.console import Console, Progress
 from pipeline.errors import DigestError, ExitCode, InputError, redact
@@ -51,11 +52,13 @@ class App:
         is written through (the link stays), a device or pipe is written as a stream. False
         when it went to stdout."""
         from pipeline.errors import write_failure
+        from pipeline.export import check_output
         from pipeline.yamlio import atomic_write
 
         if str(path) == "-":
             self.console.out(text, nl=False)
             return False
+        check_output(path, self.settings)
         target = path.resolve() if path.is_symlink() else path
         try:
             if target.exists() and not target.is_file():  # /dev/stdout, a named pipe
@@ -427,7 +430,10 @@ def review(
       digest review --since 2025-06-01 --html trend.html
     """
     from pipeline import views
+    from pipeline.export import check_output
 
+    if html_file is not None:  # before the review is shown: one error line, no half of it
+        check_output(html_file, app.settings)
     date, since = parse_optional_day(date_text), parse_optional_day(since_text)
     if sum(x is not None for x in (paper, date, since)) != 1:
         raise InputError("give one of: a paper id, --date D, --since D (see: digest review --help)")
@@ -514,7 +520,11 @@ def eval_cmd(
       digest eval --compare mini.json qwen.json
     """
     from pipeline import evaluate
+    from pipeline.export import check_output
 
+    for path in (output, save):  # before the run, not after an hour of it
+        if path is not None:
+            check_output(path, app.settings)
     if compare:
         app.console.out(evaluate.compare_files(*compare), nl=False)
         return 0
@@ -596,6 +606,10 @@ def export_cmd(app: App, date_text: str, fmt: str, output: Path | None, force: b
     from pipeline.workflow import parse_dates
 
     dates = parse_dates(date_text)
+    if output is not None:  # before any work: nothing lands on a draft, whatever the format
+        from pipeline.export import check_output
+
+        check_output(output, app.settings)
     exported = app.workflow.export(dates, fmt, force, output if fmt == "vault" else None)
     if fmt == "vault":
         return views.show_notes(app.console, exported.notes)
@@ -789,9 +803,14 @@ def run(argv: Sequence[str], console: Console) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
+    take_ctrl_c_at_start()  # already done when started as `digest` or `python -m pipeline`
     console = Console.from_system()
     args = sys.argv[1:] if argv is None else argv
     try:
+        if signal.getsignal(signal.SIGINT) is interrupted_at_start:
+            # from here Ctrl-C is KeyboardInterrupt: commands finish what must be finished
+            # (a report, an editor) and it ends below, naming what is saved
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         code = run(args, console)
     except (KeyboardInterrupt, click.exceptions.Abort) as exc:
         if _debug(args):

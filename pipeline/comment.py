@@ -8,11 +8,13 @@ import re
 import shlex
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from pipeline.entry import Entry
 from pipeline.errors import InputError
@@ -53,15 +55,60 @@ def clean_comment(text: str) -> str:
     return cleaned
 
 
-def read_text_file(path: Path, what: str) -> str:
-    """An input file of the author's, as text: UTF-8 (a BOM is dropped), or one clear error."""
+# What an input may hold before it is refused unread: it is read up to the limit and no
+# further, so a wrong file (/dev/zero, a disk image) costs a moment, never the machine's memory.
+MAX_INPUT_CHARS = 64_000  # a comment or an English as typed: the comment, tags, guide lines
+MAX_NOTES_CHARS = 2_000_000  # a notes file: a day, or a year, of comments
+MAX_DOCUMENT_CHARS = 50_000_000  # a digest to import, a corpus, a saved eval run: years of notes
+
+
+def read_text_file(path: Path, what: str, *, limit: int) -> str:
+    """The one way an input file of the author's is read: UTF-8 text (a BOM is dropped) of at
+    most `limit` characters, from a regular file. Anything else is one InputError naming `what`
+    and the path: a missing file, a folder, a device or a pipe (refused by type, before any
+    read, so /dev/zero is not read and a FIFO does not block), a longer text (read up to the
+    limit, no further), bytes that are not UTF-8."""
+    named = f"{what} {path}"
     try:
-        data = path.read_bytes()
+        kind = _kind(path.stat().st_mode)
+        if kind is None:  # a regular file; opened without blocking, and checked again once open
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+            with os.fdopen(fd, "rb") as handle:
+                kind = _kind(os.fstat(handle.fileno()).st_mode)
+                if kind is None:
+                    return read_stream(handle, named, limit)
     except FileNotFoundError:
-        raise InputError(f"{what} {path} does not exist") from None
+        raise InputError(f"{named} does not exist") from None
     except OSError as exc:
-        raise InputError(f"cannot read {what} {path}: {exc.strerror}") from None
-    return decode_input(data, f"{what} {path}")
+        raise InputError(f"cannot read {named}: {exc.strerror}") from None
+    raise InputError(f"{named} is {kind}, not a file; give a text file")
+
+
+def _kind(mode: int) -> str | None:
+    """What a file that is not a regular file is, in words; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
+
+
+def read_stream(stream: BinaryIO, source: str, limit: int) -> str:
+    """At most `limit` characters of an open byte stream (a file, stdin) as UTF-8 text: at most
+    4 * limit + 4 bytes are read (enough for `limit` characters and a BOM); more is refused."""
+    most = 4 * limit + 3  # the longest `limit` characters can be, BOM included
+    data = stream.read(most + 1)
+    text = decode_input(data, source) if len(data) <= most else ""
+    if len(data) > most or len(text) > limit:
+        raise InputError(
+            f"{source} is longer than {limit:,} characters, the most it may hold; "
+            "a wrong file? Nothing was taken from it"
+        )
+    return text
 
 
 def decode_input(data: bytes, source: str) -> str:
@@ -200,11 +247,13 @@ def run_editor(
                 f"the editor {editor!r} exited with status {status}; nothing was saved"
             )
         try:
-            comment, tags = parse_edited(path.read_text(encoding="utf-8"))
-        except (InputError, UnicodeDecodeError) as exc:
+            with path.open("rb") as handle:
+                text = read_stream(handle, "the editor's text", MAX_INPUT_CHARS)
+            comment, tags = parse_edited(text)
+        except InputError as exc:
             keep = True
             path = _keep(path, keep_in)
-            problem = str(exc) if isinstance(exc, InputError) else "the text is not UTF-8"
+            problem = str(exc)
             hint = f"; then {retry_with.format(path=path)}" if retry_with else ""
             raise InputError(
                 f"{problem}; your text is kept in {path}: fix it there{hint}"

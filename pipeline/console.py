@@ -96,10 +96,11 @@ class Console:
             self.stderr.write("\r\x1b[K")
 
     def read_stdin(self) -> str:
-        """Piped input as text: UTF-8 (a BOM dropped), or one clear error."""
-        from pipeline.comment import decode_input
+        """Piped input as text: UTF-8 (a BOM dropped) of at most a comment's input size (read no
+        further: `< /dev/zero` is refused at once), or one clear error."""
+        from pipeline.comment import MAX_INPUT_CHARS, read_stream
 
-        return decode_input(self.stdin.read(), "stdin")
+        return read_stream(self.stdin, "stdin", MAX_INPUT_CHARS)
 
     def progress(self, total: int) -> Progress:
         return Progress(self, total)

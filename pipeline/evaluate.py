@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import math
 import re
 import time
 from collections import Counter
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.check import mentions, run_checks
-from pipeline.comment import read_text_file
+from pipeline.comment import MAX_DOCUMENT_CHARS, read_text_file
 from pipeline.concurrency import MAX_IN_FLIGHT, run_parallel
 from pipeline.config import Settings
 from pipeline.digest import DigestParseError, parse_digest
@@ -40,6 +41,7 @@ from pipeline.translate import (
     context_block,
 )
 from pipeline.workflow import translate_checked
+from pipeline.yamlio import load_json
 
 Log = Callable[[str], None]
 
@@ -92,11 +94,13 @@ def load_corpus(path: Path) -> list[Note]:
     """A JSON Lines corpus (the keys of notes-2024.jsonl); a bad line is an error naming it."""
     notes = []
     # JSON Lines are split at newlines only: U+2028 and U+0085 may stand inside a string
-    for number, line in enumerate(read_text_file(path, "corpus").split("\n"), 1):
+    for number, line in enumerate(
+        read_text_file(path, "corpus", limit=MAX_DOCUMENT_CHARS).split("\n"), 1
+    ):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = load_json(line)
         except ValueError as exc:
             raise InputError(f"{path}:{number}: not a JSON object ({exc})") from None
         wanted = ("id", "comment_ko", "comment_en")
@@ -122,7 +126,7 @@ def load_digest_notes(path: Path) -> list[Note]:
     from pipeline.importer import title_id
 
     try:
-        days = parse_digest(read_text_file(path, "notes file"))
+        days = parse_digest(read_text_file(path, "notes file", limit=MAX_DOCUMENT_CHARS))
     except DigestParseError as exc:
         raise exc.naming(str(path)) from None
     return [
@@ -130,6 +134,26 @@ def load_digest_notes(path: Path) -> list[Note]:
         for day in days
         for e in day.entries
     ]
+
+
+def once_each(notes: Sequence[Note], name: str, log: Log) -> list[Note]:
+    """Each id once (the first time it appears): a note given twice would be measured twice and
+    weigh twice in every figure. The repeated ids are named in one line."""
+    kept: dict[str, Note] = {}
+    repeated: Counter[str] = Counter()
+    for note in notes:
+        if note.id in kept:
+            repeated[note.id] += 1
+        else:
+            kept[note.id] = note
+    if repeated:
+        shown = ", ".join(f"{i} ({n + 1} times)" for i, n in list(repeated.items())[:5])
+        more = f" and {len(repeated) - 5} more" if len(repeated) > 5 else ""
+        log(
+            f"Warning: {name}: {len(repeated)} id(s) appear more than once: {shown}{more}; "
+            "each is measured once, as it first appears"
+        )
+    return list(kept.values())
 
 
 @dataclass(frozen=True)
@@ -371,9 +395,10 @@ def evaluate(
     corpus_path = corpus or DEFAULT_CORPUS
     if corpus is None and not corpus_path.exists():
         raise InputError(f"no corpus at {corpus_path}: give one with --corpus FILE.jsonl")
-    corpus_notes = load_corpus(corpus_path)
+    corpus_notes = once_each(load_corpus(corpus_path), corpus_path.name, log)
     if notes is not None:
-        selection = select_file(load_digest_notes(notes), corpus_notes, limit, notes.name)
+        given = once_each(load_digest_notes(notes), notes.name, log)
+        selection = select_file(given, corpus_notes, limit, notes.name)
     else:
         selection = select_part(corpus_notes, part, limit, corpus_path.name)
     if not selection.evaluated:
@@ -557,47 +582,107 @@ def results_json(report: EvalReport) -> str:
     return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
 
 
-def load_results(path: Path) -> EvalReport:
-    """A run saved with --save; anything else is an error naming the file."""
-    try:
-        document = json.loads(read_text_file(path, "results file"))
-        if document.get("kind") != RESULTS_KIND:
-            raise ValueError
-        figures = document["summary"]
-        results = [
-            NoteResult(
-                id=n["id"],
-                korean=n["korean"],
-                reference=n["reference"],
-                english=n["english"],
-                findings=[Finding(f["check"], f["severity"], f["message"]) for f in n["findings"]],
-                repairs=n["repairs"],
-                requests=n["requests"],
-                tokens=n["tokens"],
-                chrf=n["chrf"],
-                edits=n["edits"],
-                words=n["words"],
-                terms=TermUse(**n["terms"]),
-                his_terms=TermUse(**n["his_terms"]),
-                his_errors=list(n["his_errors"]),
-            )
-            for n in document["notes"]
-        ]
-        return EvalReport(
-            model=document["model"],
-            prompt=document["prompt"],
-            glossary=document["glossary"],
-            source=document["source"],
-            planned=document["planned"],
-            results=results,
-            sent=figures["sent"],
-            seconds=figures["seconds"],
-            judge=document["judge"],
-            context_chars=list(document["context_chars"]),
-            stopped=document["stopped"],
+class _Saved:
+    """Typed access to a saved run: each field checked as it is read, a wrong one named by its
+    place in the file (notes[3].chrf), so that --compare never computes with a wrong type."""
+
+    def __init__(self, path: Path, record: object, where: str = "") -> None:
+        self.path, self.where = path, where
+        if not isinstance(record, dict):
+            raise self.bad(where or "the file", "must be a JSON object")
+        self.record: dict[str, Any] = record
+
+    def bad(self, name: str, what: str) -> InputError:
+        return InputError(
+            f"{self.path}: {name} {what} (not a result saved by `digest eval --save`?)"
         )
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise InputError(f"{path} is not a result saved by `digest eval --save`") from None
+
+    def get(self, key: str, kind: str) -> Any:
+        name = f"{self.where}.{key}" if self.where else key
+        if key not in self.record:
+            raise self.bad(name, "is missing")
+        value = self.record[key]
+        if not _SAVED_KINDS[kind](value):
+            raise self.bad(name, f"must be {kind}, not {json.dumps(value)[:40]}")
+        return value
+
+    def part(self, key: str) -> _Saved:
+        return _Saved(self.path, self.get(key, "an object"), f"{self.where}.{key}".lstrip("."))
+
+    def items(self, key: str) -> list[_Saved]:
+        name = f"{self.where}.{key}".lstrip(".")
+        return [_Saved(self.path, v, f"{name}[{i}]") for i, v in enumerate(self.get(key, "a list"))]
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+_SAVED_KINDS: dict[str, Callable[[object], bool]] = {
+    "text": lambda v: isinstance(v, str),
+    "a whole number": _count,
+    "a number": _finite,
+    "true or false": lambda v: isinstance(v, bool),
+    "an object": lambda v: isinstance(v, dict),
+    "a list": lambda v: isinstance(v, list),
+    "a list of texts": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+    "a list of whole numbers": lambda v: isinstance(v, list) and all(_count(x) for x in v),
+}
+
+
+def _term_use(saved: _Saved) -> TermUse:
+    return TermUse(**{k: saved.get(k, "a whole number") for k in vars(TermUse())})
+
+
+def load_results(path: Path) -> EvalReport:
+    """A run saved with --save; anything else is an error naming the file and the field."""
+    try:
+        document = load_json(read_text_file(path, "results file", limit=MAX_DOCUMENT_CHARS))
+    except ValueError as exc:
+        raise InputError(f"{path} is not a result saved by `digest eval --save` ({exc})") from None
+    saved = _Saved(path, document)
+    if saved.record.get("kind") != RESULTS_KIND:
+        raise InputError(f"{path} is not a result saved by `digest eval --save`")
+    figures = saved.part("summary")
+    results = [
+        NoteResult(
+            id=n.get("id", "text"),
+            korean=n.get("korean", "text"),
+            reference=n.get("reference", "text"),
+            english=n.get("english", "text"),
+            findings=[
+                Finding(f.get("check", "text"), f.get("severity", "text"), f.get("message", "text"))
+                for f in n.items("findings")
+            ],
+            repairs=n.get("repairs", "a whole number"),
+            requests=n.get("requests", "a whole number"),
+            tokens=n.get("tokens", "a whole number"),
+            chrf=n.get("chrf", "a number"),
+            edits=n.get("edits", "a whole number"),
+            words=n.get("words", "a whole number"),
+            terms=_term_use(n.part("terms")),
+            his_terms=_term_use(n.part("his_terms")),
+            his_errors=list(n.get("his_errors", "a list of texts")),
+        )
+        for n in saved.items("notes")
+    ]
+    return EvalReport(
+        model=saved.get("model", "text"),
+        prompt=saved.get("prompt", "text"),
+        glossary=saved.get("glossary", "text"),
+        source=saved.get("source", "text"),
+        planned=saved.get("planned", "a whole number"),
+        results=results,
+        sent=figures.get("sent", "a whole number"),
+        seconds=figures.get("seconds", "a number"),
+        judge=saved.get("judge", "true or false"),
+        context_chars=list(saved.get("context_chars", "a list of whole numbers")),
+        stopped=saved.get("stopped", "text"),
+    )
 
 
 # What --compare shows: (label, key, unit, whether higher is better)

@@ -12,12 +12,16 @@ import html
 import json
 import re
 from collections.abc import Sequence
-from typing import NamedTuple, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from pipeline.digest import TextEntry, korean_date, parse_digest, render_day, render_entry
 from pipeline.entry import AWAITING, NEEDS_REVIEW, Entry
 from pipeline.errors import InputError
 from pipeline.text import HANGUL, arxiv_page, parse_id
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
 
 # Not a URL: nothing is published at an address, and a dead link is worse than a name (issue 18).
 JSON_SCHEMA_ID = "urn:digest:schema:digest-v1"
@@ -391,3 +395,26 @@ RENDERERS: dict[str, Renderer] = {
     "html": render_html,
     "json": render_json,
 }
+
+
+# -- where output may go --------------------------------------------------------------------------
+def check_output(path: Path, settings: Settings) -> None:
+    """An output the author names (-o, --html, --save) never lands on what digest keeps: the
+    drafts folder or anything in it, the cache (replies, the history), the glossary. A mistyped
+    `-o drafts/D/ID.yaml` would otherwise replace a draft with a digest. `-` is stdout."""
+    if str(path) == "-":
+        return
+    target = path.resolve()  # through links: a link to a draft is that draft
+    kept = {
+        "the drafts folder": settings.drafts_dir,
+        "digest's cache": settings.cache_dir,
+        "the glossary": settings.glossary_path,
+    }
+    for name, place in kept.items():
+        where = place.resolve()
+        if target == where or target.is_relative_to(where):
+            inside = "" if target == where else "inside "
+            raise InputError(
+                f"{path} is {inside}{name} ({where}); digest never writes output there: "
+                "give another path"
+            )

@@ -169,6 +169,8 @@ def _strings(value: object) -> list[str] | None:
 
 
 _TERM_KEYS = ("en", "note", "strict", "avoid")
+# ten thousand terms of a line or two each: past this a file is not a glossary
+MAX_GLOSSARY_CHARS = 2_000_000
 
 
 def _parse_term(term: str, node: yaml.Node, source: str, line: int) -> Term:
@@ -283,12 +285,10 @@ def parse_glossary(text: str, source: str) -> Glossary:
 def load_glossary(path: Path, required: bool = False) -> Glossary:
     """The glossary file; a missing one is an empty glossary (the checks then use no terms),
     unless it was named (DIGEST_GLOSSARY): then a missing file is a mistake to report."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    from pipeline.comment import read_text_file
+
+    if not path.exists() and not path.is_symlink():
         if required:
-            raise InputError(f"the glossary {path} does not exist (DIGEST_GLOSSARY)") from None
+            raise InputError(f"the glossary {path} does not exist (DIGEST_GLOSSARY)")
         return Glossary([], [], "none")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read the glossary: {exc}") from None
-    return parse_glossary(text, str(path))
+    return parse_glossary(read_text_file(path, "the glossary", limit=MAX_GLOSSARY_CHARS), str(path))

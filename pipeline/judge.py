@@ -8,12 +8,14 @@ cannot be read is one warning and never blocks. Pure: the caller makes the model
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from typing import Any
 
 from pipeline.entry import Finding
 from pipeline.text import strip_unprintable
+from pipeline.yamlio import load_json
 
 CATEGORIES = ("addition", "omission", "mistranslation", "terminology", "fluency")
 SEVERITIES = ("minor", "major", "critical")
@@ -97,23 +99,44 @@ class _Unreadable(ValueError):
     """The judge's reply holds no list of errors we can trust."""
 
 
-_THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _FENCE = re.compile(r"```(?:json)?\s*\n?(.*?)```", re.DOTALL | re.IGNORECASE)
+
+
+# A judgement is a list of twenty errors at most, a few kilobytes after any thinking: a reply is
+# read this far, and a JSON value amid chatter is looked for at this many brackets, so that a
+# reply of megabytes (or of brackets) is judged unreadable in moments, not parsed for hours.
+_JUDGED_CHARS = 100_000
+_BRACKETS_TRIED = 50
+
+
+def _without_thinking(reply: str) -> str:
+    """The reply without its <think>...</think> blocks, in one pass (a regex rescans from every
+    unclosed tag: hours for a reply of tags)."""
+    lower = reply.lower()
+    kept, position = [], 0
+    while (start := lower.find("<think>", position)) != -1:
+        end = lower.find("</think>", start)
+        if end == -1:
+            break  # an unclosed block stays, as the regex left it
+        kept.append(reply[position:start])
+        position = end + len("</think>")
+    kept.append(reply[position:])
+    return "".join(kept)
 
 
 def _json_in(reply: str) -> Any:
     """The JSON value of the reply: whole, in a code fence, or the first one amid chatter."""
-    text = _THINK.sub("", reply).strip()
+    text = _without_thinking(reply).strip()[:_JUDGED_CHARS]
     if not text:
         raise _Unreadable("it is empty")
     candidates = [text] + [m.group(1).strip() for m in _FENCE.finditer(text)]
     for candidate in candidates:
         try:
-            return json.loads(candidate)
+            return load_json(candidate)
         except ValueError:
             continue
     decoder = json.JSONDecoder()
-    for match in re.finditer(r"[\[{]", text):
+    for match in itertools.islice(re.finditer(r"[\[{]", text), _BRACKETS_TRIED):
         try:
             value, _ = decoder.raw_decode(text, match.start())
         except ValueError:

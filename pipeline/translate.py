@@ -59,8 +59,16 @@ def preload_client() -> None:
         thread.start()
 
 
+# A chat completion of the longest comment is a few kilobytes, a model list (OpenRouter's
+# hundreds of models) a megabyte or two: past this a reply is a server gone wrong, cut off
+# before it fills the memory.
+MAX_REPLY_BYTES = 8 * 1024 * 1024
+
+
 def make_client(settings: Settings) -> Any:
-    """The one place that builds the OpenAI client: no retries of its own, explicit timeout."""
+    """The one place that builds the OpenAI client: no retries of its own, explicit timeout,
+    and every request bounded as a whole (pipeline.deadline): it ends within twice the
+    timeout however slowly a server sends, and reads at most MAX_REPLY_BYTES."""
     if not settings.api_key and not settings.base_url:
         raise ServiceError(
             f"the model API is not configured: set {OPENAI_API_KEY} (OpenAI) or "
@@ -68,12 +76,18 @@ def make_client(settings: Settings) -> Any:
         )
     import openai
 
+    from pipeline.deadline import NO_COMPRESSION, event_hooks
+
     return openai.OpenAI(
         # local servers take no key, but the client insists on one
         api_key=settings.api_key or "no-key",
         base_url=settings.base_url,
         max_retries=0,
         timeout=settings.model_timeout,
+        default_headers=NO_COMPRESSION,
+        http_client=openai.DefaultHttpx2Client(
+            event_hooks=event_hooks(settings.model_timeout, MAX_REPLY_BYTES)
+        ),
     )
 
 
@@ -237,12 +251,16 @@ _FENCE = re.compile(r"^```[\w-]*[ \t]*\n(.*)\n[ \t]*```$", re.DOTALL)
 _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "«": "»", "「": "」"}
 
 
+# A quoted translation is a comment's length; a longer text is not walked quote by quote.
+_QUOTED_AT_MOST = 50_000
+
+
 def wrapped_in_quotes(text: str) -> bool:
     """Quotes around the whole text: the opening one is closed only by the last character.
 
     Quotes inside must pair up after it ('"There are no "Image Experts". Sadly."'), and a
     quote after a letter is an apostrophe (it's, the authors')."""
-    if len(text) < 2 or _QUOTES.get(text[0]) != text[-1]:
+    if len(text) < 2 or _QUOTES.get(text[0]) != text[-1] or len(text) > _QUOTED_AT_MOST:
         return False
     left, right = text[0], text[-1]
     depth = 0
@@ -294,6 +312,11 @@ def _last_parts(text: str) -> list[tuple[str, str]]:
     return parts
 
 
+# A model wraps a translation in a layer or two (a label, a fence, quotes); a reply of a
+# thousand layers is not unwrapped one pass at a time, which would take hours.
+_CLEANUP_PASSES = 8
+
+
 def clean_reply(reply: str, source: str) -> tuple[str, list[str]]:
     """Remove what models wrap around a translation; return the text and what was removed.
 
@@ -302,10 +325,10 @@ def clean_reply(reply: str, source: str) -> tuple[str, list[str]]:
     text, removed = strip_unprintable(reply)
     text = text.strip()
     squashed = "".join(source.split())
-    while True:
+    for _ in range(_CLEANUP_PASSES):
         before = text
-        think = _THINK.search(text)
-        if think and think.start() == 0:
+        think = _THINK.match(text)  # at the start only (a search would rescan from every tag)
+        if think:
             removed.append(think.group(0).strip())
             text = text[think.end() :].strip()
         fence = _FENCE.match(text)
@@ -347,7 +370,8 @@ def clean_reply(reply: str, source: str) -> tuple[str, list[str]]:
             removed.append(f"wrapping quotes {text[0]}{text[-1]}")
             text = text[1:-1].strip()
         if text == before:
-            return text, removed
+            break
+    return text, removed
 
 
 def _after_echo(text: str, squashed: str) -> str:
@@ -429,7 +453,9 @@ class Translator:
         """A remembered reply; a damaged or foreign cache file is a miss (and is replaced)."""
         for temperature in (0.0, None):
             try:
-                record = json.loads(self._cache_path(messages, temperature).read_text("utf-8"))
+                record = yamlio.load_json(
+                    self._cache_path(messages, temperature).read_text("utf-8")
+                )
             except (OSError, ValueError):
                 continue
             if isinstance(record, dict) and isinstance(record.get("content"), str):
@@ -507,6 +533,8 @@ class Translator:
     def _request_once(self, messages: list[dict[str, str]]) -> tuple[Reply, float | None]:
         import openai
 
+        from pipeline.deadline import ReplyTooLarge
+
         temperature = 0.0 if self._temperature_ok else None
         extra: dict[str, Any] = {} if temperature is None else {"temperature": temperature}
         with self._calls_lock:
@@ -531,6 +559,10 @@ class Translator:
             raise api_failure(exc, self.model, self.settings) from None
         except ValueError as exc:  # a 200 whose body is not JSON at all
             raise not_a_completion(self.settings, f"a body that is not JSON ({exc})") from None
+        except RecursionError:  # JSON nested thousands deep: the client's parser gives up
+            raise not_a_completion(self.settings, "JSON nested too deep to read") from None
+        except ReplyTooLarge as exc:
+            raise too_large(self.settings, exc) from None
         return Reply(completion_text(response, self.settings), self.model, _tokens(response)), (
             temperature
         )
@@ -542,6 +574,20 @@ def not_a_completion(settings: Settings, what: str) -> ServiceError:
         f"{where} did not answer with a chat completion: it sent {what}; "
         f"check {OPENAI_BASE_URL} (an OpenAI-compatible API usually ends in /v1)"
     )
+
+
+def too_large(settings: Settings, exc: Exception) -> ServiceError:
+    where = settings.base_url or "the OpenAI API"
+    return ServiceError(
+        f"{where} sent {exc}, more than any reply needs; it was cut off there. "
+        f"Check the server at {OPENAI_BASE_URL}"
+    )
+
+
+def _plain(value: Any) -> bool:
+    """A bare JSON value where the client builds an object from a JSON object: the server sent
+    another shape (a number, a text, a list where a choice or a message belongs)."""
+    return isinstance(value, str | int | float | list | dict)
 
 
 def completion_text(response: Any, settings: Settings) -> str:
@@ -557,6 +603,10 @@ def completion_text(response: Any, settings: Settings) -> str:
     if not choices:
         raise TransientError("the reply has no choices")
     choice = choices[0]
+    if choice is None or _plain(choice):
+        raise not_a_completion(settings, f"a choice that is {type(choice).__name__}")
+    if _plain(getattr(choice, "message", None)):
+        raise not_a_completion(settings, f"a message that is {type(choice.message).__name__}")
     if getattr(choice, "finish_reason", None) == "length":
         raise ServiceError(
             f"the model API ({settings.model}) stopped at its length limit before the "
@@ -618,6 +668,8 @@ def list_models(settings: Settings, retry: RetryPolicy | None = None) -> list[st
     """The models the server offers, or None when it does not list them (HTTP 404)."""
     import openai
 
+    from pipeline.deadline import ReplyTooLarge
+
     def once() -> list[str] | None:
         try:
             listing = make_client(settings).models.list()
@@ -626,7 +678,10 @@ def list_models(settings: Settings, retry: RetryPolicy | None = None) -> list[st
             return None
         except openai.APIError as exc:
             raise api_failure(exc, settings.model, settings) from None
-        except (AttributeError, TypeError, ValueError):  # a 200 that is no model list at all
+        except ReplyTooLarge as exc:
+            raise too_large(settings, exc) from None
+        # a 200 that is no model list at all (JSON of another shape, or nested past reading)
+        except (AttributeError, TypeError, ValueError, RecursionError):
             raise not_a_completion(settings, "something that is not a model list") from None
 
     return call_service(

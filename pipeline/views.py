@@ -268,12 +268,12 @@ def given_comment(
     console: Console, comment_text: str | None, comment_file: Path | None
 ) -> tuple[str | None, list[str] | None]:
     """The comment (and tags) from --comment, --comment-file or piped stdin; None: none given."""
-    from pipeline.comment import clean_comment, parse_edited, read_text_file
+    from pipeline.comment import MAX_INPUT_CHARS, clean_comment, parse_edited, read_text_file
 
     if comment_text is not None:
         return clean_comment(comment_text), None
     if comment_file is not None:
-        return parse_edited(read_text_file(comment_file, "comment file"))
+        return parse_edited(read_text_file(comment_file, "comment file", limit=MAX_INPUT_CHARS))
     if not console.stdin_isatty:
         return parse_edited(console.read_stdin())
     return None, None

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum, unique
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from pipeline.arxiv import API_SOURCE, PAGE_SOURCE, ArxivClient, Paper
 from pipeline.check import NO_HISTORY, AcronymUsage, needs_repair, problems_for_repair, run_checks
@@ -919,9 +919,9 @@ class Workflow:
 
     def read_notes(self, path: Path) -> list[NoteBlock]:
         """A notes file, every block checked (every bad one named) before any work starts."""
-        from pipeline.comment import read_text_file
+        from pipeline.comment import MAX_NOTES_CHARS, read_text_file
 
-        return parse_notes(read_text_file(path, "notes file"), str(path))
+        return parse_notes(read_text_file(path, "notes file", limit=MAX_NOTES_CHARS), str(path))
 
     def translate_again(
         self,
@@ -1083,10 +1083,10 @@ class Workflow:
         return self.settings.cache_dir / "imports" / f"{name}.json"
 
     def import_digest(self, path: Path) -> ImportSummary:
-        from pipeline.comment import read_text_file
+        from pipeline.comment import MAX_DOCUMENT_CHARS, read_text_file
         from pipeline.importer import import_digest
 
-        text = read_text_file(path, "digest file")
+        text = read_text_file(path, "digest file", limit=MAX_DOCUMENT_CHARS)
         fresh = not self.store.root.exists()
         summary = import_digest(text, str(path), self.store, self._recheck)
         if fresh and self.store.root.exists():
@@ -1104,14 +1104,17 @@ class Workflow:
             return {}
 
     # -- export ---------------------------------------------------------------------------------
-    def days_for_export(self, dates: list[str], force: bool, per_note: bool = False) -> list[Day]:
+    def days_for_export(self, dates: DateSpan, force: bool, per_note: bool = False) -> list[Day]:
         """The days of a date or range that have drafts, in order, refusing (unless `force`)
-        while a draft cannot be read or an entry fails its checks. `per_note` (the vault, where
-        each note is written on its own) refuses neither: failing entries are held there."""
-        days = [day for day in (self.store.day(d) for d in dates) if day.entries or day.problems]
+        while a draft cannot be read or an entry fails its checks. Only the days the drafts
+        folder has are looked at: a range of ten thousand years costs what its drafts cost.
+        `per_note` (the vault, where each note is written on its own) refuses neither: failing
+        entries are held there."""
+        first, last = dates
+        held = [d for d in self.store.days() if first <= d <= last]  # YYYY-MM-DD sorts as dates
+        days = [day for day in (self.store.day(d) for d in held) if day.entries or day.problems]
         if not days:
-            first = dates[0] if len(dates) == 1 else f"{dates[0]}..{dates[-1]}"
-            raise self.store.no_drafts(first, "digest export {date}")
+            raise self.store.no_drafts(str(dates), "digest export {date}")
         problems = [p for d in days for p in d.problems]
         for problem in problems:
             self.log(f"Warning: left out: {problem}" if force or per_note else f"Error: {problem}")
@@ -1121,7 +1124,7 @@ class Workflow:
             )
         entries = [e for d in days for e in d.entries]
         if not entries:
-            raise self.store.no_drafts(dates[0], "digest export {date}")
+            raise self.store.no_drafts(str(dates), "digest export {date}")
         if not per_note:
             failing = self.failing(entries)
             if failing and not force:
@@ -1186,9 +1189,7 @@ class Workflow:
 
             self.store.update(written.date, written.id, change)
 
-    def export(
-        self, dates: list[str], fmt: str, force: bool, vault: Path | None = None
-    ) -> Exported:
+    def export(self, dates: DateSpan, fmt: str, force: bool, vault: Path | None = None) -> Exported:
         """The days' digest in a format; with `vault`, the days' notes written into that folder,
         each on its own (a failing entry's note is held, unless `force`)."""
         from pipeline.export import RENDERERS, DayEntries, text_left_out
@@ -1218,7 +1219,7 @@ class Workflow:
                 "the text format (above); fix them (a comment: digest draft ID --comment …), "
                 "or export with --force to leave them out"
             )
-        span = (dates[0], dates[-1]) if len(dates) > 1 else None
+        span = (dates.first, dates.last) if dates.first != dates.last else None
         text = RENDERERS[fmt](days, span=span)
         return Exported(text, count - len(left_out), [d.date for d in days], notes=[])
 
@@ -1237,13 +1238,24 @@ def parse_day(value: str) -> str:
         raise InputError(f"date {value!r} is not a date YYYY-MM-DD (or today, yesterday)") from None
 
 
-def parse_dates(value: str) -> list[str]:
-    """A date, or a range `D1..D2` with both days included, as the list of its days."""
+class DateSpan(NamedTuple):
+    """A day, or a range of days with both ends included: its two ends, never its days one by
+    one (a range is matched against the days that have drafts)."""
+
+    first: str  # YYYY-MM-DD
+    last: str
+
+    def __str__(self) -> str:
+        return self.first if self.first == self.last else f"{self.first}..{self.last}"
+
+
+def parse_dates(value: str) -> DateSpan:
+    """A date, or a range `D1..D2` with both days included."""
     if ".." not in value:
-        return [parse_day(value)]
+        day = parse_day(value)
+        return DateSpan(day, day)
     first_text, _, last_text = value.partition("..")
     first, last = parse_day(first_text), parse_day(last_text)
     if last < first:
         raise InputError(f"date range {value!r} ends before it starts")
-    start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
-    return [(start + dt.timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
+    return DateSpan(first, last)

@@ -1,7 +1,13 @@
-"""YAML the way drafts and the glossary need it: safe, readable in `git diff`, with line numbers."""
+"""YAML the way drafts and the glossary need it: safe, readable in `git diff`, with line numbers.
+
+YAML a person wrote (drafts, the glossary) is plain data: mappings, lists and scalars. Aliases
+(which let a few lines stand for gigabytes), tags other than the standard scalar ones (which
+build Python objects) and deep nesting are refused with file:line before anything is built.
+JSON from files and servers goes through `load_json`, bounded in depth too."""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -16,6 +22,9 @@ class _ReadableDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: i
     """Multi-line text as literal blocks, so a draft reads like the text it holds.
 
     libyaml's emitter when PyYAML has it: several times faster, the same output."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # a value held twice is written twice: the loader refuses aliases
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
@@ -47,9 +56,10 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def compose(text: str, source: str) -> yaml.Node | None:
-    """Parse to a node tree (which keeps line numbers); syntax errors name file:line:column."""
+    """Parse to a node tree (which keeps line numbers); syntax errors name file:line:column, and
+    so do aliases, unusual tags and deep nesting (see `check_plain`)."""
     try:
-        return yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{source}:{_position(mark)}" if mark else source
@@ -57,6 +67,62 @@ def compose(text: str, source: str) -> yaml.Node | None:
         raise InputError(f"{where}: YAML syntax error: {problem}") from None
     except yaml.YAMLError as exc:
         raise InputError(f"{source}: YAML syntax error: {exc}") from None
+    if node is not None:
+        check_plain(node, text, source)
+    return node
+
+
+_STANDARD = "tag:yaml.org,2002:"
+# What plain data is made of; the loader's own resolution gives exactly these.
+PLAIN_TAGS = frozenset(
+    _STANDARD + name for name in ("null", "bool", "int", "float", "str", "timestamp", "seq", "map")
+)
+# Drafts and the glossary nest four levels at most; past this a file is not one of them (and
+# building it would recurse past Python's limit).
+MAX_DEPTH = 32
+
+
+def check_plain(root: yaml.Node, text: str, source: str) -> None:
+    """Plain data only: no alias, no tag but the standard scalar and collection ones, at most
+    MAX_DEPTH levels. A walk of the node tree, level by level, which an alias cannot blow up: a
+    node met twice is an alias."""
+    seen: set[int] = set()
+    level = [root]
+    for depth in range(1, MAX_DEPTH + 2):
+        below: list[yaml.Node] = []
+        for node in level:
+            if id(node) in seen:
+                raise InputError(
+                    f"{source}:{_alias_line(text)}: YAML aliases (*name) are not allowed; "
+                    "write the value out"
+                )
+            seen.add(id(node))
+            if node.tag not in PLAIN_TAGS:
+                tag = node.tag.replace(_STANDARD, "!!", 1)
+                raise InputError(
+                    f"{source}:{line_of(node)}: the YAML tag {tag} is not allowed; "
+                    "only plain text, numbers, lists and mappings"
+                )
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    below += (key, value)
+            elif isinstance(node, yaml.SequenceNode):
+                below += node.value
+        if not below:
+            return
+        if depth == MAX_DEPTH:
+            raise InputError(
+                f"{source}:{line_of(below[0])}: nested more than {MAX_DEPTH} levels deep"
+            )
+        level = below
+
+
+def _alias_line(text: str) -> int:
+    """The line of the first alias (only looked for once one is known to be there)."""
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent) and event.start_mark is not None:
+            return int(event.start_mark.line) + 1
+    return 1
 
 
 def construct(node: yaml.Node) -> Any:
@@ -95,6 +161,30 @@ def load_mapping(text: str, source: str) -> tuple[dict[str, Any], dict[str, int]
     except yaml.YAMLError as exc:
         raise InputError(f"{source}: cannot read YAML: {exc}") from None
     return data, lines, typed
+
+
+# JSON nested deeper than this is not a corpus line, a saved run or a reply (they nest three or
+# four levels): refused before anything recurses over it.
+MAX_JSON_DEPTH = 32
+
+
+def load_json(text: str | bytes) -> Any:
+    """json.loads, bounded in depth: a ValueError (as for any bad JSON) when the value nests
+    past MAX_JSON_DEPTH, where a plain json.loads raises RecursionError or hands a structure
+    to code that would."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise ValueError(f"nested more than {MAX_JSON_DEPTH} levels deep") from None
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(f"nested more than {MAX_JSON_DEPTH} levels deep")
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return value
 
 
 def atomic_write(path: Path, text: str, *, durable: bool = True) -> None:

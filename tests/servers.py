@@ -22,13 +22,17 @@ from xml.sax.saxutils import escape
 
 @dataclass
 class Fault:
-    """One scripted answer: an HTTP status, a hang, a cut-off body, or a raw body."""
+    """One scripted answer: an HTTP status, a hang, a cut-off body, or a raw body; or a body
+    that never ends: a huge Content-Length sent one byte every `trickle` seconds, or an event
+    stream sending an event every `endless` seconds (both until the client hangs up)."""
 
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None
     hang: float = 0.0
     truncate: bool = False
+    trickle: float = 0.0
+    endless: float = 0.0
 
 
 def _hang_up(handler: BaseHTTPRequestHandler) -> None:
@@ -91,6 +95,10 @@ class _Server:
             }
             self.requests.append(record)
             fault = self.faults.pop(0) if self.faults else None
+        if fault is not None and (fault.trickle or fault.endless):
+            record["never_ending"] = True
+            self._never_ending(handler, fault, record)
+            return
         if fault is not None and (
             fault.hang or fault.status != 200 or fault.body is not None or fault.truncate
         ):
@@ -115,6 +123,34 @@ class _Server:
             _hang_up(handler)
             return
         self._send(handler, status, payload, headers)
+
+    @staticmethod
+    def _never_ending(
+        handler: BaseHTTPRequestHandler, fault: Fault, record: dict[str, Any]
+    ) -> None:
+        """Send a body that does not end, until the client hangs up (or ten minutes pass);
+        `record["hung_up"]` is when the server saw it go."""
+        handler.send_response(fault.status)
+        for key, value in fault.headers.items():
+            handler.send_header(key, value)
+        if fault.trickle:
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(10**12))
+        else:
+            handler.send_header("Content-Type", "text/event-stream")
+            handler.send_header("Transfer-Encoding", "chunked")
+        handler.end_headers()
+        event = b'data: {"choices": [{"delta": {"content": "more "}}]}\n\n'
+        chunk = b"%x\r\n%s\r\n" % (len(event), event)
+        ends = time.monotonic() + 600
+        try:
+            while time.monotonic() < ends:
+                handler.wfile.write(b" " if fault.trickle else chunk)
+                handler.wfile.flush()
+                time.sleep(fault.trickle or fault.endless)
+        except OSError:
+            record["hung_up"] = time.monotonic()  # the client hung up: what the test wants
+        _hang_up(handler)
 
     @staticmethod
     def _send(

@@ -211,7 +211,8 @@ def test_dates_today_yesterday_and_ranges() -> None:
 
     assert parse_day("today") == dt.date.today().isoformat()
     assert parse_day("yesterday") == (dt.date.today() - dt.timedelta(days=1)).isoformat()
-    assert parse_dates("2025-06-30..2025-07-02") == ["2025-06-30", "2025-07-01", "2025-07-02"]
+    assert parse_dates("2025-06-30..2025-07-02") == ("2025-06-30", "2025-07-02")  # its ends only
+    assert parse_dates("today") == (parse_day("today"),) * 2
     with pytest.raises(InputError, match="ends before it starts"):
         parse_dates("2025-07-02..2025-06-30")
 

@@ -1,0 +1,116 @@
+"""Ctrl-C in the first moments of `digest` (issue 25): from the first instruction of its main,
+an interrupt is exit 130 and one line, never a traceback out of an import. Real processes,
+interrupted at once and after a few early delays."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from tests.cli_helpers import draft_file
+from tests.servers import ArxivServer, OpenAIServer
+
+DATE = "2025-06-24"
+KO = "PRM. 각 단계가 일관되는지, 추론의 템플릿이 적절한지 등을 평가하게 했군요."
+DELAYS = [0.0, 0.005, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 1.0, 2.0]
+
+
+def digest_command() -> list[str]:
+    """The console script the author runs, beside this Python (else `python -m pipeline`)."""
+    script = Path(sys.executable).parent / "digest"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "pipeline"]
+
+
+def interrupted_after(delay: float, args: list[str]) -> tuple[int, str]:
+    proc = subprocess.Popen(
+        [*digest_command(), *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, stderr = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, stderr = proc.communicate()
+        raise AssertionError(
+            f"still running a minute after Ctrl-C at {delay} s:\n{stderr}"
+        ) from None
+    return proc.returncode, stderr
+
+
+def frames(stderr: str) -> list[str]:
+    return [line.strip() for line in stderr.splitlines() if line.strip().startswith('File "')]
+
+
+def test_ctrl_c_at_any_early_moment_is_exit_130_and_one_line(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    model_server.latency = 30  # the command would wait for the model: Ctrl-C ends it
+    package = os.sep + "pipeline" + os.sep
+    handled = 0
+    for delay in DELAYS:
+        code, stderr = interrupted_after(
+            delay, ["draft", "2506.18896", "--comment", KO, "--date", DATE]
+        )
+        where = f"after {delay} s: exit {code}\n{stderr}"
+        if "Traceback" in stderr:
+            # only Python's own start may show one: its site hooks, before digest's first line
+            assert not any(package in frame for frame in frames(stderr)), where
+            continue
+        if code == -signal.SIGINT:  # killed before Python took signals: no output at all
+            assert stderr == "", where
+            continue
+        assert code == 130, where
+        errors = [line for line in stderr.splitlines() if line.startswith("Error:")]
+        assert len(errors) == 1 and errors[0].startswith("Error: interrupted"), where
+        handled += 1
+        path = draft_file(isolated, DATE, "2506.18896")
+        if path.exists():  # interrupted after the comment was saved: whole, never half
+            assert yaml.safe_load(path.read_text(encoding="utf-8"))["comment_ko"] == KO
+    assert handled >= 3  # the later delays land in digest's own code, whatever the machine
+
+
+def test_ctrl_c_while_the_modules_load_says_nothing_was_done(isolated: Path) -> None:
+    """While the command line's modules load, nothing has begun: the line says so. The delays
+    span a quiet machine's loading (tens of milliseconds) and a busy one's (up to a second)."""
+    seen = []
+    for delay in (0.03, 0.05, 0.08, 0.12, 0.2, 0.35, 0.5, 0.8):
+        code, stderr = interrupted_after(delay, ["export", DATE])
+        package = os.sep + "pipeline" + os.sep
+        assert not any(package in frame for frame in frames(stderr)), stderr
+        if code == 130:
+            seen.append(stderr.strip())
+    assert "Error: interrupted before anything was done" in seen
+    for line in seen:  # later, the command that finishes the rest is named
+        assert line == "Error: interrupted before anything was done" or line.startswith(
+            "Error: interrupted; what was saved so far is intact; to finish the rest: "
+            "digest export 2025-06-24"
+        ), line
+
+
+def test_an_ignored_ctrl_c_stays_ignored(isolated: Path) -> None:
+    """A background job started with Ctrl-C ignored (`digest … &` in a script) is not ended by
+    it: digest takes Ctrl-C only where it was not ignored."""
+    proc = subprocess.Popen(
+        [*digest_command(), "export", DATE],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    for _ in range(5):
+        time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and "no drafts in" in stderr  # it ran to its own end
