@@ -10,7 +10,8 @@ import os
 import shlex
 import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -802,6 +803,35 @@ def run(argv: Sequence[str], console: Console) -> int:
     return result if isinstance(result, int) else 0
 
 
+# An interrupt that lands in a finalizer or in an import's lock callback is swallowed by Python
+# ("Exception ignored in ..."), and the command would go on as if no Ctrl-C came: past this many
+# seconds after a Ctrl-C the process ends all the same (drafts are written atomically).
+INTERRUPT_GRACE = 10.0
+
+
+def _interrupt_handler(args: Sequence[str]) -> Callable[[int, object], None]:
+    armed: list[threading.Timer] = []
+
+    def interrupted(signum: int, frame: object) -> None:
+        """Ctrl-C is KeyboardInterrupt: commands finish what must be finished (a report, an
+        editor) and it ends in main, naming what is saved; the watchdog makes sure it ends."""
+        if not armed:
+            resume = shlex.join(["digest", *args])
+
+            def leave() -> None:
+                message = f"Error: interrupted; what was saved so far is intact; to finish the rest: {resume}\n"
+                os.write(2, message.encode("utf-8", "replace"))
+                os._exit(int(ExitCode.INTERRUPTED))
+
+            timer = threading.Timer(INTERRUPT_GRACE, leave)
+            timer.daemon = True
+            timer.start()
+            armed.append(timer)
+        raise KeyboardInterrupt
+
+    return interrupted
+
+
 def main(argv: list[str] | None = None) -> None:
     take_ctrl_c_at_start()  # already done when started as `digest` or `python -m pipeline`
     console = Console.from_system()
@@ -810,7 +840,7 @@ def main(argv: list[str] | None = None) -> None:
         if signal.getsignal(signal.SIGINT) is interrupted_at_start:
             # from here Ctrl-C is KeyboardInterrupt: commands finish what must be finished
             # (a report, an editor) and it ends below, naming what is saved
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGINT, _interrupt_handler(args))
         code = run(args, console)
     except (KeyboardInterrupt, click.exceptions.Abort) as exc:
         if _debug(args):
