@@ -47,6 +47,7 @@ from pipeline.translate import (
     context_block,
     preload_client,
 )
+from pipeline.usage import Usage
 
 if TYPE_CHECKING:
     from pipeline.importer import ImportSummary
@@ -155,6 +156,12 @@ def paper_entry(paper_id: PaperId, date: str, paper: Paper | None) -> Entry:
     return entry
 
 
+def record_usage(entry: Entry, model: str, usage: Usage) -> None:
+    """Add what a run's model requests used to the draft's record (per model, over every run)."""
+    if usage:
+        entry.usage[model] = (Usage.from_dict(entry.usage.get(model, {})) + usage).to_dict()
+
+
 def fix_command(entry: Entry) -> str:
     """The command that fixes a failing entry: translate what has no English, else edit."""
     return f"digest {'translate' if entry.status == AWAITING else 'edit'} {entry.id}"
@@ -171,13 +178,17 @@ class Translated:
     cleanup: list[str] = field(default_factory=list)
     attempts: list[dict[str, object]] = field(default_factory=list)  # when a check sent one back
     requests: int = 0  # model requests this translation cost (the cache answers for free)
-    tokens: int = 0
+    usage: Usage = Usage()  # their tokens
     judged: list[Finding] = field(default_factory=list)  # the judge's findings, with --judge
     judge_read: bool = False  # the judge answered something readable about this English
 
     @property
     def repairs(self) -> int:
         return max(0, len(self.attempts) - 1)
+
+    @property
+    def tokens(self) -> int:
+        return self.usage.total
 
 
 @dataclass
@@ -195,7 +206,7 @@ def judge_english(
     recorded as a judgement, so that the next `check --judge` asks again."""
     context = context_block(paper) if paper is not None else ""
     try:
-        reply = translator.complete(judge_messages(comment_ko, english, context))
+        reply = translator.complete(judge_messages(comment_ko, english, context), judge=True)
     except DigestError as exc:
         return Judgement(
             [Finding("judge", "warning", f"the judge did not answer ({exc})")], read=False
@@ -225,12 +236,13 @@ def translate_checked(
     once for a glossary rendering it missed. The attempt with the fewest errors is kept, then the
     one missing fewest renderings."""
     matches = glossary.find(comment_ko)
-    spent = {"requests": 0, "tokens": 0}
+    spent = {"requests": 0}
+    used = [Usage()]
 
     def charge(reply: Reply | Translation | None) -> None:
         if reply is not None:
             spent["requests"] += not reply.from_cache
-            spent["tokens"] += reply.tokens
+            used[0] += reply.usage
 
     def attempt(repair: tuple[str, list[str]] | None) -> Translated:
         messages = build_messages(comment_ko, matches, examples, repair, paper)
@@ -275,7 +287,7 @@ def translate_checked(
             {"english": t.english, "errors": [str(f) for f in t.findings if f.is_error]}
             for t in tries
         ]
-    best.requests, best.tokens = spent["requests"], spent["tokens"]
+    best.requests, best.usage = spent["requests"], used[0]
     return best
 
 
@@ -529,6 +541,7 @@ class Workflow:
             current.cleanup = made.cleanup
             current.repairs = made.repairs
             current.attempts = list(made.attempts)
+            record_usage(current, made.model, made.usage)
             if made.judge_read:  # else an earlier judgement stands while its English does
                 current.judge, current.judged = made.judged, made.english
             recheck(current, self.glossary)
@@ -844,16 +857,18 @@ class Workflow:
     def _recheck_and_save(self, entry: Entry) -> Entry:
         before = (entry.checks, entry.status, entry.judge, entry.judged)
         unread: list[Finding] = []
+        spent = Usage()
         if self.judge and entry.comment_en.strip() and entry.judged != entry.comment_en:
             paper = PaperContext(entry.title, entry.abstract) if entry.title else None
             judgement = judge_english(self.translator, entry.comment_ko, entry.comment_en, paper)
+            spent = judgement.reply.usage if judgement.reply is not None else spent
             if judgement.read:
                 entry.judge, entry.judged = judgement.findings, entry.comment_en
             else:  # shown, not recorded as a judgement: the next check --judge asks again
                 unread = judgement.findings
         recheck(entry, self.glossary)
         entry.checks += unread
-        if (entry.checks, entry.status, entry.judge, entry.judged) == before:
+        if not spent and (entry.checks, entry.status, entry.judge, entry.judged) == before:
             return entry
 
         def change(current: Entry | None) -> Entry | None:
@@ -865,6 +880,7 @@ class Workflow:
                 return None
             current.checks, current.status = entry.checks, entry.status
             current.judge, current.judged = entry.judge, entry.judged
+            record_usage(current, self.translator.model, spent)
             return current
 
         self.store.update(entry.date, entry.id, change)
@@ -906,6 +922,14 @@ class Workflow:
 
         reviews = [review_entry(e, against) for e in entries]
         return reviews, render_html_page(reviews, f"Review of {title}")
+
+    def model_use(self, entries: list[Entry]) -> str | None:
+        """What the entries' model requests used (recorded in each draft) and its estimated
+        cost, in one line; None when none is recorded."""
+        from pipeline.usage import by_model, load_prices, usage_line
+
+        usage = by_model(e.usage for e in entries)
+        return usage_line(usage, load_prices(self.settings.prices_file)) if usage else None
 
     def review_period(self, since: str) -> tuple[PeriodReview, str]:
         """The edit rate per day from `since` on, with his usual replacements, and its page."""
