@@ -612,7 +612,7 @@ class Workflow:
         if not entries:
             return []
         self.glossary  # noqa: B018  # loaded once, before the workers share it (or fail early)
-        self.history.count()  # brought up to date once, before the workers share it
+        self.history.sync()  # brought up to date once, before the workers share it
         batch = frozenset(e.id for e in entries)
         self.translator.use_jobs(jobs)
         workers = min(jobs or MAX_IN_FLIGHT, MAX_IN_FLIGHT)
@@ -935,10 +935,12 @@ class Workflow:
         """The edit rate per day from `since` on, with his usual replacements, and its page."""
         from pipeline.review import period_review, render_period_html
 
+        self.history.sync(every_file=True)  # a report on the history itself: every file
         period = period_review(self.history.entries(), since)
         return period, render_period_html(period)
 
     def tag_counts(self) -> Counter[str]:
+        self.history.sync(every_file=True)  # a report on the history itself: every file
         counts = self.history.tag_counts()
         if not counts:
             raise InputError(f"no tagged drafts in {self.store.root}")
@@ -949,6 +951,7 @@ class Workflow:
         from pipeline.review import hand_replacements
         from pipeline.suggest import mine_term_sets, suggestions_yaml
 
+        self.history.sync(every_file=True)  # a report on the history itself: every file
         entries = self.history.entries()
         if not entries:
             raise InputError(

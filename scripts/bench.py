@@ -175,14 +175,17 @@ def bench_history(work: Path) -> None:
 
 
 def make_vault(vault: Path, copies: int) -> Path:
-    """The real sample notes, copied with new ids and days."""
+    """The real sample notes, copied with new ids and days: a copy a month, and past ten years
+    (120 months) several copies a month, as a vault of ten years of notes would be."""
     sample = sorted((ROOT / "tests" / "data" / "vault-sample").rglob("*.md"))
     vault.mkdir()
+    months = min(copies, 120)
     for copy in range(copies):
+        month, nth = copy % months, copy // months  # the nth copy in that month
         for i, path in enumerate(sample):
             text = path.read_text(encoding="utf-8")
-            day = f"{20 + copy // 12:02d}{copy % 12 + 1:02d}{i % 28 + 1:02d}"
-            new_id = f"{day[:4]}.{copy:02d}{i:03d}"
+            day = f"{15 + month // 12:02d}{month % 12 + 1:02d}{i % 28 + 1:02d}"
+            new_id = f"{day[:4]}.{nth:02d}{i:03d}"
             text = re.sub(r"arxiv\.org/abs/\S+", f"arxiv.org/abs/{new_id}", text, count=1)
             (vault / f"{day} {copy}-{path.name[7:]}").write_text(text, encoding="utf-8")
     return vault
