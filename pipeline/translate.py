@@ -541,7 +541,9 @@ class Translator:
             except Exception as exc:
                 failure = api_failure(exc, self.model, self.settings)
                 if isinstance(failure, TransientError) and failure.overload:
-                    pushed_back(failure.retry_after)
+                    # a 429 or 503 is the server saying at once that it takes no more
+                    refused = getattr(exc, "status_code", None) in (429, 503)
+                    pushed_back(failure.retry_after, refused)
                 raise
 
     def _request_once(

@@ -41,6 +41,10 @@ def _hang_up(handler: BaseHTTPRequestHandler) -> None:
 
 
 class _QuietServer(ThreadingHTTPServer):
+    # a real server's listen backlog (uvicorn's 2048, Go's 4096), not socketserver's 5, which
+    # drops the connections of a day's requests sent at once (the client then waits a second)
+    request_queue_size = 128
+
     def handle_error(self, request: object, client_address: object) -> None:
         """A client that hung up (a timeout the test provoked) is expected, not news."""
 
