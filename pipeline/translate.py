@@ -670,11 +670,12 @@ def api_failure(exc: Exception, model: str, settings: Settings | None = None) ->
 
 def list_models(settings: Settings, retry: RetryPolicy | None = None) -> list[str] | None:
     """The models the server offers, or None when it does not list them (HTTP 404)."""
+    client = make_client(settings)  # not configured: an error before openai is loaded
     import openai
 
     def once() -> list[str] | None:
         try:
-            listing = make_client(settings).models.list()
+            listing = client.models.list()
             return [str(m.id) for m in listing.data]
         except openai.NotFoundError:
             return None

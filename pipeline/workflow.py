@@ -632,6 +632,7 @@ class Workflow:
         if not lacking:
             return entries, {}
         self.log("Fetching the papers' metadata from arXiv ...")
+        preload_client()  # loaded while arXiv is asked
         result = self.arxiv.fetch([parse_id(e.id) for e in lacking])
         problems: dict[str, InputError] = {}
         fresh: dict[tuple[str, str], Entry] = {}
@@ -672,11 +673,13 @@ class Workflow:
         if comment is None and existing is not None and not existing.title:
             comment = existing.comment_ko  # saved before arXiv answered: no need to type it again
 
-        if comment is not None or existing is None:
-            preload_client()  # a translation is likely: load the client while arXiv is asked
         entry = existing
         if comment is not None:
             entry = self._keep_comment(paper_id, date, comment, tags, existing is None)
+        if comment is None or entry is None or entry.status == AWAITING:
+            # a translation is likely: load the client while arXiv or the editor is waited for
+            # (a comment unchanged needs none: nothing that makes no request loads it)
+            preload_client()
         paper = None
         if entry is None or refresh or not entry.title:
             paper = self._fetch(paper_id, date, entry, refresh, created=existing is None)
@@ -773,9 +776,10 @@ class Workflow:
     ) -> list[Outcome]:
         """A day from a notes file: every comment on disk, one arXiv request, then translations
         in parallel. Outcomes are in the order of the blocks."""
-        preload_client()
         new = {b.paper_id.base for b in blocks if self.store.get(date, b.paper_id.base) is None}
         entries = [self._save_comment(b.paper_id, date, b.comment, b.tags or None) for b in blocks]
+        if any(e.status == AWAITING for e in entries):
+            preload_client()  # loaded while arXiv is asked
         wanted = [
             b.paper_id for b, e in zip(blocks, entries, strict=True) if refresh or not e.title
         ]
@@ -824,7 +828,6 @@ class Workflow:
     ) -> list[Outcome]:
         """Translate (again) drafts from their saved comments; a draft whose paper arXiv does
         not know is not translated (it fails, naming the id)."""
-        preload_client()
         entries, unknown = self.fetch_missing(selected.entries)
         todo = [i for i, e in enumerate(entries) if e.id not in unknown]
         failed = {
