@@ -574,6 +574,10 @@ class Translator:
                 # a server or model that knows no reasoning effort: ask as before, and remember
                 self._effort_ok = False
                 self._remember_refusal(self._no_effort_file)
+                self.log(
+                    f"the model API ({self.model}) does not take reasoning_effort={effort}; "
+                    "asking without it from now on"
+                )
                 return self._request_once(messages, judge)
             raise api_failure(exc, self.model, self.settings) from None
         except openai.APIError as exc:

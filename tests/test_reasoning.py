@@ -131,7 +131,12 @@ def test_a_server_that_refuses_the_effort_is_asked_without_it_and_that_is_rememb
     arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
 ) -> None:
     model_server.unknown_fields = ("reasoning_effort",)
-    draft()
+    first_run = run("draft", ID, "--comment", KO, "--date", "2025-06-24")
+    assert first_run.code == 0, first_run.stderr
+    assert (
+        "the model API (gpt-5-mini) does not take reasoning_effort=low; asking without it from "
+        "now on" in first_run.stderr
+    )
     first, second = model_server.bodies()
     assert first["reasoning_effort"] == "low"  # refused: 400 naming the field
     assert "reasoning_effort" not in second and "temperature" not in second
