@@ -8,7 +8,7 @@ changed: a draft written, added, removed or renamed changes its folder's mtime (
 every draft by renaming a new file into place, as most editors do). A draft overwritten in place
 (some editors) leaves its folder's mtime alone: the commands that report on the history itself
 (tags, review --since, glossary suggest, doctor) look at every file (`sync(every_file=True)`).
-A command that writes many drafts (an import) keeps the history as it goes (`recording`), so that
+A command that writes many drafts (an import) keeps the history as it goes (`record`), so that
 no later command parses them again. Losing the file costs one rebuild, nothing else.
 
 Similar comments are found with SQLite's full-text index (FTS5, BM25 ranking) over character
@@ -23,7 +23,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -56,7 +56,6 @@ CREATE INDEX IF NOT EXISTS drafts_tags ON drafts (problem, tags, id);
 # some file systems) without its mtime moving: it is looked into again next time (as git treats
 # "racily clean" files).
 _RACY_NS = 2_000_000_000
-_BATCH = 500  # drafts recorded per transaction while a command writes many
 _COLUMNS = (
     "id date status tags source title abstract comment_ko machine_en comment_en problem "
     "ko_terms en_terms"
@@ -119,6 +118,9 @@ class History:
                 self.path or ":memory:", timeout=30, check_same_thread=False, isolation_level=None
             )
             try:
+                # a cache, rebuilt if damaged: commits need not wait for the disk (a draft
+                # recorded at a time stays cheap)
+                db.execute("PRAGMA synchronous = OFF")
                 if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                     db.executescript(
                         "DROP TABLE IF EXISTS drafts; DROP TABLE IF EXISTS pairs;"
@@ -263,50 +265,31 @@ class History:
                 self._forget(db, gone)
         return seen
 
-    @contextmanager
-    def recording(self) -> Iterator[Callable[[Path, Entry], None]]:
-        """For a command that writes many drafts (an import): `record(path, entry)` after each
-        draft it writes puts that draft into the history as a sync would, without reading the
-        file back, so that no later command parses it again. Rows are committed every few
-        hundred drafts and at the end, whatever ends the block. The history is only a cache:
-        if its file cannot be used, recording does nothing and the next command rebuilds it."""
-        db: sqlite3.Connection | None = None
+    def record(self, path: Path, entry: Entry) -> None:
+        """Put a draft just written at `path` into the history as a sync would, without reading
+        the file back: a command that writes many drafts (an import) calls this after each, so
+        that no later command parses them again. The history is only a cache: if its file
+        cannot be used now, this does nothing, and the next sync finds the draft."""
         with self._lock:
             try:
                 db = self._connect_or_rebuild()
+                stat = path.stat()
                 db.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error:
-                db = None
-            pending = 0
-
-            def record(path: Path, entry: Entry) -> None:
-                nonlocal db, pending
-                if db is None:
-                    return
                 try:
-                    stat = path.stat()
                     self._forget(db, str(path))
                     _add(db, str(path), (stat.st_size, stat.st_mtime_ns, stat.st_ino), entry)
-                    # its folder is looked into by the next sync (if it is gone by then, so
-                    # are its rows), which compares signatures and parses nothing recorded
+                    # its folder is looked into by the next sync (if it is gone by then, so are
+                    # its rows), which compares signatures and parses nothing recorded here
                     db.execute(
                         "INSERT OR IGNORE INTO folders (path, mtime) VALUES (?, NULL)",
                         (str(path.parent),),
                     )
-                    pending += 1
-                    if pending >= _BATCH:  # let other commands in now and then
-                        db.execute("COMMIT")
-                        db.execute("BEGIN IMMEDIATE")
-                        pending = 0
-                except (OSError, sqlite3.Error):
-                    _end(db)
-                    db = None  # the next sync finds what was not recorded
-
-            try:
-                yield record
-            finally:
-                if db is not None:
-                    _end(db)
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+            except (OSError, sqlite3.Error):
+                pass  # not recorded: the next sync reads it
 
     def _record(self, db: sqlite3.Connection, path: Path, signature: tuple[int, int, int]) -> None:
         self._forget(db, str(path))
@@ -429,13 +412,6 @@ def _signatures(db: sqlite3.Connection) -> dict[str, tuple[int, ...]]:
     return {
         row[0]: tuple(row[1:]) for row in db.execute("SELECT path, size, mtime, inode FROM drafts")
     }
-
-
-def _end(db: sqlite3.Connection) -> None:
-    try:
-        db.execute("COMMIT")
-    except sqlite3.Error:
-        pass  # not recorded: the next sync finds those drafts
 
 
 def _insert(

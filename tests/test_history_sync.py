@@ -144,33 +144,36 @@ def test_a_racily_new_folder_is_looked_into_again(
     assert history(store).tag_counts()["day-zero"] == 1
 
 
-def test_recording_keeps_the_history_as_drafts_are_written(
+def test_drafts_recorded_as_they_are_written_are_not_parsed_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = days_store(tmp_path, days=2)
     kept = history(store)
     kept.sync()
-    with kept.recording() as record:
-        for n in range(700):  # more than one batch
-            entry = make_entry(
-                f"2402.{n:05d}", f"2024-02-{1 + n % 20:02d}", comment_ko=f"기록 {n}번.", tags=["x"]
-            )
-            record(store.save(entry), entry)
+    for n in range(300):  # as an import writes them
+        entry = make_entry(
+            f"2402.{n:05d}", f"2024-02-{1 + n % 20:02d}", comment_ko=f"기록 {n}번.", tags=["x"]
+        )
+        kept.record(store.save(entry), entry)
     parses = Parses(store, monkeypatch)
     later = history(store)
-    assert later.count() == (706, 22)
+    assert later.count() == (306, 22)
     assert parses.paths == []  # nothing recorded is parsed again
-    assert later.tag_counts()["x"] == 700
+    assert later.tag_counts()["x"] == 300
     assert [e.key for _, e in later.nearest("기록 123번!", k=1)] == ["2402.00123"]
+    # recorded, then removed with its folder before any sync: gone from the history too
+    gone = make_entry("2403.00001", "2024-03-01", comment_ko="곧 지워질 코멘트.")
+    kept.record(store.save(gone), gone)
+    store.remove("2024-03-01", "2403.00001")
+    assert "2403.00001" not in {e.id for e in history(store).entries()}
 
 
 def test_recording_into_an_unusable_history_does_nothing(tmp_path: Path) -> None:
     store = days_store(tmp_path, days=1)
     broken = History(store, tmp_path / "cache" / "history.sqlite3")
     (tmp_path / "cache" / "history.sqlite3").mkdir(parents=True)  # a folder: no database
-    with broken.recording() as record:
-        entry = make_entry("2403.00001", "2024-03-01")
-        record(store.save(entry), entry)  # no error: the history is only a cache
+    entry = make_entry("2403.00001", "2024-03-01")
+    broken.record(store.save(entry), entry)  # no error: the history is only a cache
     assert store.path("2024-03-01", "2403.00001").exists()
 
 
