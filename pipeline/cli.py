@@ -449,6 +449,9 @@ def review(
         reviews, page = app.workflow.review(selected.entries, against, paper or str(date))
         views.show_reviews(app.console, reviews)
         views.show_unfetched(app.console, selected.entries)
+        model_use = app.workflow.model_use(selected.entries)
+        if model_use:
+            app.console.out(model_use)
     if html_file is not None and app.write(html_file, page):
         app.console.err(f"Wrote {html_file}")
     return 0

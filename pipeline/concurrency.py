@@ -64,28 +64,30 @@ class Limit:
         overload: bool = False,
         retry_after: float | None = None,
         answered: bool = True,
+        refused: bool = False,
     ) -> None:
         """The request that started at `started` is over: it was answered, or the server pushed
-        back (429, 5xx, a timeout: `overload`), asking perhaps to wait `retry_after` seconds, or it
-        failed otherwise (`answered` False: a 400, a refused connection; no sign of load)."""
+        back (429, 5xx, a timeout: `overload`; `refused` when it said so at once, 429 or 503),
+        asking perhaps to wait `retry_after` seconds, or it failed otherwise (`answered` False: a
+        400, a refused connection; no sign of load)."""
         with self._cond:
             self.in_flight -= 1
             self._cond.notify_all()
 
     @contextmanager
     def slot(self) -> Iterator[Callable[..., None]]:
-        """`with limit.slot() as pushed_back:` around one request; call `pushed_back(retry_after)`
-        when the server answered with an overload. A request that raises anything else is no
-        measure of the server's load."""
+        """`with limit.slot() as pushed_back:` around one request; call `pushed_back(retry_after,
+        refused)` when the server answered with an overload. A request that raises anything else
+        is no measure of the server's load."""
         started = self.acquire()
-        overload: list[float | None] = []
+        overload: list[tuple[float | None, bool]] = []
         answered = False
         try:
-            yield lambda retry_after=None: overload.append(retry_after)
+            yield lambda retry_after=None, refused=False: overload.append((retry_after, refused))
             answered = True
         finally:
-            retry_after = overload[0] if overload else None
-            self.release(started, bool(overload), retry_after, answered or bool(overload))
+            retry_after, refused = overload[0] if overload else (None, False)
+            self.release(started, bool(overload), retry_after, answered or bool(overload), refused)
 
 
 class AdaptiveLimit(Limit):
@@ -96,11 +98,14 @@ class AdaptiveLimit(Limit):
     refusal (429 or 503 comes back in milliseconds, a reply in seconds), so the limit starts at
     `initial` and, until the first refusal, grows by one every `spacing` seconds: a refusal
     arrives before many more requests are sent (slow start, paced by time rather than by
-    replies, which are too slow to pace anything). A refusal, a 5xx or a timeout halves the
-    limit (once per round trip, however many requests of that round come back refused), and
-    from then on it grows by one per round trip of replies whose latency stays within twice the
-    fastest seen (congestion avoidance), eight times slower near the level last refused.
-    Retry-After holds every new request, not only the one refused. Capped at `cap`."""
+    replies, which are too slow to pace anything). A refusal (429 or 503, at once) says how many
+    the server takes: the requests still in flight when it comes back (those sent with it come
+    back refused too, each lowering the limit to what is left); the limit becomes that, not half
+    of it, so a server of fixed capacity is kept full. A 5xx or a timeout says less: it halves
+    the limit, once per round trip, however many requests of that round fail. From then on the
+    limit grows by one per round trip of replies whose latency stays within twice the fastest
+    seen (congestion avoidance), eight times slower near the level last refused. Retry-After
+    holds every new request, not only the one refused. Capped at `cap`."""
 
     def __init__(
         self,
@@ -154,13 +159,19 @@ class AdaptiveLimit(Limit):
         overload: bool = False,
         retry_after: float | None = None,
         answered: bool = True,
+        refused: bool = False,
     ) -> None:
         with self._cond:
             self.in_flight -= 1
             now = self.clock()
             if overload:
                 self.refusals += 1
-                if started > self._cut_at:  # one cut per round: the others were sent before it
+                if refused:  # it takes what it still holds of ours
+                    self.probing = False
+                    if self.in_flight < self.limit:
+                        self.limit = float(max(1, self.in_flight))
+                        self.refused_at = self.limit + 1
+                elif started > self._cut_at:  # one cut per round: the others were sent before it
                     self.probing = False
                     self.refused_at = self.limit
                     self.limit = max(1.0, float(int(self.limit) // 2))

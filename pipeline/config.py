@@ -29,11 +29,15 @@ DIGEST_RETRY_ATTEMPTS = "DIGEST_RETRY_ATTEMPTS"
 DIGEST_TIMEOUT = "DIGEST_TIMEOUT"
 DIGEST_REPAIRS = "DIGEST_REPAIRS"
 DIGEST_JUDGE = "DIGEST_JUDGE"
+DIGEST_REASONING_EFFORT = "DIGEST_REASONING_EFFORT"
+DIGEST_JUDGE_REASONING_EFFORT = "DIGEST_JUDGE_REASONING_EFFORT"
+DIGEST_PRICES = "DIGEST_PRICES"
 
 DEFAULT_MODEL = "gpt-5-mini"
 DEFAULT_ARXIV_API_URL = "https://export.arxiv.org/api/query"
 DEFAULT_ARXIV_DELAY = 3.0
 DEFAULT_ARXIV_ABS_URL = "https://arxiv.org/abs/"
+REASONING_EFFORTS = ("minimal", "low", "medium", "high")
 # The glossary that ships beside the package (an editable install from the repository), used
 # when the current folder has no glossary.yaml, so that digest run anywhere enforces the terms.
 SHIPPED_GLOSSARY = Path(__file__).resolve().parent.parent / "glossary.yaml"
@@ -55,6 +59,10 @@ Environment:
   {DIGEST_TIMEOUT}        time limit of one request in seconds (default 30 arXiv, 120 model)
   {DIGEST_REPAIRS}        times to ask the model again when a check fails (default 1)
   {DIGEST_JUDGE}=1        also have the model review each English (same as --judge)
+  {DIGEST_REASONING_EFFORT}  minimal, low, medium or high (default low for gpt-5*, o1, o3,
+                           o4*; not sent to other models unless set)
+  {DIGEST_JUDGE_REASONING_EFFORT}  the judge's (default: the same)
+  {DIGEST_PRICES}         a YAML file of prices per model for the cost estimate
   {DIGEST_DEBUG}=1        show tracebacks"""
 
 
@@ -87,6 +95,9 @@ class Settings:
     judge: bool = False
     arxiv_abs_url: str = DEFAULT_ARXIV_ABS_URL
     contact: str = ""  # an e-mail address for arXiv's logs, in the User-Agent
+    reasoning_effort: str | None = None  # None: the model family's default (translate.py)
+    judge_reasoning_effort: str | None = None  # None: the same as the translation's
+    prices_file: Path | None = None  # prices that override the shipped table (usage.py)
 
     @property
     def history_file(self) -> Path:
@@ -114,6 +125,15 @@ def _number(env: Mapping[str, str], name: str, default: float, minimum: float = 
     if value < minimum:
         raise InputError(f"{name}={raw!r} must be at least {minimum:g}")
     return value
+
+
+def reasoning_effort(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if raw.lower() not in REASONING_EFFORTS:
+        raise InputError(f"{name}={raw!r} is not one of {', '.join(REASONING_EFFORTS)}")
+    return raw.lower()
 
 
 def flag(env: Mapping[str, str], name: str) -> bool:
@@ -200,4 +220,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         judge=flag(env, DIGEST_JUDGE),
         arxiv_abs_url=abs_url(env),
         contact=contact(env),
+        reasoning_effort=reasoning_effort(env, DIGEST_REASONING_EFFORT),
+        judge_reasoning_effort=reasoning_effort(env, DIGEST_JUDGE_REASONING_EFFORT),
+        prices_file=Path(env[DIGEST_PRICES]) if env.get(DIGEST_PRICES) else None,
     )

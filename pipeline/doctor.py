@@ -57,6 +57,7 @@ def probe_drafts(settings: Settings) -> str:
     store = Store(settings.drafts_dir)
     history = History(store, settings.history_file)
     try:
+        history.sync(every_file=True)  # doctor looks at every draft file
         drafts, days = history.count()
         broken = history.problems()
     except (OSError, DigestError):  # the cache folder is the cache probe's to report

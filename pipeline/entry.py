@@ -68,6 +68,9 @@ class Entry:
     model: str = ""
     glossary: str = ""
     repairs: int = 0
+    # the tokens this draft's model requests used, per model, over every run (usage.Usage as a
+    # mapping): what `review` estimates a day's cost from
+    usage: dict[str, dict[str, int]] = field(default_factory=dict)
     # every try of the last translation when a check sent it back: its English and its errors
     attempts: list[dict[str, Any]] = field(default_factory=list)
     cleanup: list[str] = field(default_factory=list)
@@ -159,6 +162,15 @@ def _text_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
+def _usage_record(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(model, str)
+        and isinstance(counts, dict)
+        and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts.values())
+        for model, counts in value.items()
+    )
+
+
 def entry_from_yaml(text: str, source: str) -> Entry:
     """Parse a draft file; any problem is an InputError naming file and line."""
     data, lines, typed = yamlio.load_mapping(text, source)
@@ -196,6 +208,10 @@ def entry_from_yaml(text: str, source: str) -> Entry:
             value = [] if value is None else value
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
                 raise bad(key, "must be a list of mappings")
+        elif key == "usage":
+            value = {} if value is None else value
+            if not _usage_record(value):
+                raise bad(key, "must map each model to its token counts (whole numbers)")
         elif key in ("checks", "judge"):
             value = [] if value is None else value
             try:

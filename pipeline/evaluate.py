@@ -40,6 +40,7 @@ from pipeline.translate import (
     Translator,
     context_block,
 )
+from pipeline.usage import Usage, cost_text, load_prices
 from pipeline.workflow import translate_checked
 from pipeline.yamlio import load_json
 
@@ -243,6 +244,7 @@ class NoteResult:
     repairs: int = 0
     requests: int = 0  # sent for this note (0: all answered by the cache)
     tokens: int = 0
+    usage: Usage = Usage()  # the tokens by kind (prompt, cached, completion, reasoning)
     chrf: float = 0.0  # sentence-level, for ranking the worst cases
     edits: int = 0
     words: int = 0
@@ -305,6 +307,7 @@ class EvalReport:
     context_chars: list[int] = field(default_factory=list)  # the paper block, per note
     stopped: str = ""  # why the run ended before every note was measured
     stopped_by: BaseException | None = None  # the interrupt or service error, to re-raise
+    cost: str = ""  # the estimated cost of the run's tokens (usage.cost_text)
 
 
 def run_eval(
@@ -323,6 +326,7 @@ def run_eval(
     # the author's pairs searched exactly as `draft` searches his drafts
     index = History.of([Example(n.id, n.comment_ko, n.comment_en) for n in selection.examples])
     notes = selection.evaluated
+    prices = load_prices(translator.settings.prices_file)  # a bad file fails before any request
 
     def work(note: Note) -> NoteResult:
         nearest = index.nearest(note.comment_ko, k=MAX_EXAMPLES, exclude=frozenset([note.id]))
@@ -340,6 +344,7 @@ def run_eval(
         )
         result = measure(note, made.english, made.findings, glossary)
         result.repairs, result.requests, result.tokens = made.repairs, made.requests, made.tokens
+        result.usage = made.usage
         return result
 
     results: dict[int, NoteResult] = {}
@@ -374,6 +379,8 @@ def run_eval(
     report.seconds = time.monotonic() - started
     report.sent = translator.calls - sent
     report.results = [results[i] for i in sorted(results)]
+    used = sum((r.usage for r in report.results), Usage())
+    report.cost = cost_text({translator.model: used}, prices) if used else ""
     return report
 
 
@@ -472,6 +479,10 @@ def summary(report: EvalReport) -> dict[str, Any]:
         "sent": report.sent,
         "cached": sum(r.requests == 0 for r in results),
         "tokens": sum(r.tokens for r in results),
+        "prompt_tokens": sum(r.usage.prompt for r in results),
+        "cached_tokens": sum(r.usage.cached for r in results),
+        "completion_tokens": sum(r.usage.completion for r in results),
+        "reasoning_tokens": sum(r.usage.reasoning for r in results),
         "seconds": round(report.seconds, 2),
         "context_chars_mean": round(sum(context) / len(context), 1) if context else 0.0,
         "context_chars_max": max(context, default=0),
@@ -516,7 +527,10 @@ def summary_lines(report: EvalReport, figures: dict[str, Any]) -> list[str]:
     lines += [
         f"requests: {figures['requests']} ({figures['sent']} sent with retries; "
         f"{figures['cached']} of {n} notes answered by the cache)",
-        f"tokens: {figures['tokens']}",
+        f"tokens: {figures['tokens']} ({figures['prompt_tokens']} prompt, "
+        f"{figures['cached_tokens']} of them cached; {figures['completion_tokens']} completion, "
+        f"{figures['reasoning_tokens']} of them reasoning)",
+        *([f"cost: {report.cost}"] if report.cost else []),
         f"wall time: {figures['seconds']:.1f} s",
         f"paper context: {figures['context_chars_mean']:.0f} characters "
         f"(~{figures['context_chars_mean'] / 4:.0f} tokens) a request on average, "
@@ -568,6 +582,7 @@ def results_json(report: EvalReport) -> str:
                 "repairs": r.repairs,
                 "requests": r.requests,
                 "tokens": r.tokens,
+                "usage": r.usage.to_dict(),
                 "findings": [
                     {"check": f.check, "severity": f.severity, "message": f.message}
                     for f in r.findings
@@ -638,6 +653,14 @@ def _term_use(saved: _Saved) -> TermUse:
     return TermUse(**{k: saved.get(k, "a whole number") for k in vars(TermUse())})
 
 
+def _usage(saved: _Saved) -> Usage:
+    """A note's tokens by kind (runs saved before they were kept have none)."""
+    if "usage" not in saved.record:
+        return Usage()
+    part = saved.part("usage")
+    return Usage.from_dict({k: part.get(k, "a whole number") for k in part.record})
+
+
 def load_results(path: Path) -> EvalReport:
     """A run saved with --save; anything else is an error naming the file and the field."""
     try:
@@ -661,6 +684,7 @@ def load_results(path: Path) -> EvalReport:
             repairs=n.get("repairs", "a whole number"),
             requests=n.get("requests", "a whole number"),
             tokens=n.get("tokens", "a whole number"),
+            usage=_usage(n),
             chrf=n.get("chrf", "a number"),
             edits=n.get("edits", "a whole number"),
             words=n.get("words", "a whole number"),

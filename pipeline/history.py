@@ -2,9 +2,14 @@
 
 Commands over the whole history (the author's earlier pairs for the prompt, tags, glossary
 suggestions, what awaits translation, the trend of the edit rate) read this file instead of
-parsing thousands of drafts. It is kept in step with the drafts folder incrementally: each use
-compares every draft file's size, mtime and inode with what it recorded and parses only the files
-that changed. Losing it costs one rebuild, nothing else.
+parsing thousands of drafts. It is kept in step with the drafts folder incrementally, parsing only
+the files that changed (by size, mtime and inode), and looking only in the day folders that
+changed: a draft written, added, removed or renamed changes its folder's mtime (digest writes
+every draft by renaming a new file into place, as most editors do). A draft overwritten in place
+(some editors) leaves its folder's mtime alone: the commands that report on the history itself
+(tags, review --since, glossary suggest, doctor) look at every file (`sync(every_file=True)`).
+A command that writes many drafts (an import) keeps the history as it goes (`record`), so that
+no later command parses them again. Losing the file costs one rebuild, nothing else.
 
 Similar comments are found with SQLite's full-text index (FTS5, BM25 ranking) over character
 2- and 3-grams: cheap, language-agnostic, and good at Korean, where particles break whole-word
@@ -13,8 +18,10 @@ matching.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +32,7 @@ from pipeline.errors import EnvironmentFailure, InputError
 from pipeline.examples import Example, ngrams
 from pipeline.store import Store
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS drafts (
     path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, inode INTEGER,
@@ -40,6 +47,17 @@ CREATE VIRTUAL TABLE IF NOT EXISTS papers_terms USING fts5vocab(papers, 'row');
 CREATE TABLE IF NOT EXISTS acronyms (draft INTEGER, word TEXT, kept INTEGER);
 CREATE INDEX IF NOT EXISTS acronyms_of_draft ON acronyms (draft);
 """
+# Day folders as last synced (their mtime), and narrow indexes for what every sync and `tags`
+# read, so that neither scans the wide rows. Added to any existing file as it is opened.
+_SCHEMA_FOLDERS = """
+CREATE TABLE IF NOT EXISTS folders (path TEXT PRIMARY KEY, mtime INTEGER);
+CREATE INDEX IF NOT EXISTS drafts_signature ON drafts (path, size, mtime, inode);
+CREATE INDEX IF NOT EXISTS drafts_tags ON drafts (problem, tags, id);
+"""
+# A folder changed this recently may change again within the same tick of its clock (coarse on
+# some file systems) without its mtime moving: it is looked into again next time (as git treats
+# "racily clean" files).
+_RACY_NS = 2_000_000_000
 _COLUMNS = (
     "id date status tags source title abstract comment_ko machine_en comment_en problem "
     "ko_terms en_terms"
@@ -102,14 +120,18 @@ class History:
                 self.path or ":memory:", timeout=30, check_same_thread=False, isolation_level=None
             )
             try:
+                # a cache, rebuilt if damaged: commits need not wait for the disk (a draft
+                # recorded at a time stays cheap)
+                db.execute("PRAGMA synchronous = OFF")
                 if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                     db.executescript(
                         "DROP TABLE IF EXISTS drafts; DROP TABLE IF EXISTS pairs;"
                         "DROP TABLE IF EXISTS papers; DROP TABLE IF EXISTS pairs_terms;"
                         "DROP TABLE IF EXISTS papers_terms; DROP TABLE IF EXISTS acronyms;"
+                        "DROP TABLE IF EXISTS folders;"
                     )
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                db.executescript(_SCHEMA)
+                db.executescript(_SCHEMA + _SCHEMA_FOLDERS)
             except BaseException:
                 db.close()
                 raise
@@ -133,7 +155,7 @@ class History:
             return self._rebuild()  # not a database (damaged): it is only a cache
 
     @contextmanager
-    def _open(self) -> Iterator[sqlite3.Connection]:
+    def _open(self, every_file: bool = False) -> Iterator[sqlite3.Connection]:
         """The database, in step with the drafts folder (synced once per run). Any SQLite
         failure is one clear error (exit 4), never a traceback."""
         with self._lock:
@@ -141,12 +163,12 @@ class History:
                 db = self._connect_or_rebuild()
                 if not self._synced:
                     try:
-                        self._sync(db)
+                        self._sync(db, every_file)
                     except sqlite3.DatabaseError as exc:
                         if isinstance(exc, sqlite3.OperationalError) or self.path is None:
                             raise
                         db = self._rebuild()  # damaged inside ("malformed"): it is only a cache
-                        self._sync(db)
+                        self._sync(db, every_file)
                     self._synced = True
                 yield db
             except sqlite3.Error as exc:
@@ -155,35 +177,122 @@ class History:
                     "delete it and it is rebuilt"
                 ) from None
 
-    def _sync(self, db: sqlite3.Connection) -> None:
+    def sync(self, every_file: bool = False) -> None:
+        """Bring the history in step with the drafts folder now (else the first query does):
+        the day folders that changed, or (`every_file`) every draft file, whatever its folder
+        says, for commands that report on the history itself."""
+        self._synced = self._synced and not every_file
+        with self._open(every_file):
+            pass
+
+    def _sync(self, db: sqlite3.Connection, every_file: bool) -> None:
         # One transaction that takes the write lock first: two commands syncing at once take
         # turns, and each sees the other's rows (or none of them), never half.
         db.execute("BEGIN IMMEDIATE")
         try:
-            self._update(db)
+            self._update(db, every_file)
         except BaseException:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
 
-    def _update(self, db: sqlite3.Connection) -> None:
+    def _update(self, db: sqlite3.Connection, every_file: bool) -> None:
         assert self.store is not None
-        known = {
-            row[0]: tuple(row[1:])
-            for row in db.execute("SELECT path, size, mtime, inode FROM drafts")
-        }
-        seen: set[str] = set()
-        for path in self.store.files():
+        started = time.time_ns()
+        if db.execute("SELECT 1 FROM drafts LIMIT 1").fetchone() is None:
+            db.execute("DELETE FROM folders")  # no rows (a new or emptied file): look everywhere
+        recorded = dict(db.execute("SELECT path, mtime FROM folders").fetchall())
+        folders: dict[str, int] = {}
+        for day in self.store.days():
+            folder = str(self.store.root / day)  # keys as str(Path), as the files' are
             try:
-                stat = path.stat()
+                folders[folder] = os.stat(folder).st_mtime_ns
             except OSError:
                 continue
-            key, signature = str(path), (stat.st_size, stat.st_mtime_ns, stat.st_ino)
-            seen.add(key)
-            if known.get(key) != signature:
-                self._record(db, path, signature)
-        for gone in known.keys() - seen:
-            self._forget(db, gone)
+        # The first sync of a file (or every_file) looks at every file and forgets the rows of
+        # any file it did not see; later ones, at the folders whose mtime moved.
+        everywhere = every_file or not recorded
+        known = _signatures(db) if everywhere else None
+        seen: set[str] = set()
+        for folder, mtime in folders.items():
+            if not everywhere and recorded.get(folder) == mtime:
+                continue
+            seen |= self._sync_folder(db, folder, known)
+            trusted = mtime if mtime < started - _RACY_NS else None
+            db.execute(
+                "INSERT OR REPLACE INTO folders (path, mtime) VALUES (?, ?)", (folder, trusted)
+            )
+        if known is not None:
+            for gone in known.keys() - seen:
+                self._forget(db, gone)
+        for gone in recorded.keys() - folders.keys():
+            for (path,) in db.execute(_IN_FOLDER, _folder_range(gone)).fetchall():
+                self._forget(db, path)
+            db.execute("DELETE FROM folders WHERE path = ?", (gone,))
+
+    def _sync_folder(
+        self, db: sqlite3.Connection, folder: str, known: dict[str, tuple[int, ...]] | None
+    ) -> set[str]:
+        """Parse the drafts of one day folder that changed; forget those gone (when `known` is
+        given, the caller forgets them). Returns the files seen."""
+        if known is None:
+            here = {
+                row[0]: tuple(row[1:])
+                for row in db.execute(
+                    "SELECT path, size, mtime, inode FROM drafts WHERE path > ? AND path < ?",
+                    _folder_range(folder),
+                )
+            }
+        else:
+            here = known
+        seen: set[str] = set()
+        try:
+            with os.scandir(folder) as listing:
+                files = sorted(
+                    (e for e in listing if e.name.endswith(".yaml") and not e.name.startswith(".")),
+                    key=lambda e: e.name,
+                )
+                for file in files:
+                    try:
+                        stat = file.stat()
+                    except OSError:
+                        continue
+                    signature = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+                    seen.add(file.path)
+                    if here.get(file.path) != signature:
+                        self._record(db, Path(file.path), signature)
+        except OSError:
+            pass  # removed meanwhile: its rows go below, or with the next sync
+        if known is None:
+            for gone in here.keys() - seen:
+                self._forget(db, gone)
+        return seen
+
+    def record(self, path: Path, entry: Entry) -> None:
+        """Put a draft just written at `path` into the history as a sync would, without reading
+        the file back: a command that writes many drafts (an import) calls this after each, so
+        that no later command parses them again. The history is only a cache: if its file
+        cannot be used now, this does nothing, and the next sync finds the draft."""
+        with self._lock:
+            try:
+                db = self._connect_or_rebuild()
+                stat = path.stat()
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._forget(db, str(path))
+                    _add(db, str(path), (stat.st_size, stat.st_mtime_ns, stat.st_ino), entry)
+                    # its folder is looked into by the next sync (if it is gone by then, so are
+                    # its rows), which compares signatures and parses nothing recorded here
+                    db.execute(
+                        "INSERT OR IGNORE INTO folders (path, mtime) VALUES (?, NULL)",
+                        (str(path.parent),),
+                    )
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+            except (OSError, sqlite3.Error):
+                pass  # not recorded: the next sync reads it
 
     def _record(self, db: sqlite3.Connection, path: Path, signature: tuple[int, int, int]) -> None:
         self._forget(db, str(path))
@@ -255,9 +364,15 @@ class History:
 
     def tag_counts(self, exclude: str = "") -> Counter[str]:
         """How often each tag was used, over every readable draft but the entry `exclude`."""
-        from pipeline.tags import vocabulary
+        from pipeline.tags import count_tags
 
-        return vocabulary(e for e in self.entries() if e.id != exclude)
+        with self._open() as db:
+            rows = db.execute(
+                "SELECT tags, count(*) FROM drafts WHERE problem = '' AND tags != '' AND id != ? "
+                "GROUP BY tags",
+                (exclude,),
+            ).fetchall()
+        return count_tags((tags.split(), int(n)) for tags, n in rows)
 
     def nearest(
         self, korean: str, k: int = 3, exclude: frozenset[str] = frozenset()
@@ -296,6 +411,21 @@ class History:
                 (query, limit),
             ).fetchall()
         return [(float(r[0]), dict(zip(_COLUMNS, r[1:], strict=True))) for r in rows]
+
+
+_IN_FOLDER = "SELECT path FROM drafts WHERE path > ? AND path < ?"
+
+
+def _folder_range(folder: str) -> tuple[str, str]:
+    """The keys of the files in a folder lie between these two (the separator and the next
+    character after it)."""
+    return folder + os.sep, folder + chr(ord(os.sep) + 1)
+
+
+def _signatures(db: sqlite3.Connection) -> dict[str, tuple[int, ...]]:
+    return {
+        row[0]: tuple(row[1:]) for row in db.execute("SELECT path, size, mtime, inode FROM drafts")
+    }
 
 
 def _insert(

@@ -58,6 +58,9 @@ class Store:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._swept: set[Path] = set()
+        # told of every draft written (the history keeps itself up to date as drafts are
+        # written, so that no later command parses them again)
+        self.on_write: Callable[[Path, Entry], None] | None = None
 
     def path(self, date: str, entry_id: str) -> Path:
         if not DATE_RE.match(date):
@@ -128,6 +131,8 @@ class Store:
             yamlio.atomic_write(path, entry.to_yaml())
         except OSError as exc:
             raise write_failure(path, exc) from None
+        if self.on_write is not None:
+            self.on_write(path, entry)
         return path
 
     def remove(self, date: str, entry_id: str) -> None:

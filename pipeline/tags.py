@@ -11,9 +11,16 @@ from pipeline.text import edit_distance, normalize_tag
 
 def vocabulary(entries: Iterable[Entry]) -> Counter[str]:
     """How often each tag was used, variants normalised (object_detection -> object-detection)."""
+    return count_tags((entry.tags, 1) for entry in entries)
+
+
+def count_tags(tag_lists: Iterable[tuple[Iterable[str], int]]) -> Counter[str]:
+    """The vocabulary of tag lists given with how many entries carry each list (the history
+    counts them in SQL): each entry counts a tag once, variants normalised."""
     counts: Counter[str] = Counter()
-    for entry in entries:
-        counts.update({normalize_tag(t) for t in entry.tags} - {""})
+    for tags, entries in tag_lists:
+        for tag in {normalize_tag(t) for t in tags} - {""}:
+            counts[tag] += entries
     return counts
 
 

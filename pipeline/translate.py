@@ -20,6 +20,7 @@ from pipeline.examples import Example
 from pipeline.glossary import Match, distinct_terms
 from pipeline.retry import TransientError, call_service, parse_retry_after
 from pipeline.text import NOTE_MARK, SIGN_OFF_PHRASES, strip_unprintable
+from pipeline.usage import Usage, usage_of
 
 SYSTEM_PROMPT = """\
 You translate the comments a Korean machine-learning researcher writes on arXiv papers into \
@@ -45,6 +46,27 @@ MAX_EXAMPLE_CHARS = 2400  # the prompt must not grow with the history either
 MAX_TITLE_CHARS = 300
 MAX_ABSTRACT_CHARS = 1200
 TRIM_MARKER = " …"
+
+
+# OpenAI's reasoning families take a reasoning effort, and only their default temperature. Their
+# own default effort spends seconds and tokens thinking about a short comment that a translation
+# does not need.
+_REASONING_FAMILY = re.compile(r"(?:gpt-5|o1|o3|o4)(?:$|[-.])")
+DEFAULT_REASONING_EFFORT = "low"
+
+
+def is_reasoning_model(model: str) -> bool:
+    """gpt-5*, o1, o3, o4* (a provider prefix such as openai/ ignored)."""
+    return bool(_REASONING_FAMILY.match(model.strip().lower().rsplit("/", 1)[-1]))
+
+
+def reasoning_effort(settings: Settings, judge: bool = False) -> str | None:
+    """The effort to ask for: DIGEST_REASONING_EFFORT (for the judge, its own setting first),
+    else `low` for a reasoning family; None (the field is not sent) for any other model."""
+    chosen = (settings.judge_reasoning_effort if judge else None) or settings.reasoning_effort
+    if chosen is None and is_reasoning_model(settings.model):
+        return DEFAULT_REASONING_EFFORT
+    return chosen
 
 
 _preloading: list[threading.Thread] = []
@@ -392,8 +414,12 @@ class Reply:
 
     content: str
     model: str
-    tokens: int = 0  # as the server counted them (0 when it does not say, or from the cache)
+    usage: Usage = Usage()  # as the server counted it (nothing from the cache)
     from_cache: bool = False
+
+    @property
+    def tokens(self) -> int:
+        return self.usage.total
 
 
 @dataclass
@@ -402,7 +428,11 @@ class Translation:
     model: str
     removed: list[str] = field(default_factory=list)
     from_cache: bool = False
-    tokens: int = 0
+    usage: Usage = Usage()
+
+    @property
+    def tokens(self) -> int:
+        return self.usage.total
 
 
 class Translator:
@@ -434,28 +464,38 @@ class Translator:
         # is not flooded again by the next run)
         server = hashlib.sha256((settings.base_url or "openai").encode("utf-8")).hexdigest()[:16]
         self._limit_file = settings.cache_dir / "limits" / server
-        self._temperature_ok = not self._no_temperature_file.exists()
-
-    def _cache_path(self, messages: list[dict[str, str]], temperature: float | None) -> Path:
-        key = json.dumps(
-            {
-                "server": self.settings.base_url or "openai",  # one name, other models elsewhere
-                "model": self.model,
-                "messages": messages,
-                "temperature": temperature,
-            },
-            ensure_ascii=False,
-            sort_keys=True,
+        # reasoning models take only their default temperature: not asked for at all
+        self._temperature_ok = not is_reasoning_model(self.model) and (
+            not self._no_temperature_file.exists()
         )
+        # likewise a server that refused reasoning_effort once (an older or a local one)
+        self._no_effort_file = settings.cache_dir / "no-reasoning-effort" / _model_key(settings)
+        self._effort_ok = not self._no_effort_file.exists()
+
+    def effort(self, judge: bool = False) -> str | None:
+        """The reasoning effort a request sends (None: the field is left out)."""
+        return reasoning_effort(self.settings, judge) if self._effort_ok else None
+
+    def _cache_path(
+        self, messages: list[dict[str, str]], temperature: float | None, effort: str | None = None
+    ) -> Path:
+        request: dict[str, Any] = {
+            "server": self.settings.base_url or "openai",  # one name, other models elsewhere
+            "model": self.model,
+            "messages": messages,
+            "temperature": temperature,
+        }
+        if effort is not None:  # (the keys of requests without one stay what they were)
+            request["reasoning_effort"] = effort
+        key = json.dumps(request, ensure_ascii=False, sort_keys=True)
         return self.cache_dir / (hashlib.sha256(key.encode("utf-8")).hexdigest() + ".json")
 
-    def _cached(self, messages: list[dict[str, str]]) -> str | None:
+    def _cached(self, messages: list[dict[str, str]], effort: str | None) -> str | None:
         """A remembered reply; a damaged or foreign cache file is a miss (and is replaced)."""
         for temperature in (0.0, None):
             try:
-                record = yamlio.load_json(
-                    self._cache_path(messages, temperature).read_text("utf-8")
-                )
+                path = self._cache_path(messages, temperature, effort)
+                record = yamlio.load_json(path.read_text("utf-8"))
             except (OSError, ValueError):
                 continue
             if isinstance(record, dict) and isinstance(record.get("content"), str):
@@ -481,13 +521,14 @@ class Translator:
             except OSError:
                 pass  # only costs learning it again
 
-    def complete(self, messages: list[dict[str, str]]) -> Reply:
-        """The model's reply to `messages`: from the cache, else one request (with retries)."""
-        cached = self._cached(messages)
+    def complete(self, messages: list[dict[str, str]], judge: bool = False) -> Reply:
+        """The model's reply to `messages`: from the cache, else one request (with retries).
+        `judge`: a judging request, sent with the judge's reasoning effort."""
+        cached = self._cached(messages, self.effort(judge))
         if cached is not None:
             return Reply(cached, self.model, from_cache=True)
-        reply, temperature = call_service(
-            lambda: self._request_once(messages),
+        reply, temperature, effort = call_service(
+            lambda: self._request_once(messages, judge),
             self.settings.retry,
             service=f"the model API ({self.model})",
             advice=f"Check your connection and {OPENAI_BASE_URL}",
@@ -498,7 +539,7 @@ class Translator:
             return reply  # an empty answer is not remembered: asking again may do better
         try:
             yamlio.atomic_write(
-                self._cache_path(messages, temperature),
+                self._cache_path(messages, temperature, effort),
                 json.dumps({"model": self.model, "content": reply.content}, ensure_ascii=False),
                 durable=False,
             )
@@ -509,7 +550,7 @@ class Translator:
     def translate(self, comment_ko: str, messages: list[dict[str, str]]) -> Translation:
         reply = self.complete(messages)
         text, removed = clean_reply(reply.content, comment_ko)
-        return Translation(text, reply.model, removed, reply.from_cache, reply.tokens)
+        return Translation(text, reply.model, removed, reply.from_cache, reply.usage)
 
     def client(self) -> Any:
         with self._client_lock:  # one client for every worker: one connection pool
@@ -527,16 +568,23 @@ class Translator:
             except Exception as exc:
                 failure = api_failure(exc, self.model, self.settings)
                 if isinstance(failure, TransientError) and failure.overload:
-                    pushed_back(failure.retry_after)
+                    # a 429 or 503 is the server saying at once that it takes no more
+                    refused = getattr(exc, "status_code", None) in (429, 503)
+                    pushed_back(failure.retry_after, refused)
                 raise
 
-    def _request_once(self, messages: list[dict[str, str]]) -> tuple[Reply, float | None]:
+    def _request_once(
+        self, messages: list[dict[str, str]], judge: bool = False
+    ) -> tuple[Reply, float | None, str | None]:
         import openai
 
         from pipeline.deadline import ReplyTooLarge
 
         temperature = 0.0 if self._temperature_ok else None
+        effort = self.effort(judge)
         extra: dict[str, Any] = {} if temperature is None else {"temperature": temperature}
+        if effort is not None:
+            extra["reasoning_effort"] = effort
         with self._calls_lock:
             self.calls += 1
         try:
@@ -549,11 +597,17 @@ class Translator:
             ):
                 # some models (reasoning ones) only take their default temperature
                 self._temperature_ok = False
-                try:
-                    yamlio.atomic_write(self._no_temperature_file, self.model + "\n")
-                except OSError:
-                    pass  # only costs the same lesson next run
-                return self._request_once(messages)
+                self._remember_refusal(self._no_temperature_file)
+                return self._request_once(messages, judge)
+            if exc.status_code == 400 and effort is not None and _names_effort(str(exc)):
+                # a server or model that knows no reasoning effort: ask as before, and remember
+                self._effort_ok = False
+                self._remember_refusal(self._no_effort_file)
+                self.log(
+                    f"the model API ({self.model}) does not take reasoning_effort={effort}; "
+                    "asking without it from now on"
+                )
+                return self._request_once(messages, judge)
             raise api_failure(exc, self.model, self.settings) from None
         except openai.APIError as exc:
             raise api_failure(exc, self.model, self.settings) from None
@@ -563,9 +617,14 @@ class Translator:
             raise not_a_completion(self.settings, "JSON nested too deep to read") from None
         except ReplyTooLarge as exc:
             raise too_large(self.settings, exc) from None
-        return Reply(completion_text(response, self.settings), self.model, _tokens(response)), (
-            temperature
-        )
+        reply = Reply(completion_text(response, self.settings), self.model, usage_of(response))
+        return reply, temperature, effort
+
+    def _remember_refusal(self, path: Path) -> None:
+        try:
+            yamlio.atomic_write(path, self.model + "\n")
+        except OSError:
+            pass  # only costs the same lesson next run
 
 
 def not_a_completion(settings: Settings, what: str) -> ServiceError:
@@ -627,9 +686,9 @@ def completion_text(response: Any, settings: Settings) -> str:
     raise not_a_completion(settings, f"a message whose content is {type(content).__name__}")
 
 
-def _tokens(response: Any) -> int:
-    total = getattr(getattr(response, "usage", None), "total_tokens", None)
-    return total if isinstance(total, int) else 0
+def _names_effort(error: str) -> bool:
+    """A refusal that names the reasoning effort ('reasoning_effort', 'reasoning.effort')."""
+    return re.search(r"reasoning[_. ]effort", error, re.IGNORECASE) is not None
 
 
 def _model_key(settings: Settings) -> str:
@@ -666,13 +725,14 @@ def api_failure(exc: Exception, model: str, settings: Settings | None = None) ->
 
 def list_models(settings: Settings, retry: RetryPolicy | None = None) -> list[str] | None:
     """The models the server offers, or None when it does not list them (HTTP 404)."""
+    client = make_client(settings)  # not configured: an error before openai is loaded
     import openai
 
     from pipeline.deadline import ReplyTooLarge
 
     def once() -> list[str] | None:
         try:
-            listing = make_client(settings).models.list()
+            listing = client.models.list()
             return [str(m.id) for m in listing.data]
         except openai.NotFoundError:
             return None

@@ -54,6 +54,7 @@ from pipeline.translate import (
     context_block,
     preload_client,
 )
+from pipeline.usage import Usage
 
 if TYPE_CHECKING:
     from pipeline.importer import ImportSummary
@@ -197,6 +198,12 @@ def paper_entry(paper_id: PaperId, date: str, paper: Paper | None) -> Entry:
     return entry
 
 
+def record_usage(entry: Entry, model: str, usage: Usage) -> None:
+    """Add what a run's model requests used to the draft's record (per model, over every run)."""
+    if usage:
+        entry.usage[model] = (Usage.from_dict(entry.usage.get(model, {})) + usage).to_dict()
+
+
 def fix_command(entry: Entry) -> str:
     """The command that fixes a failing entry: draft again what waits for its paper (that fills
     the paper, and translates only what has no English), translate what has no English, else
@@ -217,13 +224,17 @@ class Translated:
     cleanup: list[str] = field(default_factory=list)
     attempts: list[dict[str, object]] = field(default_factory=list)  # when a check sent one back
     requests: int = 0  # model requests this translation cost (the cache answers for free)
-    tokens: int = 0
+    usage: Usage = Usage()  # their tokens
     judged: list[Finding] = field(default_factory=list)  # the judge's findings, with --judge
     judge_read: bool = False  # the judge answered something readable about this English
 
     @property
     def repairs(self) -> int:
         return max(0, len(self.attempts) - 1)
+
+    @property
+    def tokens(self) -> int:
+        return self.usage.total
 
 
 @dataclass
@@ -241,7 +252,7 @@ def judge_english(
     recorded as a judgement, so that the next `check --judge` asks again."""
     context = context_block(paper) if paper is not None else ""
     try:
-        reply = translator.complete(judge_messages(comment_ko, english, context))
+        reply = translator.complete(judge_messages(comment_ko, english, context), judge=True)
     except DigestError as exc:
         return Judgement(
             [Finding("judge", "warning", f"the judge did not answer ({exc})")], read=False
@@ -272,12 +283,13 @@ def translate_checked(
     once for a glossary rendering it missed. The attempt with the fewest errors is kept, then the
     one missing fewest renderings."""
     matches = glossary.find(comment_ko)
-    spent = {"requests": 0, "tokens": 0}
+    spent = {"requests": 0}
+    used = [Usage()]
 
     def charge(reply: Reply | Translation | None) -> None:
         if reply is not None:
             spent["requests"] += not reply.from_cache
-            spent["tokens"] += reply.tokens
+            used[0] += reply.usage
 
     def attempt(repair: tuple[str, list[str]] | None) -> Translated:
         messages = build_messages(comment_ko, matches, examples, repair, paper)
@@ -322,7 +334,7 @@ def translate_checked(
             {"english": t.english, "errors": [str(f) for f in t.findings if f.is_error]}
             for t in tries
         ]
-    best.requests, best.tokens = spent["requests"], spent["tokens"]
+    best.requests, best.usage = spent["requests"], used[0]
     return best
 
 
@@ -382,6 +394,7 @@ class Workflow:
         self.resume: str | None = None
         # what every draft says, searchable: the author's pairs, tags, what awaits translation
         self.history = History(self.store, settings.history_file)
+        self.store.on_write = self.history.record  # kept as drafts are written, never rebuilt
         # how the author writes acronyms, read from the history when a check first asks
         self.acronym_usage = AcronymUsage(load=self._acronym_counts)
 
@@ -593,6 +606,7 @@ class Workflow:
             current.cleanup = made.cleanup
             current.repairs = made.repairs
             current.attempts = list(made.attempts)
+            record_usage(current, made.model, made.usage)
             if made.judge_read:  # else an earlier judgement stands while its English does
                 current.judge, current.judged = made.judged, made.english
             recheck(current, self.glossary, self.acronym_usage)
@@ -664,7 +678,7 @@ class Workflow:
         if not entries:
             return []
         self.glossary  # noqa: B018  # loaded once, before the workers share it (or fail early)
-        self.history.count()  # brought up to date once, before the workers share it
+        self.history.sync()  # brought up to date once, before the workers share it
         batch = frozenset(e.id for e in entries)
         self.translator.use_jobs(jobs)
         workers = min(jobs or MAX_IN_FLIGHT, MAX_IN_FLIGHT)
@@ -685,6 +699,7 @@ class Workflow:
         lacking = [e for e in entries if e.awaiting_paper or e.source == PAGE_SOURCE]
         if not lacking:
             return entries, {}
+        preload_client()  # loaded while arXiv is asked
         result = self.arxiv.fetch([parse_id(e.id) for e in lacking])
         problems: dict[str, InputError] = {}
         fresh: dict[tuple[str, str], Entry] = {}
@@ -725,8 +740,6 @@ class Workflow:
         if comment is None and existing is not None and not existing.title:
             comment = existing.comment_ko  # saved before arXiv answered: no need to type it again
 
-        if comment is not None or existing is None:
-            preload_client()  # a translation is likely: load the client while arXiv is asked
         entry = existing
         # a new draft of a paper not fetched yet is removed again if arXiv has no such paper:
         # it is announced as saved once the paper is known
@@ -736,6 +749,10 @@ class Workflow:
                 paper_id, date, comment, tags, existing is None, announce=not unconfirmed
             )
             self.resume = self.finish_command(entry)
+        if comment is None or entry is None or entry.status == AWAITING:
+            # a translation is likely: load the client while arXiv or the editor is waited for
+            # (a comment unchanged needs none: nothing that makes no request loads it)
+            preload_client()
         paper = None
         unfetched: ServiceError | None = None  # why arXiv gave no paper (the comment is saved)
         if entry is None or refresh or not entry.title or entry.source == PAGE_SOURCE:
@@ -872,10 +889,11 @@ class Workflow:
     ) -> list[Outcome]:
         """A day from a notes file: every comment on disk, one arXiv request, then translations
         in parallel. Outcomes are in the order of the blocks."""
-        preload_client()
         self.announce_new_store()
         new = {b.paper_id.base for b in blocks if self.store.get(date, b.paper_id.base) is None}
         entries = [self._save_comment(b.paper_id, date, b.comment, b.tags or None) for b in blocks]
+        if any(e.status == AWAITING for e in entries):
+            preload_client()  # loaded while arXiv is asked
         # a landing page's record is asked again of the API (the cache answers while it rests)
         wanted = [
             b.paper_id
@@ -934,7 +952,6 @@ class Workflow:
         """Translate (again) drafts from their saved comments; a draft whose paper arXiv does
         not know is not translated (it fails, naming the id), one whose paper arXiv did not give
         is translated all the same and waits for its paper."""
-        preload_client()
         entries, unknown = self.fetch_missing(selected.entries)
         todo = [i for i, e in enumerate(entries) if e.id not in unknown]
         failed = {
@@ -967,16 +984,18 @@ class Workflow:
     def _recheck_and_save(self, entry: Entry) -> Entry:
         before = (entry.checks, entry.status, entry.judge, entry.judged)
         unread: list[Finding] = []
+        spent = Usage()
         if self.judge and entry.comment_en.strip() and entry.judged != entry.comment_en:
             paper = PaperContext(entry.title, entry.abstract) if entry.title else None
             judgement = judge_english(self.translator, entry.comment_ko, entry.comment_en, paper)
+            spent = judgement.reply.usage if judgement.reply is not None else spent
             if judgement.read:
                 entry.judge, entry.judged = judgement.findings, entry.comment_en
             else:  # shown, not recorded as a judgement: the next check --judge asks again
                 unread = judgement.findings
         recheck(entry, self.glossary, self.acronym_usage)
         entry.checks += unread
-        if (entry.checks, entry.status, entry.judge, entry.judged) == before:
+        if not spent and (entry.checks, entry.status, entry.judge, entry.judged) == before:
             return entry
 
         def change(current: Entry | None) -> Entry | None:
@@ -988,6 +1007,7 @@ class Workflow:
                 return None
             current.checks, current.status = entry.checks, entry.status
             current.judge, current.judged = entry.judge, entry.judged
+            record_usage(current, self.translator.model, spent)
             return current
 
         self.store.update(entry.date, entry.id, change)
@@ -1030,10 +1050,19 @@ class Workflow:
         reviews = [review_entry(e, against) for e in entries]
         return reviews, render_html_page(reviews, f"Review of {title}")
 
+    def model_use(self, entries: list[Entry]) -> str | None:
+        """What the entries' model requests used (recorded in each draft) and its estimated
+        cost, in one line; None when none is recorded."""
+        from pipeline.usage import by_model, load_prices, usage_line
+
+        usage = by_model(e.usage for e in entries)
+        return usage_line(usage, load_prices(self.settings.prices_file)) if usage else None
+
     def review_period(self, since: str) -> tuple[PeriodReview, str]:
         """The edit rate per day from `since` on, with his usual replacements, and its page."""
         from pipeline.review import period_review, render_period_html
 
+        self.history.sync(every_file=True)  # a report on the history itself: every file
         entries = self.history.entries()
         if not entries:  # nothing anywhere: say where it looked
             raise self.store.no_drafts(since, "digest review --since {date}")
@@ -1041,6 +1070,7 @@ class Workflow:
         return period, render_period_html(period)
 
     def tag_counts(self) -> Counter[str]:
+        self.history.sync(every_file=True)  # a report on the history itself: every file
         counts = self.history.tag_counts()
         if not counts:
             raise InputError(f"no tagged drafts in {self.store.root}")
@@ -1051,6 +1081,7 @@ class Workflow:
         from pipeline.review import hand_replacements
         from pipeline.suggest import mine_term_sets, suggestions_yaml
 
+        self.history.sync(every_file=True)  # a report on the history itself: every file
         entries = self.history.entries()
         if not entries:
             raise InputError(

@@ -125,6 +125,8 @@ TRANSLATIONS = {
     "PRM. 각 단계가 일관되는지, 추론의 템플릿이 적절한지 등을 평가하게 했군요.": "A PRM. They made it evaluate things like whether the steps are coherent and the reasoning templates fit.",
     "Reward에 노이즈를 추가하는 것으로 학습 속도를 가속시킬 수 있다는 연구 (https://www.arxiv.org/abs/2506.08737).": "Adding noise to the reward can speed up training (https://www.arxiv.org/abs/2506.08737).",
     "SFT 없이 RL로 장문을 생성하는 추론 모델을 학습. Continual Pretraining도 사용했군요.": "Training a reasoning model to write long-form text with RL, without SFT. They also used continual pretraining.",
+    "PRM을 학습하는 다른 방법이네요.": "Another way to train a PRM.",
+    "또 다른 코멘트입니다.": "Yet another comment.",
 }
 
 

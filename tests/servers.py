@@ -45,6 +45,10 @@ def _hang_up(handler: BaseHTTPRequestHandler) -> None:
 
 
 class _QuietServer(ThreadingHTTPServer):
+    # a real server's listen backlog (uvicorn's 2048, Go's 4096), not socketserver's 5, which
+    # drops the connections of a day's requests sent at once (the client then waits a second)
+    request_queue_size = 128
+
     def handle_error(self, request: object, client_address: object) -> None:
         """A client that hung up (a timeout the test provoked) is expected, not news."""
 
@@ -370,6 +374,15 @@ class OpenAIServer(_Server):
         self.in_flight = 0
         self.peak = 0  # the most completion requests it held at once
         self.refused = 0
+        # request fields this server does not know: a request with one is refused (400), as
+        # OpenAI refuses `reasoning_effort` for a model without reasoning
+        self.unknown_fields: tuple[str, ...] = ()
+        # what each reply reports it used (OpenAI's shape, details included when given)
+        self.usage: dict[str, Any] = {
+            "prompt_tokens": 10,
+            "completion_tokens": 10,
+            "total_tokens": 20,
+        }
         super().__init__()
 
     @property
@@ -417,6 +430,14 @@ class OpenAIServer(_Server):
         request = json.loads(body or b"{}")
         if not request.get("messages"):  # as OpenAI and Ollama answer an empty conversation
             return 400, b'{"error": {"message": "[] is too short - \'messages\'"}}', {}
+        unknown = [name for name in self.unknown_fields if name in request]
+        if unknown:
+            error = {
+                "message": f"Unrecognized request argument supplied: {unknown[0]}",
+                "type": "invalid_request_error",
+                "param": unknown[0],
+            }
+            return 400, json.dumps({"error": error}).encode("utf-8"), {}
         with self.lock:
             content = self.replies.pop(0) if self.replies else None
         if content is None:
@@ -433,7 +454,7 @@ class OpenAIServer(_Server):
                     "finish_reason": self.finish_reason,
                 }
             ],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+            "usage": self.usage,
         }
         return 200, json.dumps(reply).encode("utf-8"), {"Content-Type": "application/json"}
 

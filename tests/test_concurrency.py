@@ -89,16 +89,37 @@ class Clock:
         return self.now
 
 
-def test_slow_start_is_paced_and_a_refusal_halves_once_per_round() -> None:
+def test_slow_start_is_paced_and_an_overload_halves_once_per_round() -> None:
     clock = Clock()
     limit = AdaptiveLimit(initial=4, cap=64, spacing=0.01, clock=clock)
     starts = [limit.acquire() for _ in range(4)]  # the first four at once
     clock.now += 0.01
     starts.append(limit.acquire())  # a fifth after one spacing: slow start
     assert limit.limit == 5 and limit.in_flight == 5
-    for started in starts:  # the whole round is refused: the limit halves once, not five times
+    for started in starts:  # the whole round failed (5xx): the limit halves once, not five times
         limit.release(started, overload=True)
     assert limit.limit == 2 and not limit.probing and limit.refusals == 5
+
+
+def test_a_refusal_sets_the_limit_to_what_the_server_still_holds() -> None:
+    """A server that takes four (429 past that): the limit ends at four, not at half of it."""
+    clock = Clock()
+    limit = AdaptiveLimit(initial=4, cap=64, spacing=0.01, clock=clock)
+    accepted = [limit.acquire() for _ in range(4)]
+    extra = []
+    for _ in range(3):  # slow start sends three more before the first refusal is back
+        clock.now += 0.01
+        extra.append(limit.acquire())
+    assert limit.limit == 7 and limit.in_flight == 7
+    for started in extra:  # each refusal lowers the limit to what is left in flight
+        clock.now += 0.002
+        limit.release(started, overload=True, refused=True)
+        assert limit.limit == limit.in_flight
+    assert limit.limit == 4 and limit.refused_at == 5 and not limit.probing
+    for started in accepted:  # their replies, at the fastest latency seen
+        clock.now += 0.5
+        limit.release(started)
+    assert 4 < limit.limit < 4.2  # near the level refused, it grows eight times slower
 
 
 def test_after_a_refusal_the_limit_grows_by_one_per_round_while_latency_is_flat() -> None:

@@ -128,7 +128,7 @@ def test_a_ctrl_c_swallowed_somewhere_still_ends_the_command(tmp_path: Path) -> 
         "cli.INTERRUPT_GRACE = 1.0\n"
         "signal.signal(signal.SIGINT, cli._interrupt_handler(['draft', '2506.18896']))\n"
         "print('ready', flush=True)\n"
-        "deadline = time.monotonic() + 30\n"
+        "deadline = time.monotonic() + 120\n"
         "while time.monotonic() < deadline:\n"
         "    try:\n"
         "        time.sleep(0.01)\n"
@@ -143,8 +143,8 @@ def test_a_ctrl_c_swallowed_somewhere_still_ends_the_command(tmp_path: Path) -> 
     assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
     started = time.monotonic()
     proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=20)
-    assert proc.returncode == 130 and time.monotonic() - started < 10
+    _, stderr = proc.communicate(timeout=90)
+    assert proc.returncode == 130 and time.monotonic() - started < 60  # not the 120 s loop
     assert stderr.strip() == (
         "Error: interrupted; what was saved so far is intact; "
         "to finish the rest: digest draft 2506.18896"

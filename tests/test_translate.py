@@ -292,7 +292,10 @@ def test_finish_reason_length_is_a_failure(model_server: OpenAIServer) -> None:
         translator().translate(COMMENT, messages())
 
 
-def test_a_server_that_refuses_temperature_is_asked_without_it(model_server: OpenAIServer) -> None:
+def test_a_server_that_refuses_temperature_is_asked_without_it(
+    model_server: OpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DIGEST_MODEL", "my-model")  # (reasoning models are not asked for one)
     error = {
         "error": {
             "message": "Unsupported value: 'temperature' does not support 0",

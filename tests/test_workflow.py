@@ -18,6 +18,7 @@ from pipeline.glossary import parse_glossary
 from pipeline.judge import JUDGE_SYSTEM
 from pipeline.text import PaperId
 from pipeline.translate import Reply, Translation, clean_reply
+from pipeline.usage import Usage
 from pipeline.workflow import RunResult, Workflow, parse_dates, parse_day, translate_checked
 
 KO = "PRM. 각 단계가 일관되는지, 추론의 템플릿이 적절한지 등을 평가하게 했군요."
@@ -43,14 +44,14 @@ class FakeModel:
     def remember_limit(self) -> None:
         """Nothing learned to keep."""
 
-    def complete(self, messages: list[dict[str, str]]) -> Reply:
+    def complete(self, messages: list[dict[str, str]], judge: bool = False) -> Reply:
         self.requests.append(messages)
-        return Reply(self.answer(messages), self.model, tokens=10)
+        return Reply(self.answer(messages), self.model, Usage(requests=1, prompt=8, completion=2))
 
     def translate(self, comment_ko: str, messages: list[dict[str, str]]) -> Translation:
         reply = self.complete(messages)
         text, removed = clean_reply(reply.content, comment_ko)
-        return Translation(text, reply.model, removed, tokens=reply.tokens)
+        return Translation(text, reply.model, removed, usage=reply.usage)
 
 
 class FakeArxiv:
