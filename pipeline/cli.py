@@ -48,6 +48,17 @@ class App:
             self._workflow = Workflow(self.settings, log=self.console.err)
         return self._workflow
 
+    def vault_folder(self, named: str | Path | None) -> Path:
+        """The vault a command works in: the folder named, else DIGEST_VAULT's."""
+        if named:
+            return Path(named).expanduser()
+        if self.settings.vault is None:
+            raise InputError(
+                "which vault? name its folder, or set DIGEST_VAULT to it "
+                "(e.g. export DIGEST_VAULT=~/Obsidian)"
+            )
+        return self.settings.vault
+
     def write(self, path: Path, text: str) -> bool:
         """A file the author asked for (-o, --html), written atomically; `-` is stdout, a link
         is written through (the link stays), a device or pipe is written as a stream. False
@@ -628,7 +639,12 @@ def export_cmd(app: App, date_text: str, fmt: str, output: Path | None, force: b
 @cli.command(name="import")
 @click.argument("file", type=click.Path(path_type=Path), required=False)
 @click.option(
-    "--vault", type=click.Path(path_type=Path), help="Import a notes vault folder instead."
+    "--vault",
+    "vault_text",
+    is_flag=False,
+    flag_value="",
+    metavar="DIR",
+    help="Import a notes vault folder instead (no DIR: the vault DIGEST_VAULT names).",
 )
 @click.option(
     "--since", "since_text", metavar="YYYY-MM-DD", help="With --vault: only notes from this day on."
@@ -636,7 +652,7 @@ def export_cmd(app: App, date_text: str, fmt: str, output: Path | None, force: b
 @click.option("--list-skipped", is_flag=True, help="Name the files that were skipped, by reason.")
 @pass_app
 def import_cmd(
-    app: App, file: Path | None, vault: Path | None, since_text: str | None, list_skipped: bool
+    app: App, file: Path | None, vault_text: str | None, since_text: str | None, list_skipped: bool
 ) -> int:
     """Import history: a digest in the text format, or the notes vault, into drafts.
 
@@ -657,9 +673,11 @@ def import_cmd(
     Examples:
       digest import 2025-06-24.txt
       digest import --vault ~/Obsidian/arXiv --since 2024-01-01 --list-skipped
+      digest import --vault            # the vault DIGEST_VAULT names
     """
     from pipeline import views
 
+    vault = None if vault_text is None else app.vault_folder(vault_text)
     if (file is None) == (vault is None):
         raise InputError("give a digest FILE or --vault DIR (see: digest import --help)")
     if since_text and vault is None:

@@ -20,6 +20,7 @@ DIGEST_ARXIV_API_URL = "DIGEST_ARXIV_API_URL"
 DIGEST_ARXIV_DELAY = "DIGEST_ARXIV_DELAY"
 DIGEST_ARXIV_ABS_URL = "DIGEST_ARXIV_ABS_URL"
 DIGEST_CONTACT = "DIGEST_CONTACT"
+DIGEST_VAULT = "DIGEST_VAULT"
 DIGEST_DRAFTS_DIR = "DIGEST_DRAFTS_DIR"
 DIGEST_GLOSSARY = "DIGEST_GLOSSARY"
 DIGEST_CACHE_DIR = "DIGEST_CACHE_DIR"
@@ -51,6 +52,7 @@ Environment:
   {DIGEST_ARXIV_DELAY}    seconds between arXiv requests (default 3)
   {DIGEST_ARXIV_ABS_URL}  landing pages, read when the API refuses (default {DEFAULT_ARXIV_ABS_URL})
   {DIGEST_CONTACT}        your e-mail address, sent to arXiv in the User-Agent (arXiv asks for one)
+  {DIGEST_VAULT}          your Obsidian vault, for sync, new, import --vault, export --format vault
   {DIGEST_DRAFTS_DIR}     where drafts live (default: the nearest drafts/ here or above)
   {DIGEST_GLOSSARY}       the glossary file (default glossary.yaml here, else the shipped one)
   {DIGEST_CACHE_DIR}      cache of fetched papers and model replies
@@ -95,6 +97,7 @@ class Settings:
     judge: bool = False
     arxiv_abs_url: str = DEFAULT_ARXIV_ABS_URL
     contact: str = ""  # an e-mail address for arXiv's logs, in the User-Agent
+    vault: Path | None = None  # the author's Obsidian vault, where no command names one
     reasoning_effort: str | None = None  # None: the model family's default (translate.py)
     judge_reasoning_effort: str | None = None  # None: the same as the translation's
     prices_file: Path | None = None  # prices that override the shipped table (usage.py)
@@ -220,6 +223,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         judge=flag(env, DIGEST_JUDGE),
         arxiv_abs_url=abs_url(env),
         contact=contact(env),
+        vault=Path(env[DIGEST_VAULT]).expanduser() if env.get(DIGEST_VAULT, "").strip() else None,
         reasoning_effort=reasoning_effort(env, DIGEST_REASONING_EFFORT),
         judge_reasoning_effort=reasoning_effort(env, DIGEST_JUDGE_REASONING_EFFORT),
         prices_file=Path(env[DIGEST_PRICES]) if env.get(DIGEST_PRICES) else None,

@@ -86,8 +86,11 @@ class NoPaper(Exception):
 
 # -- reading -------------------------------------------------------------------------------------
 _LINE = re.compile(r"([^\r\n]*)(\r\n|\r|\n|$)")
+# the first line's link: a bare URL (with or without its scheme), <URL>, or [text](URL)
 _LINK = re.compile(
-    r"^<?(https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/[^\s<>()\[\]]+)", re.IGNORECASE
+    r"^(?:<|\[[^\]]*\]\()?((?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"
+    r"[^\s<>()\[\]\u200b-\u200f\u2060\ufeff]+)",
+    re.IGNORECASE,
 )
 _URL_ONLY = re.compile(r"^\s*(?:<?https?://\S+>?\s*)+$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -95,9 +98,10 @@ _HEADING = re.compile(r"^ {0,3}#{1,6}(?:\s|$)")
 # a line of Obsidian links or embeds only: `[[231011 ScaleCrafter]]`, `![[figure.png]]`, `![](x)`
 _LINKS_ONLY = re.compile(r"^\s*(?:!?\[\[[^\]]*\]\]|!\[[^\]]*\]\([^)]*\)|\s)+$")
 _RULE = re.compile(r"^ {0,3}(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,})$")
-_ENGLISH_OPEN = re.compile(r"^\s*<english>", re.IGNORECASE)
-_ENGLISH_CLOSE = re.compile(r"</english>", re.IGNORECASE)
-_ENGLISH_TAGS = re.compile(r"</?english>", re.IGNORECASE)
+# his English block; one note of 2024 opens it misspelled (`<enligsh>`)
+_ENGLISH_OPEN = re.compile(r"^\s*<(?:english|enligsh)>", re.IGNORECASE)
+_ENGLISH_CLOSE = re.compile(r"</(?:english|enligsh)>", re.IGNORECASE)
+_ENGLISH_TAGS = re.compile(r"</?(?:english|enligsh)>", re.IGNORECASE)
 _BLANK_RUN = re.compile(r"\n\s*\n")
 _WHITESPACE = re.compile(r"\s+")
 
@@ -144,7 +148,9 @@ def paper_link(line: str) -> str | None:
 def _title_and_authors(text: str) -> tuple[str, list[str]]:
     line = " ".join(text.split())
     if line.startswith("*") and "*" in line[1:]:
-        end = line.index("*", 1)
+        # the emphasis closes at the last `*` before the authors (a title may hold one: A*)
+        closing = line.rfind("* (")
+        end = closing if closing > 0 else line.rindex("*")
         title, rest = line[1:end], line[end + 1 :].strip()
     else:
         cut = line.rfind(" (")
@@ -191,6 +197,8 @@ class _Reader:
     def paragraph_end(self, start: int) -> int:
         """Where the paragraph from `start` ends: a blank line, or a heading or a code fence,
         which end a paragraph in Markdown without one."""
+        if _HEADING.match(self.lines[start].content):
+            return start + 1  # a heading is a line of its own
         end = start + 1
         while end < len(self.lines) and not self.lines[end].blank:
             line = self.lines[end].content
@@ -259,9 +267,12 @@ class _Reader:
             self.add(Kind.ABSTRACT, self.at, end)
 
     def read_body(self) -> None:
+        """The comment's blocks, read in order with where the comment stands (`_State`): the
+        English is the prose right after the Korean (or right after a tags line that follows
+        the Korean: his early-2024 layout); a tags line after the English, or a heading after
+        the Korean, ends the comment, and everything after it is his."""
         lines = self.lines
-        comment_started = False  # a Korean paragraph was read
-        comment_over = False  # a heading after the comment: the rest is his
+        state = _State.BEFORE
         tags_read = False
         pending_links: list[int] = []  # link paragraphs just above the comment (indexes)
         while self.skip_blank():
@@ -276,35 +287,32 @@ class _Reader:
                 self.add(Kind.OTHER, start, min(end + 1, len(lines)))
                 pending_links.clear()
                 continue
-            if comment_over:
-                self.add(Kind.OTHER, start, self.paragraph_end(start))
-                continue
-            if _ENGLISH_OPEN.match(line):
-                end = start
-                while end < len(lines) and not _ENGLISH_CLOSE.search(lines[end].content):
-                    end += 1
-                if end == len(lines):  # never closed: the paragraph only
-                    end = self.paragraph_end(start) - 1
-                self.add(Kind.ENGLISH, start, end + 1, tagged=True)
-                continue
-            if _HEADING.match(line):
-                self.add(Kind.OTHER, start, start + 1)
-                comment_over = comment_started
-                pending_links.clear()
+            if _ENGLISH_OPEN.match(line) and state is not _State.CLOSED:
+                self.add(Kind.ENGLISH, start, self.tagged_end(start), tagged=True)
+                state = _State.ENGLISH
                 continue
             end = self.paragraph_end(start)
             body_end = end  # the paragraph without the tags lines it ends with
             while body_end > start and is_tags_line(lines[body_end - 1].content):
                 body_end -= 1
-            if body_end > start:
-                kind = self.kind_of(start, body_end, comment_started)
+            if _HEADING.match(line) or _is_setext(lines[start:body_end]):
+                self.add(Kind.OTHER, start, start + 1 if _HEADING.match(line) else body_end)
+                state = _State.BEFORE if state is _State.BEFORE else _State.CLOSED
+                pending_links.clear()
+                if _HEADING.match(line):
+                    continue
+                start = body_end  # a setext heading's tags lines are read below
+            if body_end > start and not _is_setext(lines[start:body_end]):
+                kind = self.kind_of(start, body_end, state)
                 if kind is Kind.KOREAN:
                     for index in pending_links:
                         self.kinds[index] = Kind.KOREAN
-                    comment_started = True
+                    state = _State.KOREAN
+                elif kind is Kind.ENGLISH:
+                    state = _State.ENGLISH
                 if (
                     kind is Kind.OTHER
-                    and not comment_started
+                    and state is _State.BEFORE
                     and _URL_ONLY.match("\n".join(line.content for line in lines[start:body_end]))
                 ):
                     pending_links.append(len(self.kinds))
@@ -313,22 +321,74 @@ class _Reader:
                 self.add(kind, start, body_end)
             for at in range(body_end, end):
                 # the first well-formed tags line is the entry's; another is his text
-                ours = not tags_read and _tags_or_none(lines[at].content) is not None
+                ours = (
+                    not tags_read
+                    and state is not _State.CLOSED
+                    and _tags_or_none(lines[at].content) is not None
+                )
                 self.add(Kind.TAGS if ours else Kind.OTHER, at, at + 1)
-                tags_read = tags_read or ours
+                if ours:
+                    tags_read = True
+                    state = {
+                        _State.KOREAN: _State.AFTER_TAGS,  # the English may follow it
+                        _State.ENGLISH: _State.CLOSED,  # his layout's end
+                    }.get(state, state)
 
-    def kind_of(self, start: int, end: int, comment_started: bool) -> Kind:
-        block = [line.content for line in self.lines[start:end]]
-        first = block[0].lstrip()
-        if (
-            first.startswith((">", "|", "<!--"))
-            or all(_LINKS_ONLY.match(line) for line in block)
-            or (len(block) == 1 and _RULE.match(block[0]))
-        ):
+    def tagged_end(self, start: int) -> int:
+        """Where an <english> block opened at `start` ends: its closing tag, or, when the tag
+        is not closed before a heading that opens a paragraph, the paragraph."""
+        lines = self.lines
+        for at in range(start, len(lines)):
+            if at > start and _HEADING.match(lines[at].content) and lines[at - 1].blank:
+                break
+            if _ENGLISH_CLOSE.search(lines[at].content):
+                return at + 1
+        return self.paragraph_end(start)
+
+    def kind_of(self, start: int, end: int, state: _State) -> Kind:
+        if state is _State.CLOSED:
             return Kind.OTHER
-        if any(HANGUL.search(line) for line in block):
+        block = [line.content for line in self.lines[start:end]]
+        if any(HANGUL.search(line) for line in block) and not _not_prose(block):
             return Kind.KOREAN
-        return Kind.ENGLISH if comment_started else Kind.OTHER
+        if state in (_State.KOREAN, _State.ENGLISH, _State.AFTER_TAGS) and not _not_prose(block):
+            return Kind.ENGLISH
+        return Kind.OTHER
+
+
+class _State(StrEnum):
+    """Where a note's comment stands as its blocks are read."""
+
+    BEFORE = "before the comment"
+    KOREAN = "in the Korean"
+    ENGLISH = "in the English"
+    AFTER_TAGS = "after a tags line that follows the Korean"
+    CLOSED = "after the comment"
+
+
+# The first line of a block that is no comment's prose: a quote or callout, a table, HTML, a
+# math block, a footnote, indented code, a checklist, a Dataview field, an image with a caption.
+_NOT_PROSE = re.compile(
+    r"^(?:\s*(?:>|\||<(?!https?:)|\$\$|\[\^[^\]]*\]:|!\[|[-*+] \[[ xX]\])"
+    r"|(?: {4}|\t)|\s*[\w-]+:: )"
+)
+_LETTER = re.compile(r"[A-Za-z\uac00-\ud7a3]")
+
+
+def _not_prose(block: list[str]) -> bool:
+    """A block neither the Korean nor the English can be: his links, images, math, tables,
+    quotes, HTML, footnotes, code, checklists, fields, rules, or nothing to read (emoji)."""
+    return bool(
+        _NOT_PROSE.match(block[0])
+        or all(_LINKS_ONLY.match(line) for line in block)
+        or (len(block) == 1 and _RULE.match(block[0]))
+        or not any(_LETTER.search(line) for line in block)
+    )
+
+
+def _is_setext(block: list[_Line]) -> bool:
+    """A paragraph underlined with === or --- is a heading (Markdown's setext style)."""
+    return len(block) > 1 and re.fullmatch(r" {0,3}(=+|-+)\s*", block[-1].content) is not None
 
 
 def _is_callout(line: str) -> bool:
@@ -435,16 +495,9 @@ def _tags_text(tags: list[str], old: str) -> str:
 def new_note(content: NoteContent) -> str:
     """A note in his current layout (since August 2025): link, `*Title* (Authors)`, the abstract
     as one `> ` line, the Korean, the English, the tags line ending in one space, no final
-    newline; blocks separated by one blank line, and empty ones left out."""
-    blocks = [
-        f"https://arxiv.org/abs/{content.paper_id}",
-        _head_text(content, emphasis=True) if content.title.strip() else "",
-        _abstract_text(content.abstract, False, "\n") if content.abstract.strip() else "",
-        "\n\n".join(paragraphs(content.comment_ko)),
-        "\n\n".join(paragraphs(content.comment_en)),
-        _tags_text(content.tags, "") if content.tags else "",
-    ]
-    return "\n\n".join(b for b in blocks if b)
+    newline; blocks separated by one blank line, and empty ones left out. Written by the patch
+    into a note of the link alone, so that it is read back as the patch is (NotHeld)."""
+    return patch_note(f"https://arxiv.org/abs/{content.paper_id}", content)
 
 
 class _Patch:
@@ -503,11 +556,56 @@ class _Patch:
             self.remove(index)
 
 
+class NotHeld(Exception):
+    """What the entry says cannot be written into the note so that the note says it: a comment
+    whose text the note's layout would read as something else (a heading, a quote)."""
+
+
 def patch_note(text: str, content: NoteContent, fallback_title: str = "") -> str:
     """The note with the entry written into it: only blocks whose values differ from the entry
     are replaced (or, when the note lacks them, inserted); every other character stays.
 
-    Raises NoPaper for text that is no note of a paper."""
+    The result is read back: an English that plain paragraphs cannot hold (one that starts
+    with `>` or `#`) goes into an <english> block, and a note that still would not say what the
+    entry says raises NotHeld, so that nothing is written that reads back otherwise. Raises
+    NoPaper for text that is no note of a paper."""
+    patched = _patch(text, content, fallback_title, tagged=False)
+    if not _holds(patched, content, fallback_title):
+        patched = _patch(text, content, fallback_title, tagged=True)
+        if not _holds(patched, content, fallback_title):
+            raise NotHeld(
+                "the note would not read back as the draft says (a comment line the note would "
+                "take for a heading, a quote or a tags line?)"
+            )
+    return patched
+
+
+def _holds(text: str, content: NoteContent, fallback_title: str) -> bool:
+    """The note says what the entry says, in every field the patch writes."""
+    said = read_note(text, fallback_title).content
+    return (
+        (not content.title.strip() or same_words(said.title, content.title))
+        and (not content.title.strip() or said.authors == content.authors)
+        and (not content.abstract.strip() or same_words(said.abstract, content.abstract))
+        and (
+            not content.comment_ko.strip() or _same_paragraphs(said.comment_ko, content.comment_ko)
+        )
+        and (
+            not content.comment_en.strip()
+            or not said.comment_ko  # English follows his Korean: a note without it gets none
+            or _same_paragraphs(said.comment_en, content.comment_en)
+        )
+        and (not content.tags or said.tags == content.tags)
+    )
+
+
+def _same_paragraphs(a: str, b: str) -> bool:
+    return paragraphs(a) == paragraphs(b)
+
+
+def _patch(text: str, content: NoteContent, fallback_title: str, tagged: bool) -> str:
+    """patch_note's edits; `tagged`: English that the note has as plain paragraphs (or lacks)
+    is written as an <english> block instead."""
     note = read_note(text, fallback_title)
     old, patch = note.content, _Patch(note)
 
@@ -538,12 +636,17 @@ def patch_note(text: str, content: NoteContent, fallback_title: str = "") -> str
 
     english = paragraphs(content.comment_en)
     if english != paragraphs(old.comment_en):
-        tagged = [i for i in patch.indexes(Kind.ENGLISH) if patch.pieces[i].tagged]
-        if tagged and english:
+        present = patch.indexes(Kind.ENGLISH)
+        blocks = [i for i in present if patch.pieces[i].tagged] or (present if tagged else [])
+        if english and (blocks or (tagged and patch.indexes(Kind.KOREAN))):
             inner = "\n\n".join(english)
-            patch.set_text(tagged[0], f"<english>\n{inner}\n</english>")
-            for index in reversed(tagged[1:]):
-                patch.remove(index)
+            block = f"<english>\n{inner}\n</english>"
+            if blocks:
+                patch.set_text(blocks[0], block)
+                for index in reversed([i for i in present if i != blocks[0]]):
+                    patch.remove(index)
+            else:
+                patch.insert_after(patch.indexes(Kind.KOREAN)[-1], Kind.ENGLISH, block)
         else:  # English follows his Korean; a note without Korean gets none
             patch.run(Kind.ENGLISH, english, after=(Kind.KOREAN,))
 
@@ -551,8 +654,9 @@ def patch_note(text: str, content: NoteContent, fallback_title: str = "") -> str
         found = patch.indexes(Kind.TAGS)
         if found:
             patch.set_text(found[0], _tags_text(content.tags, patch.pieces[found[0]].text))
-        else:
-            at = patch.anchor(Kind.ENGLISH, Kind.KOREAN, Kind.ABSTRACT, Kind.HEAD, Kind.LINK)
+        else:  # after the comment, whichever of its blocks comes last
+            comment = patch.indexes(Kind.ENGLISH, Kind.KOREAN)
+            at = comment[-1] if comment else patch.anchor(Kind.ABSTRACT, Kind.HEAD, Kind.LINK)
             assert at is not None
             patch.insert_after(at, Kind.TAGS, _tags_text(content.tags, ""))
 

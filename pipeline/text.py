@@ -165,7 +165,8 @@ def strip_unprintable(text: str) -> tuple[str, list[str]]:
 
 
 # -- tags ---------------------------------------------------------------------------------------
-_TAG_OK = re.compile(r"^[0-9a-z\uac00-\ud7a3][0-9a-z\uac00-\ud7a3.+-]*$")
+# Obsidian's nested tags (#ml/rl) are tags too
+_TAG_OK = re.compile(r"^[0-9a-z\uac00-\ud7a3][0-9a-z\uac00-\ud7a3.+/-]*(?<!/)$")
 
 
 def is_tags_line(line: str) -> bool:

@@ -27,14 +27,22 @@ import time
 import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
 
 from pipeline.digest import collapse
 from pipeline.entry import Entry
 from pipeline.errors import DigestError, InputError, write_failure
-from pipeline.note import NoPaper, NoteContent, new_note, paper_link, patch_note, read_note
+from pipeline.note import (
+    NoPaper,
+    NoteContent,
+    NotHeld,
+    new_note,
+    paper_link,
+    patch_note,
+    read_note,
+)
 from pipeline.text import is_blank, parse_id
 
 _FILE_DATE = re.compile(r"^(\d{2})(\d{2})(\d{2})\s+(.*?)(?:\.md)?$")
@@ -125,10 +133,17 @@ class Listing:
 
 
 def list_notes(folder: Path) -> Listing:
-    """Every Markdown note below the folder; hidden folders (.obsidian, .trash, .digest) are
-    not notes. Only regular files and links to them count: anything else is named, not read."""
+    """Every Markdown note below the folder, linked folders included; hidden folders
+    (.obsidian, .trash, .digest) are not notes. Only regular files and links to them count:
+    anything else is named, not read."""
     listing = Listing()
-    for root, dirs, files in os.walk(folder):
+    seen: set[str] = set()  # folders by their real path: a linked folder is read once, no loops
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in files:
             if not name.endswith(".md") or name.startswith("."):
@@ -173,15 +188,17 @@ def read_note_bytes(path: Path, limit: int = MAX_NOTE_BYTES) -> bytes:
 
 
 def vault_root(folder: Path) -> Path:
-    """The vault a folder belongs to: the nearest folder holding `.obsidian`, else the folder.
+    """The vault a folder belongs to: the nearest folder holding `.obsidian` (or `.digest`,
+    where digest wrote into a folder before), else the folder.
 
     Imported notes remember their path relative to it, so `import --vault ~/Vault/arXiv` and
     `export --format vault -o ~/Vault` agree on where a note lives.
     """
     folder = folder.resolve()
-    for candidate in (folder, *folder.parents):
-        if (candidate / ".obsidian").is_dir():
-            return candidate
+    for marker in (".obsidian", LOCK_FOLDER):
+        for candidate in (folder, *folder.parents):
+            if (candidate / marker).is_dir():
+                return candidate
     return folder
 
 
@@ -366,6 +383,7 @@ class NoteResult:
     text: str = ""  # the note as it is now, when digest wrote it or it says what the draft says
     replaced: str = ""  # the note --force patched over, to keep in the draft's history
     error: DigestError | None = None
+    date: str = ""  # the day of the draft it is the note of
 
     @property
     def digest(self) -> str:
@@ -415,6 +433,11 @@ def vault_lock(vault: Path) -> Iterator[None]:
     folder = vault / LOCK_FOLDER
     try:
         folder.mkdir(exist_ok=True)
+    except PermissionError:
+        if os.access(vault, os.W_OK):
+            raise
+        yield  # a vault nobody may write into: nothing to guard (a note to write fails alone)
+        return
     except OSError as exc:
         raise write_failure(folder, exc) from None
     lock = FileLock(str(folder / "lock"), timeout=LOCK_TIMEOUT)
@@ -429,7 +452,9 @@ def vault_lock(vault: Path) -> Iterator[None]:
 
 
 def sweep_temp_files(folder: Path, now: float | None = None) -> None:
-    """Remove temporary files of ours that a killed writer left behind in a folder."""
+    """Remove temporary files of ours that a killed writer left behind in a folder. Called
+    under the vault's lock, where no other digest writes: a `.dg…tmp` file is a killed run's
+    at once; the older versions' names (written without the lock) after an hour."""
     now = time.time() if now is None else now
     try:
         names = os.listdir(folder)
@@ -439,7 +464,7 @@ def sweep_temp_files(folder: Path, now: float | None = None) -> None:
         if _TEMP.match(name):
             path = folder / name
             try:
-                if now - path.lstat().st_mtime > STALE_TEMP_SECONDS:
+                if name.startswith(".dg") or now - path.lstat().st_mtime > STALE_TEMP_SECONDS:
                     path.unlink()
             except OSError:
                 pass
@@ -503,9 +528,21 @@ def _free_path(vault: Path, path: PurePosixPath, paper: str) -> PurePosixPath | 
     None when both are taken: a file that is not known as this paper's note is never replaced.
     """
     for candidate in (path, path.with_name(f"{path.stem} ({paper.replace('/', '_')}).md")):
-        if not os.path.lexists(vault / candidate):
+        taken = vault / candidate
+        evicted = taken.with_name(f".{taken.name}.icloud")  # a note iCloud keeps off this disk
+        if not os.path.lexists(taken) and not os.path.lexists(evicted):
             return candidate
+        if candidate == path and not _readable_note(taken):
+            return None  # perhaps this paper's own note, unreadable now: never a second one
     return None
+
+
+def _readable_note(path: Path) -> bool:
+    """A note whose paper digest can tell (so that it is another paper's, or none)."""
+    try:
+        return read_note_id(path) is not None or path.is_file()
+    except OSError:
+        return False
 
 
 def write_notes(
@@ -527,13 +564,31 @@ def write_notes(
         raise InputError(f"vault folder {vault} does not exist (create it, or check the path)")
     vault = vault_root(vault)  # -o ~/Vault/arXiv means the vault ~/Vault (it has .obsidian)
     results: list[NoteResult] = []
+    latest: dict[str, Entry] = {}  # a paper drafted on several days has one note: the latest
+    for entry in entries:
+        if entry.id not in latest or entry.date >= latest[entry.id].date:
+            latest[entry.id] = entry
     with vault_lock(vault):
         index = index_vault(vault)
         swept: set[Path] = set()
         for entry in entries:
+            if latest[entry.id] is not entry:
+                newer = latest[entry.id].date
+                results.append(
+                    NoteResult(
+                        entry.id,
+                        NoteStatus.SKIPPED,
+                        reason=f"its draft of {newer} is the note's",
+                        date=entry.date,
+                    )
+                )
+                continue
             fails = (failing or {}).get(entry.id, "")
-            result = _write_one(entry, vault, index, force, fails, swept)
-            results.append(result)
+            try:
+                result = _write_one(entry, vault, index, force, fails, swept)
+            except InputError as exc:  # this draft's own problem (a source_file edited by hand)
+                result = NoteResult(entry.id, NoteStatus.FAILED, None, str(exc), error=exc)
+            results.append(replace(result, date=entry.date))
             if result.status is NoteStatus.WRITTEN and result.path is not None:
                 index.by_paper.setdefault(parse_id(entry.id).base, []).append(result.path)
             if result.error is not None and result.error.exit_code == 4:
@@ -549,13 +604,11 @@ def _write_one(
     except InputError:
         return NoteResult(entry.id, NoteStatus.SKIPPED, reason="no arXiv id to link a note to")
     path = index.note_of(paper, entry.source_file)
-    if fails and not force:
-        return NoteResult(entry.id, NoteStatus.HELD, path or note_path(entry), fails)
     if path is None:
         wanted = note_path(entry)
         free = _free_path(vault, wanted, paper)
         if free is None:
-            reason = "another file holds this name and is not this paper's note"
+            reason = "another file holds this name, or one digest cannot read"
             return NoteResult(entry.id, NoteStatus.LEFT, wanted, reason)
         path, current = free, None
     else:
@@ -564,26 +617,33 @@ def _write_one(
         except Skip as skip:
             return NoteResult(entry.id, NoteStatus.LEFT, path, skip.reason)
     target = vault / path
+    status, replaced = NoteStatus.WRITTEN, ""
+    try:
+        if current is not None:
+            try:
+                now = current.decode("utf-8")
+            except UnicodeDecodeError:
+                return NoteResult(entry.id, NoteStatus.LEFT, path, "not UTF-8 text")
+            text = render_note(entry, base=now)
+            if text == now:  # says what the draft says already: nothing to write or hold
+                return NoteResult(entry.id, NoteStatus.UNCHANGED, path, text=now)
+            if note_digest(current) == entry.source_hash:
+                status = NoteStatus.UPDATED
+            elif force:
+                status, replaced = NoteStatus.OVERWRITTEN, now
+            else:
+                return NoteResult(entry.id, NoteStatus.LEFT, path, "edited in the vault since")
+        else:
+            text = render_note(entry)
+    except NotHeld as exc:
+        return NoteResult(entry.id, NoteStatus.LEFT, path, str(exc))
+    if fails and not force:
+        return NoteResult(entry.id, NoteStatus.HELD, path, fails)
+    if current is not None and not os.stat(target).st_mode & 0o222:  # no one may write it
+        return NoteResult(entry.id, NoteStatus.LEFT, path, "read-only: you keep it as it is")
     if target.parent not in swept:
         swept.add(target.parent)
         sweep_temp_files(target.parent)
-    status, replaced = NoteStatus.WRITTEN, ""
-    if current is not None:
-        try:
-            now = current.decode("utf-8")
-        except UnicodeDecodeError:
-            return NoteResult(entry.id, NoteStatus.LEFT, path, "not UTF-8 text")
-        text = render_note(entry, base=now)
-        if text == now:
-            return NoteResult(entry.id, NoteStatus.UNCHANGED, path, text=now)
-        if note_digest(current) == entry.source_hash:
-            status = NoteStatus.UPDATED
-        elif force:
-            status, replaced = NoteStatus.OVERWRITTEN, now
-        else:
-            return NoteResult(entry.id, NoteStatus.LEFT, path, "edited in the vault since")
-    else:
-        text = render_note(entry)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         replace_note(target, text.encode("utf-8"), current)

@@ -1181,15 +1181,33 @@ class Workflow:
                     self.log(f"{entry.id}: {finding}")
         return failing
 
+    def _with_its_note(self, entry: Entry) -> Entry:
+        """A draft that knows no note of its paper takes what another draft of the paper (on
+        another day) knows of it: the note digest wrote for the paper is the paper's note."""
+        if entry.source_hash:
+            return entry
+        for date in reversed(self.store.dates_of(entry.id)):
+            if date == entry.date:
+                continue
+            try:
+                other = self.store.get(date, entry.id)
+            except InputError:
+                continue
+            if other is not None and other.source_hash:
+                entry.source_file, entry.source_hash = other.source_file, other.source_hash
+                entry.note = other.note
+                break
+        return entry
+
     def _remember_notes(self, entries: list[Entry], notes: list[NoteResult]) -> None:
         """Each draft records its note as it is now (path, bytes and text), and that its
         content was written: a later export patches a note nobody touched, a later import
         updates a draft nobody touched, and neither overwrites an edit made on the other side."""
-        by_id = {e.id: e for e in entries}
+        by_draft = {(e.date, e.id): e for e in entries}
         for note in notes:
             if not note.in_sync:
                 continue
-            written = by_id[note.entry_id]
+            written = by_draft[note.date, note.entry_id]
 
             def change(
                 current: Entry | None, note: NoteResult = note, written: Entry = written
@@ -1226,8 +1244,12 @@ class Workflow:
         from pipeline.export import RENDERERS, DayEntries, text_left_out
         from pipeline.vault import write_notes
 
+        vault = vault or self.settings.vault
         if fmt == "vault" and vault is None:
-            raise InputError("--format vault writes notes into your vault: give -o VAULT_DIR")
+            raise InputError(
+                "--format vault writes notes into your vault: give -o VAULT_DIR "
+                "(or set DIGEST_VAULT)"
+            )
         days = [
             DayEntries(d.date, d.entries)
             for d in self.days_for_export(dates, force, per_note=fmt == "vault")
@@ -1235,7 +1257,7 @@ class Workflow:
         count = sum(len(d.entries) for d in days)
         if fmt == "vault":
             assert vault is not None
-            entries = [e for d in days for e in d.entries]
+            entries = [self._with_its_note(e) for d in days for e in d.entries]
             notes, odd = write_notes(entries, vault, force, self.failing(entries))
             for path, reason in odd:
                 self.log(f"Warning: {path}: skipped ({reason})")

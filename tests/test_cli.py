@@ -465,7 +465,7 @@ def test_a_day_without_drafts_is_bad_input_naming_the_latest_day(
             ["draft", "2506.18896", "--date", "2025-13-01", "--comment", "x"],
             "date '2025-13-01' is not a date",
         ),
-        (["draft", "2506.18896", "--tags", "a/b", "--comment", "코멘트"], "tag 'a/b' is not a tag"),
+        (["draft", "2506.18896", "--tags", "a!b", "--comment", "코멘트"], "tag 'a!b' is not a tag"),
         (["draft", "2506.18896", "--comment", "   "], "the comment is empty"),
         (
             ["draft", "2506.18896", "--comment-file", "nope.txt"],

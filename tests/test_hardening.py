@@ -417,7 +417,7 @@ def test_a_broken_glossary_is_exit_2_with_file_and_line(
     ("text", "line", "message"),
     [
         ("2506.18896\n", 1, "has no comment"),
-        ("2506.18896\n코멘트\n#rl #a/b\n", 3, "is not a tag"),
+        ("2506.18896\n코멘트\n#rl #a!b\n", 3, "is not a tag"),
         ("2506.18896\n코멘트\n\n2506.18896v2\n또\n", 4, "appears twice"),
         ("코멘트부터\n2506.18896\n", 1, "not an arXiv id"),
         ("\n\n", 0, "no notes found"),

@@ -185,12 +185,19 @@ def test_the_day_goes_into_the_vault_in_his_layout(
     assert "1 written" in first.stderr
     again = run("export", DATE, "--format", "vault", "-o", str(vault))
     assert again.code == 0 and "1 unchanged" in again.stderr
+    # his addition below the tags line is his: the note still says what the draft says
     note.write_text(text + "\n\nMy own addition in Obsidian.", encoding="utf-8")
+    kept = run("export", DATE, "--format", "vault", "-o", str(vault))
+    assert kept.code == 0 and "1 unchanged" in kept.stderr
+    # his edit of the English in Obsidian is left, unless --force (his addition stays)
+    edited = note.read_text(encoding="utf-8").replace(EN, "His own English.")
+    note.write_text(edited, encoding="utf-8")
     left = run("export", DATE, "--format", "vault", "-o", str(vault))
     assert left.code == 1 and "1 left" in left.stderr
-    assert note.read_text(encoding="utf-8").endswith("My own addition in Obsidian.")
+    assert note.read_text(encoding="utf-8") == edited
     forced = run("export", DATE, "--format", "vault", "-o", str(vault), "--force")
-    assert forced.code == 0 and note.read_bytes().decode("utf-8") == text
+    assert forced.code == 0
+    assert note.read_bytes().decode("utf-8") == text + "\n\nMy own addition in Obsidian."
     assert run("export", DATE, "--format", "vault").code == 2  # -o names the vault
 
 

@@ -210,21 +210,23 @@ def test_a_note_named_near_the_file_system_limit_is_updated(tmp_path: Path) -> N
 
 
 def test_a_temp_file_a_killed_export_left_is_swept(tmp_path: Path) -> None:
+    """Under the vault's lock no other digest writes: a temp file of ours is a killed run's at
+    once; one an earlier version wrote (without the lock) after an hour."""
     vault = copy_vault(tmp_path, SAMPLE / "arXiv/2025")
-    stale, fresh = vault / ".dg0123abcd.tmp", vault / ".dg89abcdef.tmp"
-    old_style = vault / ".251226 SWE-RM.md.0123456789ab.tmp"
-    for path in (stale, fresh, old_style):
+    killed = vault / ".dg89abcdef.tmp"
+    old_stale = vault / ".251226 SWE-RM.md.0123456789ab.tmp"
+    old_fresh = vault / ".251228 Diversity or Precision.md.ba9876543210.tmp"
+    for path in (killed, old_stale, old_fresh):
         path.write_text("half a note", encoding="utf-8")
     hour_ago = time.time() - STALE_TEMP_SECONDS - 60
-    os.utime(stale, (hour_ago, hour_ago))
-    os.utime(old_style, (hour_ago, hour_ago))
+    os.utime(old_stale, (hour_ago, hour_ago))
     store = Store(tmp_path / "drafts")
     entries = imported(store, vault)
     for entry in entries:
         entry.comment_en += " Edited."
     write_notes(entries, vault)
-    assert not stale.exists() and not old_style.exists()
-    assert fresh.exists()  # another writer's, at work right now
+    assert not killed.exists() and not old_stale.exists()
+    assert old_fresh.exists()  # perhaps an earlier version's writer, at work right now
 
 
 def test_an_obsidian_save_between_the_read_and_the_rename_is_kept(
@@ -415,3 +417,94 @@ def test_a_file_changed_within_the_clock_tick_is_read_again(tmp_path: Path) -> N
     os.utime(note, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # same size, same time
     summary = import_vault(vault, store, lambda entry: None, seen_file=seen)
     assert len(summary.updated) == 1
+
+
+# -- a hostile review's cases ---------------------------------------------------------------------
+def test_a_note_digest_cannot_see_is_never_written_twice(tmp_path: Path) -> None:
+    """A note iCloud evicted (only `.X.md.icloud` on this disk), and notes behind a linked
+    folder: never a second note of the paper."""
+    entries = day_of_drafts(tmp_path, 2)
+    vault = tmp_path / "vault"
+    (vault / "arXiv").mkdir(parents=True)
+    (vault / "arXiv" / ".251230 Paper 0.md.icloud").write_bytes(b"bplist00")
+    results, _ = write_notes(entries, vault)
+    assert [r.status for r in results] == [NoteStatus.LEFT, NoteStatus.WRITTEN]
+    assert not (vault / "arXiv" / "251230 Paper 0 (2512.10000).md").exists()
+    # his notes folder is a link to elsewhere: its notes are the vault's all the same
+    elsewhere = tmp_path / "elsewhere"
+    (vault / "arXiv").rename(elsewhere)
+    (vault / "arXiv").symlink_to(elsewhere, target_is_directory=True)
+    again, _ = write_notes(entries[1:], vault)
+    assert [r.status for r in again] == [NoteStatus.UNCHANGED]
+    assert sorted(p.name for p in elsewhere.iterdir()) == [
+        ".251230 Paper 0.md.icloud",
+        "251230 Paper 1.md",
+    ]
+
+
+def test_a_paper_drafted_on_two_days_has_one_note_that_settles(isolated: Path) -> None:
+    (entry,) = day_of_drafts(isolated, 1)
+    store = Store(isolated / "drafts")
+    later = store.load(store.path(entry.date, entry.id))
+    later.date, later.order, later.comment_en = "2026-01-02", 0, "Comment 0, said better."
+    store.save(later)
+    vault = isolated / "vault"
+    vault.mkdir()
+    args = ["export", "2025-12-31..2026-01-02", "--format", "vault", "-o", str(vault)]
+    first = run(*args)
+    assert first.code == 0, first.stderr
+    assert "skipped" in first.stderr and "its draft of 2026-01-02 is the note's" in first.stderr
+    note = vault / "arXiv/251230 Paper 0.md"
+    assert "Comment 0, said better." in note.read_text(encoding="utf-8")
+    for _ in range(2):  # settles: nothing written, nothing left, no history growth
+        again = run(*args)
+        assert again.code == 0 and "1 unchanged" in again.stderr, again.stderr
+    assert store.load(store.path("2026-01-02", entry.id)).history == []
+    # a draft of a later day knows the note the earlier one wrote: no false "edited"
+    newest = store.load(store.path("2026-01-02", entry.id))
+    newest.date, newest.order, newest.source_hash, newest.note = "2026-01-03", 0, "", ""
+    newest.comment_en = "Comment 0, the third take."
+    store.save(newest)
+    third = run("export", "2026-01-03", "--format", "vault", "-o", str(vault))
+    assert third.code == 0 and "1 updated" in third.stderr, third.stderr
+
+
+def test_a_note_that_needs_no_writing_is_never_held(tmp_path: Path) -> None:
+    vault = copy_vault(tmp_path, SAMPLE / "arXiv/2025")
+    entries = imported(Store(tmp_path / "drafts"), vault)
+    failing = {e.id: f"digest edit {e.id}" for e in entries}
+    results, _ = write_notes(entries, vault, failing=failing)
+    assert {r.status for r in results} == {NoteStatus.UNCHANGED}
+
+
+def test_one_bad_draft_fails_alone(tmp_path: Path) -> None:
+    entries = imported(Store(tmp_path / "drafts"), copy_vault(tmp_path, SAMPLE / "arXiv/2025"))
+    entries[0].source_file = "/tmp/elsewhere.md"  # edited by hand
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    results, _ = write_notes(entries, empty)
+    assert [r.status for r in results] == [NoteStatus.FAILED, NoteStatus.WRITTEN]
+    assert "not a note inside the vault" in results[0].reason
+
+
+def test_a_read_only_note_is_left_as_he_keeps_it(tmp_path: Path) -> None:
+    vault = copy_vault(tmp_path, SAMPLE / "arXiv/2025")
+    entries = imported(Store(tmp_path / "drafts"), vault)
+    note = vault / entries[0].source_file
+    before = note.read_bytes()
+    note.chmod(0o444)
+    for entry in entries:
+        entry.comment_en += " Edited."
+    results, _ = write_notes(entries, vault)
+    assert results[0].status is NoteStatus.LEFT and "read-only" in results[0].reason
+    assert note.read_bytes() == before and results[1].status is NoteStatus.UPDATED
+
+
+def test_digest_vault_names_the_vault_for_import_and_export(isolated: Path) -> None:
+    vault = copy_vault(isolated, SAMPLE / "arXiv/2025")
+    env = {"DIGEST_VAULT": str(vault)}
+    assert "2 imported" in run("import", "--vault", env=env).stderr
+    exported = run("export", "2025-12-26..2025-12-28", "--format", "vault", env=env)
+    assert exported.code == 0 and "2 unchanged" in exported.stderr, exported.stderr
+    missing = run("import", "--vault")
+    assert missing.code == 2 and "DIGEST_VAULT" in missing.stderr
