@@ -92,7 +92,7 @@ def day_option(help_text: str) -> Any:
 
 
 def parse_optional_day(text: str | None) -> str | None:
-    from pipeline.workflow import parse_day
+    from pipeline.text import parse_day
 
     return parse_day(text) if text is not None else None
 
@@ -226,7 +226,7 @@ def draft(
       #rl #reward-model
     """
     from pipeline import views
-    from pipeline.workflow import today
+    from pipeline.text import today
 
     date = parse_optional_day(date_text)
     if (paper is None) == (notes is None):
@@ -307,7 +307,7 @@ def translate(
       digest translate --pending               # everything that awaits translation
     """
     from pipeline import views
-    from pipeline.workflow import unfetched_error
+    from pipeline.results import unfetched_error
 
     if papers and pending:
         raise InputError("give paper ids or --pending, not both")
@@ -363,7 +363,7 @@ def check(app: App, papers: tuple[str, ...], date_text: str | None, judge: bool)
       digest check --date 2025-06-24
     """
     from pipeline import views
-    from pipeline.workflow import today
+    from pipeline.text import today
 
     date = parse_optional_day(date_text)
     app.workflow.judge |= judge
@@ -618,7 +618,7 @@ def export_cmd(app: App, date_text: str, fmt: str, output: Path | None, force: b
       digest export today --format vault -o ~/Obsidian
     """
     from pipeline import views
-    from pipeline.workflow import parse_dates
+    from pipeline.text import parse_dates
 
     dates = parse_dates(date_text)
     if output is not None:  # before any work: nothing lands on a draft, whatever the format

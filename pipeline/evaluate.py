@@ -1,7 +1,7 @@
 """`digest eval`: translation quality measured against the author's own English.
 
 Notes whose English he wrote are translated through the very steps of `draft`
-(workflow.translate_checked: the prompt with the paper as context, his nearest earlier pairs, the
+(translation.translate_checked: the prompt with the paper as context, his nearest earlier pairs, the
 checks and the repair turn; the shared Translator with its reply cache and retry layer; and
 run_parallel), and nothing is written to the drafts. The nearest examples come only from notes
 that are not evaluated, so a note never sees its own English. What is measured is an EvalReport;
@@ -40,8 +40,8 @@ from pipeline.translate import (
     Translator,
     context_block,
 )
+from pipeline.translation import translate_checked
 from pipeline.usage import Usage, cost_text, load_prices
-from pipeline.workflow import translate_checked
 from pipeline.yamlio import load_json
 
 Log = Callable[[str], None]

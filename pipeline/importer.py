@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.comment import MAX_CHARS
-from pipeline.digest import DigestParseError, TextEntry, collapse, one_line, parse_digest
+from pipeline.digest import DigestParseError, TextEntry, collapse, parse_digest
 from pipeline.entry import Entry
 from pipeline.errors import InputError
+from pipeline.merge import take_digest_entry, take_note
 from pipeline.store import Store, file_safe
 from pipeline.vault import (
     Skip,
@@ -63,12 +64,7 @@ class ImportSummary:
         return ", ".join(parts)
 
 
-_CONTENT = ("title", "authors", "abstract", "comment_ko", "comment_en", "tags")
 ANOTHER_NOTE = "a second note of a paper (the paper's draft is another note's)"
-
-
-def same_content(a: Entry, b: Entry) -> bool:
-    return all(getattr(a, key) == getattr(b, key) for key in _CONTENT)
 
 
 def note_entry(note: VaultNote, source_file: str) -> Entry:
@@ -189,7 +185,7 @@ def import_vault(
     the others are named as skipped, never swapped in. A paper that already has a draft, on
     any day, is that draft. A draft edited here since it was last imported or exported is not
     overwritten, nor is one drafted here that the note contradicts: both are skipped with the
-    reason. Each change is a read-modify-write under the store's lock (`merge_note` decides),
+    reason. Each change is a read-modify-write under the store's lock (merge.take_note decides),
     so a command saving meanwhile loses nothing. `seen_file` keeps what this import found
     (Seen), so that the next one reads only the notes and drafts that changed.
     """
@@ -312,79 +308,11 @@ def _the_note(
     return notes[0]
 
 
-def merge_note(current: Entry | None, note: Entry) -> tuple[Entry | None, str]:
-    """What an imported note makes of its draft: (the draft to write, or None; what happened:
-    imported, updated, unchanged, or why the note was skipped).
-
-    The note wins where only the note changed since digest last read or wrote it; a draft
-    changed here since is never overwritten; a comment the note replaces stays in the draft's
-    history.
-    """
-    if current is None:
-        return note, "imported"
-    if current.source_hash == note.source_hash and current.source_file == note.source_file:
-        if current.note != note.note:  # a draft of an earlier digest, which kept no note text
-            current.note = note.note
-            current.extra.pop("vault", None)  # the layout facts it kept instead
-            return current, "unchanged"
-        return None, "unchanged"  # this very note, imported (or exported) before
-    if current.content_fingerprint() != (current.imported or note.imported):
-        if current.imported:
-            return None, "edited here since the import"
-        return None, "drafted here, and the note says otherwise"
-    # The note changed (its text, or its place in the vault); the draft did not.
-    for key in ("comment_ko", "comment_en"):
-        current.replace_text(key, getattr(note, key), f"import of {note.source_file}")
-    for key in ("title", "authors", "abstract", "tags"):
-        setattr(current, key, getattr(note, key))
-    for key in ("source_hash", "imported", "source_file", "note"):
-        setattr(current, key, getattr(note, key))
-    current.extra.pop("vault", None)
-    return current, "updated"
-
-
-def store_note(store: Store, date: str, note: Entry, recheck: Callable[[Entry], object]) -> str:
-    """Put one imported note into its draft (see merge_note); what happened."""
-    outcome = "unchanged"
-
-    def change(current: Entry | None) -> Entry | None:
-        nonlocal outcome
-        if current is None:
-            note.date = date
-        content_changed = current is None or not same_content(current, note)
-        changed, outcome = merge_note(current, note)
-        if changed is not None and content_changed:
-            recheck(changed)
-        return changed
-
-    store.update(date, note.id, change)
-    return outcome
-
-
-def _text_changes(draft: Entry, item: TextEntry) -> dict[str, object]:
-    """The fields where the text differs from the draft, compared as the text format shows them.
-
-    The format puts a comment on one line, so a draft whose comment has line breaks is the same
-    text; only a real difference replaces the draft's value.
-    """
-    shown = _as_text(draft)
-    return {
-        key: getattr(item, key)
-        for key in ("authors", "abstract", "comment_ko", "comment_en", "tags")
-        if getattr(shown, key) != getattr(item, key)
-    }
-
-
-def _as_text(draft: Entry) -> TextEntry:
-    """A draft as the text format reads it back."""
-    return TextEntry(
-        collapse(draft.title),
-        draft.authors,
-        draft.abstract.strip("\n"),
-        one_line(draft.comment_ko),
-        one_line(draft.comment_en),
-        draft.tags,
-    )
+def store_note(store: Store, date: str, note: Entry, check: Callable[[Entry], object]) -> str:
+    """Put one imported note into its draft (merge.take_note); what happened."""
+    note.date = date
+    made, _ = store.apply(date, note.id, lambda current: take_note(current, note, check))
+    return made.outcome
 
 
 def import_digest(
@@ -425,45 +353,24 @@ def store_text_entry(
     item: TextEntry,
     target: Entry | None,
     source: str,
-    recheck: Callable[[Entry], object],
+    check: Callable[[Entry], object],
 ) -> tuple[str, str]:
-    """One entry of a text digest into its draft (`target`, matched by title) or a new one;
-    (what happened, the draft's id)."""
+    """One entry of a text digest into its draft (`target`, matched by title) or a new one
+    (merge.take_digest_entry); (what happened, the draft's id)."""
     entry_id = target.id if target is not None else title_id(item.title)
-    outcome = "unchanged"
-
-    def change(current: Entry | None) -> Entry | None:
-        nonlocal outcome
-        if current is None:
-            outcome = "imported"
-            entry = Entry(
-                id=entry_id,
-                date=date,
-                title=item.title,
-                authors=item.authors,
-                abstract=item.abstract,
-                comment_ko=item.comment_ko,
-                comment_en=item.comment_en,
-                tags=item.tags,
-                source="digest",
-                source_file=source,
-            )
-            recheck(entry)
-            return entry
-        if target is not None and current.content_fingerprint() != target.content_fingerprint():
-            outcome = "changed here while importing"  # what arrived meanwhile wins
-            return None
-        changes = _text_changes(current, item)
-        if not changes:
-            return None
-        for key, value in changes.items():
-            if key in ("comment_ko", "comment_en"):
-                current.replace_text(key, str(value), f"import of {source}")
-            else:
-                setattr(current, key, value)
-        recheck(current)
-        outcome = "updated"
-        return current
-
-    store.update(date, entry_id, change)
-    return outcome, entry_id
+    new = Entry(
+        id=entry_id,
+        date=date,
+        title=item.title,
+        authors=item.authors,
+        abstract=item.abstract,
+        comment_ko=item.comment_ko,
+        comment_en=item.comment_en,
+        tags=item.tags,
+        source="digest",
+        source_file=source,
+    )
+    made, _ = store.apply(
+        date, entry_id, lambda current: take_digest_entry(current, new, target, source, check)
+    )
+    return made.outcome, entry_id

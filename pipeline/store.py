@@ -14,10 +14,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline import yamlio
 from pipeline.entry import DATE_RE, Entry, entry_from_yaml
 from pipeline.errors import InputError, write_failure
+
+if TYPE_CHECKING:
+    from pipeline.merge import Merged
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _ORDER_LINE = re.compile(r"^order:\s*(\d+)\s*$", re.MULTILINE)
@@ -52,6 +56,7 @@ class Day:
 
 
 Change = Callable[[Entry | None], Entry | None]
+Rule = Callable[[Entry | None], "Merged"]
 
 
 class Store:
@@ -121,6 +126,18 @@ class Store:
                 return current
             self._write(changed)
             return changed
+
+    def apply(self, date: str, entry_id: str, rule: Rule) -> tuple[Merged, Entry | None]:
+        """Apply a merge rule (pipeline/merge.py) to the draft as it is now, under the lock:
+        (what the rule made of it, the draft on disk afterwards)."""
+        made: list[Merged] = []
+
+        def change(current: Entry | None) -> Entry | None:
+            made.append(rule(current))
+            return made[-1].entry
+
+        after = self.update(date, entry_id, change)
+        return made[-1], after
 
     def _write(self, entry: Entry) -> Path:
         path = self.path(entry.date, entry.id)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipeline.errors import InputError
 
@@ -266,3 +268,45 @@ def is_arxiv_id(text: str) -> bool:
     except InputError:
         return False
     return True
+
+
+# -- dates --------------------------------------------------------------------------------------
+def today() -> str:
+    return dt.date.today().isoformat()
+
+
+def parse_day(value: str) -> str:
+    """A date as the contract takes it (YYYY-MM-DD), or `today` / `yesterday`."""
+    text = value.strip()
+    words = {"today": 0, "yesterday": 1}
+    if text.lower() in words:
+        return (dt.date.today() - dt.timedelta(days=words[text.lower()])).isoformat()
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError  # fromisoformat also takes 20250624 and week dates; the contract not
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise InputError(f"date {value!r} is not a date YYYY-MM-DD (or today, yesterday)") from None
+
+
+class DateSpan(NamedTuple):
+    """A day, or a range of days with both ends included: its two ends, never its days one by
+    one (a range is matched against the days that have drafts)."""
+
+    first: str  # YYYY-MM-DD
+    last: str
+
+    def __str__(self) -> str:
+        return self.first if self.first == self.last else f"{self.first}..{self.last}"
+
+
+def parse_dates(value: str) -> DateSpan:
+    """A date, or a range `D1..D2` with both days included."""
+    if ".." not in value:
+        day = parse_day(value)
+        return DateSpan(day, day)
+    first_text, _, last_text = value.partition("..")
+    first, last = parse_day(first_text), parse_day(last_text)
+    if last < first:
+        raise InputError(f"date range {value!r} ends before it starts")
+    return DateSpan(first, last)

@@ -16,9 +16,10 @@ from pipeline.errors import ExitCode
 
 if TYPE_CHECKING:
     from pipeline.entry import Entry
+    from pipeline.results import DraftResult, EditResult, Outcome
     from pipeline.review import PeriodReview, Review
     from pipeline.vault import NoteResult
-    from pipeline.workflow import DraftResult, EditResult, Outcome, Workflow
+    from pipeline.workflow import Workflow
 
 
 def entry_text(entry: Entry) -> str:
@@ -58,7 +59,7 @@ def show_findings(console: Console, outcome: Outcome) -> None:
 
 
 def show_draft(console: Console, result: DraftResult, whole: bool = False) -> int:
-    from pipeline.workflow import RunResult
+    from pipeline.results import RunResult
 
     entry, outcome = result.entry, result.outcome
     if outcome.result is RunResult.UNCHANGED:
@@ -119,7 +120,7 @@ def summarize(
 ) -> int:
     """The entries (with --print), one summary line and the ids to act on; the worst exit code.
     `resume`: the command that fills in the papers arXiv did not give (default: one per entry)."""
-    from pipeline.workflow import fix_command, worst_exit
+    from pipeline.results import fix_command, worst_exit
 
     if print_entries:
         for outcome in outcomes:
@@ -169,7 +170,7 @@ def show_problems(console: Console, problems: Iterable[Exception]) -> None:
 
 
 def show_checks(console: Console, entries: list[Entry]) -> int:
-    from pipeline.workflow import fix_command
+    from pipeline.results import fix_command
 
     failing = [e for e in entries if e.errors]
     for entry in entries:
@@ -202,7 +203,7 @@ def show_edit(console: Console, result: EditResult) -> int:
 
 def show_unfetched(console: Console, entries: Iterable[Entry]) -> None:
     """A line for each entry that waits for its paper (it cannot be exported yet)."""
-    from pipeline.workflow import fix_command
+    from pipeline.results import fix_command
 
     for entry in entries:
         if entry.awaiting_paper:

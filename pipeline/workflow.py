@@ -9,18 +9,15 @@ results; `log` receives progress and diagnostics.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum, unique
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
-from pipeline.arxiv import API_SOURCE, PAGE_SOURCE, ArxivClient, Paper
-from pipeline.check import NO_HISTORY, AcronymUsage, needs_repair, problems_for_repair, run_checks
+from pipeline.arxiv import PAGE_SOURCE, ArxivClient, Paper
+from pipeline.check import AcronymUsage
 from pipeline.comment import (
     RECOVERY_FOLDER,
     NoteBlock,
@@ -30,30 +27,41 @@ from pipeline.comment import (
 )
 from pipeline.concurrency import MAX_IN_FLIGHT, run_parallel
 from pipeline.config import DIGEST_ARXIV_API_URL, OPENAI_BASE_URL, Settings, require_url
-from pipeline.entry import AWAITING, NEEDS_REVIEW, READY, Entry, Finding
+from pipeline.entry import AWAITING, Entry, Finding
 from pipeline.errors import (
     CheckFailed,
     DigestError,
     EnvironmentFailure,
-    ExitCode,
     InputError,
     ServiceError,
 )
-from pipeline.examples import Example
 from pipeline.glossary import Glossary, load_glossary
 from pipeline.history import History
-from pipeline.judge import is_unreadable, judge_messages, parse_judgement
-from pipeline.store import Day, Store
-from pipeline.text import PaperId, parse_id
-from pipeline.translate import (
-    PaperContext,
-    Reply,
-    Translation,
-    Translator,
-    build_messages,
-    context_block,
-    preload_client,
+from pipeline.merge import (
+    MadeEnglish,
+    paper_entry,
+    record_note,
+    take_check,
+    take_comment,
+    take_hand_edit,
+    take_paper,
+    take_translation,
 )
+from pipeline.results import (
+    DraftResult,
+    EditResult,
+    Exported,
+    Outcome,
+    RunResult,
+    Selected,
+    filled_note,
+    fix_command,
+    is_filled,
+)
+from pipeline.store import Day, Store
+from pipeline.text import DateSpan, PaperId, parse_id, today
+from pipeline.translate import PaperContext, Translator, preload_client
+from pipeline.translation import Translated, judge_english, recheck, translate_checked
 from pipeline.usage import Usage
 
 if TYPE_CHECKING:
@@ -62,311 +70,6 @@ if TYPE_CHECKING:
     from pipeline.vault import NoteResult
 
 Log = Callable[[str], None]
-
-
-@unique
-class RunResult(StrEnum):
-    """What a run did to one entry (its Status says where the entry stands)."""
-
-    TRANSLATED = "translated"
-    UNCHANGED = "unchanged"
-    CHANGED_MEANWHILE = "changed meanwhile"  # another command saved it while this one worked
-    FAILED = "failed"
-
-
-@dataclass
-class Outcome:
-    entry_id: str
-    entry: Entry | None = None
-    result: RunResult = RunResult.TRANSLATED
-    error: DigestError | None = None
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        """How a progress line shows it: the entry's status once translated, else the result."""
-        if self.error is not None:
-            return f"failed: {self.error}"
-        if self.entry is not None and self.entry.awaiting_paper:
-            done = "translated" if self.result is RunResult.TRANSLATED else str(self.result)
-            return f"{done}; waits for its paper"
-        if self.result is RunResult.TRANSLATED and self.entry is not None:
-            return str(self.entry.status)
-        return str(self.result)
-
-    @property
-    def exit_code(self) -> int:
-        if self.error is not None:
-            return int(self.error.exit_code)
-        if self.entry is not None and self.entry.awaiting_paper:
-            return int(ExitCode.SERVICE)  # arXiv gave no paper: the English is saved, not done
-        if self.entry is not None and self.entry.errors:
-            return int(ExitCode.CHECK_FAILED)
-        return int(ExitCode.OK)
-
-
-def worst_exit(outcomes: Sequence[Outcome]) -> int:
-    return max((o.exit_code for o in outcomes), default=0)
-
-
-def today() -> str:
-    return dt.date.today().isoformat()
-
-
-def apply_paper(entry: Entry, paper: Paper) -> bool:
-    """Take arXiv's current metadata into the draft; True if anything changed.
-
-    A landing page's record never replaces the API's (it lacks the categories, the comment and
-    the authors' line breaks); the API's replaces a page's. The draft's `source` says which it
-    holds, unless it came from a digest or a vault (then it says that)."""
-    if paper.source == PAGE_SOURCE and entry.source == API_SOURCE and entry.title:
-        return False
-    fresh = {
-        "title": paper.title,
-        "authors": list(paper.authors),
-        "abstract": paper.abstract,
-        "version": paper.version,
-        "url": paper.url or entry.url,
-        "published": paper.published,
-        "updated": paper.updated,
-        "primary_category": paper.primary_category,
-        "arxiv_comment": paper.comment,
-    }
-    if entry.source in (API_SOURCE, PAGE_SOURCE):
-        fresh["source"] = paper.source
-    changed = False
-    for name, value in fresh.items():
-        if getattr(entry, name) != value:
-            setattr(entry, name, value)
-            changed = True
-    return changed
-
-
-def same_text(a: str, b: str) -> bool:
-    return a.strip() == b.strip()
-
-
-def recheck(entry: Entry, glossary: Glossary, usage: AcronymUsage = NO_HISTORY) -> list[Finding]:
-    """Check the published English as it is now and set the status from the result."""
-    checks = run_checks(entry.comment_ko, entry.comment_en, glossary, usage)
-    if entry.judge and entry.judged == entry.comment_en:
-        checks += entry.judge  # the model's review holds while the English is the one it judged
-    if entry.awaiting_paper:
-        checks.append(
-            Finding(
-                "paper",
-                "error",
-                "the paper's title and abstract are not fetched yet: run "
-                f"`digest draft {entry.id} --date {entry.date}` when arXiv answers",
-            )
-        )
-    entry.checks = checks
-    if not entry.comment_en.strip() and not entry.machine_en:
-        entry.status = AWAITING
-    else:
-        entry.status = NEEDS_REVIEW if any(f.is_error for f in checks) else READY
-    return entry.checks
-
-
-def unfetched_error(entry: Entry) -> ServiceError:
-    """A translated entry whose paper arXiv did not give (the reason was logged as it happened)."""
-    return ServiceError(
-        f"arXiv gave no paper for {entry.id}; its English is saved in the draft, which waits "
-        f"for its paper: run `{fix_command(entry)}` when arXiv answers"
-    )
-
-
-def is_filled(entry: Entry, outcome: Outcome) -> bool:
-    """The paper came to an entry translated while it waited for it, and the run kept that
-    English (the paper's arrival is no reason to ask the model again)."""
-    return bool(entry.title) and outcome.result is RunResult.UNCHANGED
-
-
-def filled_note(entry: Entry) -> str:
-    """What a run that filled in the paper of an entry translated without it says."""
-    return (
-        f"{entry.id}: the paper is filled in; the English made while it waited is kept "
-        f"(`digest translate {entry.id}` makes it again with the paper)"
-    )
-
-
-def paper_entry(paper_id: PaperId, date: str, paper: Paper | None) -> Entry:
-    """A draft-to-be holding only the paper: what the editor shows before a comment exists."""
-    entry = Entry(id=paper_id.base, date=date, title="", authors=[], abstract="", comment_ko="")
-    if paper is not None:
-        apply_paper(entry, paper)
-    return entry
-
-
-def record_usage(entry: Entry, model: str, usage: Usage) -> None:
-    """Add what a run's model requests used to the draft's record (per model, over every run)."""
-    if usage:
-        entry.usage[model] = (Usage.from_dict(entry.usage.get(model, {})) + usage).to_dict()
-
-
-def fix_command(entry: Entry) -> str:
-    """The command that fixes a failing entry: draft again what waits for its paper (that fills
-    the paper, and translates only what has no English), translate what has no English, else
-    edit."""
-    if entry.awaiting_paper:
-        return f"digest draft {entry.id} --date {entry.date}"
-    return f"digest {'translate' if entry.status == AWAITING else 'edit'} {entry.id}"
-
-
-# -- the translation core: no store, so that `eval` uses the very same steps ------------------
-@dataclass
-class Translated:
-    """The English for a comment and how it was made: every attempt, and the last checks."""
-
-    english: str
-    model: str
-    findings: list[Finding]
-    cleanup: list[str] = field(default_factory=list)
-    attempts: list[dict[str, object]] = field(default_factory=list)  # when a check sent one back
-    requests: int = 0  # model requests this translation cost (the cache answers for free)
-    usage: Usage = Usage()  # their tokens
-    judged: list[Finding] = field(default_factory=list)  # the judge's findings, with --judge
-    judge_read: bool = False  # the judge answered something readable about this English
-
-    @property
-    def repairs(self) -> int:
-        return max(0, len(self.attempts) - 1)
-
-    @property
-    def tokens(self) -> int:
-        return self.usage.total
-
-
-@dataclass
-class Judgement:
-    findings: list[Finding]
-    reply: Reply | None = None  # None: the judge did not answer
-    read: bool = True  # False: no judgement came of it (no answer, or one that cannot be read)
-
-
-def judge_english(
-    translator: Translator, comment_ko: str, english: str, paper: PaperContext | None
-) -> Judgement:
-    """The model's fidelity review of an English (cached like a translation). A judge that fails
-    or answers nonsense is one warning: it never blocks and never loses anything, and it is not
-    recorded as a judgement, so that the next `check --judge` asks again."""
-    context = context_block(paper) if paper is not None else ""
-    try:
-        reply = translator.complete(judge_messages(comment_ko, english, context), judge=True)
-    except DigestError as exc:
-        return Judgement(
-            [Finding("judge", "warning", f"the judge did not answer ({exc})")], read=False
-        )
-    findings = parse_judgement(reply.content, comment_ko, english)
-    return Judgement(findings, reply, read=not is_unreadable(findings))
-
-
-# Past this, a reply is not a comment's English (it fails the length check); the draft keeps
-# the start of it, not a megabyte.
-MAX_STORED_REPLY = 20_000
-
-
-def translate_checked(
-    comment_ko: str,
-    glossary: Glossary,
-    translator: Translator,
-    examples: Sequence[Example] = (),
-    repairs: int = 1,
-    log: Log = lambda message: None,
-    label: str = "",
-    paper: PaperContext | None = None,
-    judge: bool = False,
-    usage: AcronymUsage = NO_HISTORY,
-) -> Translated:
-    """Translate, check (and with `judge`, have the model review the English when the surface
-    checks pass), and ask the model again while an error remains (up to `repairs` times), or
-    once for a glossary rendering it missed. The attempt with the fewest errors is kept, then the
-    one missing fewest renderings."""
-    matches = glossary.find(comment_ko)
-    spent = {"requests": 0}
-    used = [Usage()]
-
-    def charge(reply: Reply | Translation | None) -> None:
-        if reply is not None:
-            spent["requests"] += not reply.from_cache
-            used[0] += reply.usage
-
-    def attempt(repair: tuple[str, list[str]] | None) -> Translated:
-        messages = build_messages(comment_ko, matches, examples, repair, paper)
-        reply = translator.translate(comment_ko, messages)
-        charge(reply)
-        english, cleanup = reply.text, reply.removed
-        if len(english) > MAX_STORED_REPLY:
-            cleanup = [*cleanup, f"the reply was {len(english):,} characters; kept the start"]
-        findings = run_checks(comment_ko, english, glossary, usage)
-        judgement = None
-        if judge and not any(f.is_error for f in findings):
-            judgement = judge_english(translator, comment_ko, english, paper)
-            charge(judgement.reply)
-        english = english[:MAX_STORED_REPLY]
-        judged = judgement.findings if judgement else []
-        made = Translated(english, reply.model, findings + judged, cleanup, judged=judged)
-        made.judge_read = judgement is not None and judgement.read
-        return made
-
-    def rank(made: Translated) -> tuple[int, int]:
-        return (
-            sum(f.is_error for f in made.findings),
-            sum(f.check == "glossary" for f in made.findings),
-        )
-
-    best = attempt(None)
-    tries = [best]
-    # errors are repaired up to `repairs` times; a missed rendering alone, once
-    while (
-        needs_repair(best.findings)
-        and len(tries) <= repairs
-        and (rank(best)[0] > 0 or len(tries) == 1)
-    ):
-        problems = problems_for_repair(best.findings)
-        log(f"{label or 'the comment'}: asking the model again ({'; '.join(problems)})")
-        candidate = attempt((best.english, problems))
-        tries.append(candidate)
-        if rank(candidate) < rank(best):
-            best = candidate
-    if len(tries) > 1:
-        best.attempts = [
-            {"english": t.english, "errors": [str(f) for f in t.findings if f.is_error]}
-            for t in tries
-        ]
-    best.requests, best.usage = spent["requests"], used[0]
-    return best
-
-
-# -- selections -------------------------------------------------------------------------------
-@dataclass
-class Selected:
-    """The drafts a command works on, and the files among them that could not be read."""
-
-    entries: list[Entry]
-    problems: list[InputError] = field(default_factory=list)
-
-
-@dataclass
-class DraftResult:
-    entry: Entry
-    outcome: Outcome
-    path: Path
-
-
-@dataclass
-class EditResult:
-    entry: Entry
-    changed: bool
-    path: Path
-
-
-@dataclass
-class Exported:
-    text: str  # the rendering ("" for notes written into a vault)
-    entries: int
-    days: list[str]
-    notes: list[NoteResult] = field(default_factory=list)  # --format vault
 
 
 EditorCallback = Callable[[Entry], tuple[str, list[str] | None]]
@@ -491,6 +194,10 @@ class Workflow:
         return Selected(day.entries, day.problems)
 
     # -- committing changes -------------------------------------------------------------------
+    def check_entry(self, entry: Entry) -> list[Finding]:
+        """The checks of a draft as it is now, with his usage of acronyms (the rules' `check`)."""
+        return recheck(entry, self.glossary, self.acronym_usage)
+
     def _save_comment(
         self,
         paper_id: PaperId,
@@ -499,124 +206,48 @@ class Workflow:
         tags: list[str] | None,
         paper: Paper | None = None,
     ) -> Entry:
-        """Put the comment on disk before any model call; a changed comment awaits translation.
-
-        Without `paper` (not fetched yet) a new draft holds the comment only; the paper's
-        metadata is filled in when it is fetched."""
-
-        def change(current: Entry | None) -> Entry | None:
-            entry = current or Entry(
-                id=paper_id.base,
-                date=date,
-                title="",
-                authors=[],
-                abstract="",
-                comment_ko=comment,
-                tags=tags or [],
-                url=f"https://arxiv.org/abs/{paper_id.base}",
-            )
-            changed = current is None
-            if not same_text(comment, entry.comment_ko):
-                if current is not None and entry.comment_ko.strip():
-                    self.log(
-                        f"{entry.id}: the comment was replaced; the earlier one is kept in the "
-                        "draft's history"
-                    )
-                entry.replace_text("comment_ko", comment, "a new comment")
-                entry.status = AWAITING
-                changed = True
-            if tags is not None and tags != entry.tags:
-                entry.tags = tags
-                changed = True
-            if paper is not None:
-                changed |= apply_paper(entry, paper)
-            return entry if changed else None  # untouched drafts are not rewritten
-
-        saved = self.store.update(date, paper_id.base, change)
+        """Put the comment on disk before any model call (merge.take_comment)."""
+        made, saved = self.store.apply(
+            date,
+            paper_id.base,
+            lambda current: take_comment(current, paper_id, date, comment, tags, paper),
+        )
+        for note in made.notes:
+            self.log(note)
         assert saved is not None
         return saved
 
     def _apply_paper(self, entry: Entry, paper: Paper) -> Entry:
-        """The paper into the draft; English made while it waited for the paper is checked
-        again (no longer waiting), not translated again."""
-
-        def change(current: Entry | None) -> Entry | None:
-            if current is None or not apply_paper(current, paper):
-                return None
-            if current.comment_en.strip() or current.machine_en:
-                recheck(current, self.glossary)
-            return current
-
-        return self.store.update(entry.date, entry.id, change) or entry
+        """The paper into the draft (merge.take_paper)."""
+        _, saved = self.store.apply(
+            entry.date, entry.id, lambda current: take_paper(current, paper, self.check_entry)
+        )
+        return saved or entry
 
     def _commit_translation(self, base: Entry, made: Translated, force: bool) -> Outcome:
-        """Write a translation into the draft as it is now: a comment changed meanwhile wins (the
-        translation is of the old one), and so does English edited by hand meanwhile."""
-        outcome = Outcome(base.id, base)
-
-        def change(current: Entry | None) -> Entry | None:
-            if current is None or not same_text(current.comment_ko, base.comment_ko):
-                outcome.result = RunResult.CHANGED_MEANWHILE
-                waiting = current is not None and current.status == AWAITING
-                outcome.notes.append(
-                    f"{base.id}: the comment changed while it was being translated; the new one "
-                    + (
-                        f"awaits translation: run `digest translate {base.id}`"
-                        if waiting
-                        else "is translated already"
-                    )
-                )
-                return None
-            edited_meanwhile = current.comment_en != base.comment_en
-            new_english = current.machine_en != made.english
-            if current.machine_en and new_english:
-                current.history.append(
-                    {
-                        "machine_en": current.machine_en,
-                        "model": current.model,
-                        "glossary": current.glossary,
-                    }
-                )
-            if current.hand_edited and (not force or edited_meanwhile):
-                why = "was edited meanwhile" if edited_meanwhile else "was edited by hand"
-                if new_english or edited_meanwhile:
-                    outcome.notes.append(
-                        f"{base.id}: comment_en {why}, so it was kept; the new machine English "
-                        "is in machine_en"
-                        + ("" if edited_meanwhile else " (use --force to replace it)")
-                    )
-                else:
-                    outcome.notes.append(
-                        f"{base.id}: comment_en {why}, so it was kept (the machine English is "
-                        "the same)"
-                    )
-            else:
-                if current.hand_edited:  # --force: the replaced English stays in the history
-                    current.history.append(
-                        {"comment_en": current.comment_en, "replaced": "--force"}
-                    )
-                    outcome.notes.append(
-                        f"{base.id}: your hand-edited comment_en was replaced; "
-                        "it is kept in the draft's history"
-                    )
-                current.comment_en = made.english
-            current.machine_en = made.english
-            current.model = made.model
-            current.glossary = self.glossary.fingerprint
-            current.cleanup = made.cleanup
-            current.repairs = made.repairs
-            current.attempts = list(made.attempts)
-            record_usage(current, made.model, made.usage)
-            if made.judge_read:  # else an earlier judgement stands while its English does
-                current.judge, current.judged = made.judged, made.english
-            recheck(current, self.glossary, self.acronym_usage)
-            if not made.judge_read:
-                current.checks += made.judged  # a judge that failed: shown, not recorded
-            return current
-
-        saved = self.store.update(base.date, base.id, change)
-        outcome.entry = saved if saved is not None else base
-        return outcome
+        """A translation into the draft as it is now (merge.take_translation)."""
+        english = MadeEnglish(
+            made.english,
+            made.model,
+            self.glossary.fingerprint,
+            made.cleanup,
+            made.repairs,
+            made.attempts,
+            made.usage,
+            made.judged,
+            made.judge_read,
+        )
+        merged, saved = self.store.apply(
+            base.date,
+            base.id,
+            lambda current: take_translation(current, base, english, force, self.check_entry),
+        )
+        result = (
+            RunResult.CHANGED_MEANWHILE
+            if merged.outcome == "changed meanwhile"
+            else RunResult.TRANSLATED
+        )
+        return Outcome(base.id, saved if saved is not None else base, result, notes=merged.notes)
 
     # -- translating ----------------------------------------------------------------------------
     def translate(
@@ -997,20 +628,8 @@ class Workflow:
         entry.checks += unread
         if not spent and (entry.checks, entry.status, entry.judge, entry.judged) == before:
             return entry
-
-        def change(current: Entry | None) -> Entry | None:
-            # saved only onto the same text: what changed meanwhile gets its own check
-            if current is None or (current.comment_ko, current.comment_en) != (
-                entry.comment_ko,
-                entry.comment_en,
-            ):
-                return None
-            current.checks, current.status = entry.checks, entry.status
-            current.judge, current.judged = entry.judge, entry.judged
-            record_usage(current, self.translator.model, spent)
-            return current
-
-        self.store.update(entry.date, entry.id, change)
+        model = self.translator.model
+        self.store.apply(entry.date, entry.id, lambda now: take_check(now, entry, model, spent))
         return entry
 
     def edit(self, paper_text: str, date: str | None, write_english: EditorCallback) -> EditResult:
@@ -1021,25 +640,17 @@ class Workflow:
         if not english:
             raise InputError("the English is empty; nothing was saved")
         self.tag_warnings(tags, entry.id)
-        changed = False
-
-        def change(current: Entry | None) -> Entry | None:
-            nonlocal changed
-            if current is None:
-                raise InputError(f"the draft of {entry.id} was removed meanwhile")
-            changed = english != current.comment_en or (tags is not None and tags != current.tags)
-            before = (current.checks, current.status)
-            current.comment_en = english
-            if tags is not None:
-                current.tags = tags
-            recheck(current, self.glossary, self.acronym_usage)
-            return current if changed or (current.checks, current.status) != before else None
-
         try:
-            saved = self.store.update(entry.date, entry.id, change)
+            made, saved = self.store.apply(
+                entry.date,
+                entry.id,
+                lambda current: take_hand_edit(current, entry.id, english, tags, self.check_entry),
+            )
+            if saved is None:
+                raise InputError(made.outcome)  # the draft was removed meanwhile
         except DigestError as exc:  # what he typed is kept, whatever went wrong
             raise type(exc)(f"{exc}; {self._recover(english, tags, 'English')}") from None
-        assert saved is not None
+        changed = made.outcome == "saved"
         return EditResult(saved, changed, self.store.path(entry.date, entry.id))
 
     # -- reviews, tags, suggestions: what the history says -------------------------------------
@@ -1208,35 +819,15 @@ class Workflow:
             if not note.in_sync:
                 continue
             written = by_draft[note.date, note.entry_id]
-
-            def change(
-                current: Entry | None, note: NoteResult = note, written: Entry = written
-            ) -> Entry | None:
-                if (
-                    current is None
-                    or current.content_fingerprint() != written.content_fingerprint()
-                ):
-                    return None  # changed meanwhile: the next export tells
-                record = (str(note.path), note.digest, current.content_fingerprint(), note.text)
-                if record == (
-                    current.source_file,
-                    current.source_hash,
-                    current.imported,
-                    current.note,
-                ):
-                    return None
-                (
-                    current.source_file,
-                    current.source_hash,
-                    current.imported,
-                    current.note,
-                ) = record
-                current.extra.pop("vault", None)  # an earlier digest's layout facts
-                if note.replaced:  # the vault's edit that --force wrote over: kept, not lost
-                    current.history.append({"note": note.replaced, "replaced": "export --force"})
-                return current
-
-            self.store.update(written.date, written.id, change)
+            rule = partial(
+                record_note,
+                written=written,
+                path=str(note.path),
+                digest=note.digest,
+                text=note.text,
+                replaced=note.replaced,
+            )
+            self.store.apply(written.date, written.id, rule)
 
     def export(self, dates: DateSpan, fmt: str, force: bool, vault: Path | None = None) -> Exported:
         """The days' digest in a format; with `vault`, the days' notes written into that folder,
@@ -1275,40 +866,3 @@ class Workflow:
         span = (dates.first, dates.last) if dates.first != dates.last else None
         text = RENDERERS[fmt](days, span=span)
         return Exported(text, count - len(left_out), [d.date for d in days], notes=[])
-
-
-def parse_day(value: str) -> str:
-    """A date as the contract takes it (YYYY-MM-DD), or `today` / `yesterday`."""
-    text = value.strip()
-    words = {"today": 0, "yesterday": 1}
-    if text.lower() in words:
-        return (dt.date.today() - dt.timedelta(days=words[text.lower()])).isoformat()
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            raise ValueError  # fromisoformat also takes 20250624 and week dates; the contract not
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise InputError(f"date {value!r} is not a date YYYY-MM-DD (or today, yesterday)") from None
-
-
-class DateSpan(NamedTuple):
-    """A day, or a range of days with both ends included: its two ends, never its days one by
-    one (a range is matched against the days that have drafts)."""
-
-    first: str  # YYYY-MM-DD
-    last: str
-
-    def __str__(self) -> str:
-        return self.first if self.first == self.last else f"{self.first}..{self.last}"
-
-
-def parse_dates(value: str) -> DateSpan:
-    """A date, or a range `D1..D2` with both days included."""
-    if ".." not in value:
-        day = parse_day(value)
-        return DateSpan(day, day)
-    first_text, _, last_text = value.partition("..")
-    first, last = parse_day(first_text), parse_day(last_text)
-    if last < first:
-        raise InputError(f"date range {value!r} ends before it starts")
-    return DateSpan(first, last)

@@ -14,7 +14,8 @@ import pytest
 from pipeline.config import load_settings
 from pipeline.errors import InputError
 from pipeline.store import Day, Store
-from pipeline.workflow import DateSpan, Workflow, parse_dates
+from pipeline.text import DateSpan, parse_dates
+from pipeline.workflow import Workflow
 from tests.cli_helpers import run
 from tests.conftest import FORMAT_SAMPLE
 

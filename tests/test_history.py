@@ -141,7 +141,7 @@ def test_an_edited_note_is_updated_unless_its_draft_was_edited_here(isolated: Pa
     )
     path.write_text(GOOD_NOTE.replace("Adding noise", "Adding lots of noise"), encoding="utf-8")
     result = run("import", "--vault", str(path.parent))
-    assert "1 skipped (1 edited here since the import)" in result.stderr
+    assert "1 skipped (1 edited on both sides)" in result.stderr
     assert yaml.safe_load(draft_path.read_text(encoding="utf-8"))["comment_en"] == "Edited here."
 
 

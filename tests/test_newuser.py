@@ -329,13 +329,24 @@ def test_edits_on_both_sides_are_never_overwritten(
     assert (
         left.code == 1 and "1 left" in left.stderr and note.read_text(encoding="utf-8") == obsidian
     )
-    skipped = run("import", "--vault", str(vault))
-    assert "edited here since the import" in skipped.stderr
+    # the import takes his side (his paragraph), the draft keeps its own (the English) ...
+    merged = run("import", "--vault", str(vault))
+    assert "1 updated" in merged.stderr, merged.stderr
     assert load_draft(isolated, DATE, "2506.18896")["comment_en"] == mine
+    # ... and the export writes both into the note
+    written = run("export", DATE, "--format", "vault", "-o", str(vault))
+    assert written.code == 0 and "1 updated" in written.stderr
+    text = note.read_text(encoding="utf-8")
+    assert mine in text and text.endswith("My paragraph in Obsidian.")
+    # where both sides changed the same part, the draft's stays; --force writes it, his is kept
+    note.write_text(text.replace(mine, "His English in Obsidian."), encoding="utf-8")
+    assert run("edit", "2506.18896", stdin=mine + " Again.").code == 0
+    skipped = run("import", "--vault", str(vault))
+    assert "1 skipped (1 edited on both sides)" in skipped.stderr
     forced = run("export", DATE, "--format", "vault", "-o", str(vault), "--force")
     assert forced.code == 0 and "1 overwritten" in forced.stderr
     history = load_draft(isolated, DATE, "2506.18896")["history"]
-    assert {"note": obsidian, "replaced": "export --force"} in history  # his paragraph is kept
+    assert any("His English in Obsidian." in h.get("note", "") for h in history)
 
 
 def test_english_typed_for_edit_is_kept_when_it_cannot_be_saved(

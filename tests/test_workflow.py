@@ -16,10 +16,12 @@ from pipeline.entry import Entry
 from pipeline.errors import InputError, ServiceError
 from pipeline.glossary import parse_glossary
 from pipeline.judge import JUDGE_SYSTEM
-from pipeline.text import PaperId
+from pipeline.results import RunResult
+from pipeline.text import PaperId, parse_dates, parse_day
 from pipeline.translate import Reply, Translation, clean_reply
+from pipeline.translation import translate_checked
 from pipeline.usage import Usage
-from pipeline.workflow import RunResult, Workflow, parse_dates, parse_day, translate_checked
+from pipeline.workflow import Workflow
 
 KO = "PRM. 각 단계가 일관되는지, 추론의 템플릿이 적절한지 등을 평가하게 했군요."
 EN = "A PRM. It judges whether the steps are coherent and the reasoning templates fit."
