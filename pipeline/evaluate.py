@@ -40,11 +40,9 @@ from pipeline.translate import (
     Translator,
     context_block,
 )
-from pipeline.translation import translate_checked
+from pipeline.translation import Log, translate_checked
 from pipeline.usage import Usage, cost_text, load_prices
 from pipeline.yamlio import load_json
-
-Log = Callable[[str], None]
 
 # The author's notes that ship with the repository (an editable install finds them beside the
 # package): the default corpus.
