@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import math
 import re
 import time
 import xml.etree.ElementTree as ET
@@ -269,12 +270,17 @@ class ArxivClient:
         return self._http
 
     def _pace(self) -> None:
-        """Keep DIGEST_ARXIV_DELAY between requests, across runs too (arXiv's terms)."""
+        """Keep DIGEST_ARXIV_DELAY between requests, across runs too (arXiv's terms), and never
+        wait more than that: a time in the file that is no time, or later than now by more than
+        the delay (another clock, a hand), is no request of ours and is not waited for."""
+        delay, now = self.settings.arxiv_delay, self.clock()
         try:
             last = float(self._pace_file.read_text())
         except (OSError, ValueError):
             last = 0.0
-        wait = last + self.settings.arxiv_delay - self.clock()
+        if not math.isfinite(last) or last > now + delay:
+            last = 0.0
+        wait = min(last + delay - now, delay)
         if wait > 0:
             self.log(f"arXiv: waiting {wait:.1f}s between requests")
             self.sleep(wait)

@@ -6,6 +6,9 @@ command ends soon, with one line and the contract's exit code; one bad page fail
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pytest
 
 from pipeline.arxiv import ArxivClient
@@ -44,6 +47,52 @@ def head(*tags: tuple[str, str], after: str = "") -> bytes:
     """A page whose head holds these meta tags (contents as written, entities and all)."""
     metas = "".join(f'<meta name="{name}" content="{content}" />' for name, content in tags)
     return f"<!DOCTYPE html>\n<html><head><title>x</title>{metas}\n</head>{after}".encode()
+
+
+# -- the pace file ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("content", ["inf", "1e300", "nan", "-1", "1e309", "soon"])
+def test_a_pace_file_no_run_wrote_is_ignored(
+    content: str, arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    (isolated / "cache").mkdir()
+    (isolated / "cache" / "arxiv-last-request").write_text(content, encoding="utf-8")
+    started = time.monotonic()
+    result = draft(env={"DIGEST_ARXIV_DELAY": "1"})
+    assert result.code == 0, result.stderr
+    assert time.monotonic() - started < 10  # not waiting on a time that never comes
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize(
+    ("ahead", "waits"),
+    [
+        (7200.0, []),  # a clock two hours ahead wrote it: not ours, ignored
+        (1e300, []),
+        (float("inf"), []),
+        (2.0, [3.0]),  # ahead by less than the delay: the delay, never more
+        (-1.0, [pytest.approx(2.0)]),  # a second ago: the rest of the delay
+        (-5.0, []),
+    ],
+)
+def test_the_pace_never_waits_more_than_the_delay(
+    ahead: float, waits: list[float], monkeypatch: pytest.MonkeyPatch, isolated: Path
+) -> None:
+    monkeypatch.setenv("DIGEST_ARXIV_DELAY", "3")
+    clock, sleeps = Clock(), []
+    (isolated / "cache").mkdir()
+    (isolated / "cache" / "arxiv-last-request").write_text(repr(clock.now + ahead))
+    client = ArxivClient(load_settings(), sleep=sleeps.append, clock=clock)
+    client._pace()
+    assert sleeps == waits
+    # and the next request is paced from this one
+    assert float((isolated / "cache" / "arxiv-last-request").read_text()) == clock.now
 
 
 # -- the contact -----------------------------------------------------------------------------------
