@@ -35,9 +35,11 @@ MAX_API_PAUSE = 6 * 3600.0
 # A feed of 100 ordinary entries is about 0.3 MB; the cap leaves room for a day of papers by
 # collaborations with thousands of authors (ATLAS: ~3,000 names, ~150 kB an entry).
 FEED_LIMIT = 20 * 2**20
-# A landing page's head is a few kB (thousands of citation_author tags: a few hundred); reading
-# stops at the end of the head, and the cap bounds a page that never gets there.
-PAGE_LIMIT = 4 * 2**20
+# A landing page's head is a few KB (real ones: tests/data/arxiv-pages/), a few hundred with the
+# thousands of citation_author tags of a large collaboration (~60 bytes each). Reading stops at
+# the end of the head; a head that does not end within the cap is not an arXiv page's, and is
+# neither read on nor parsed (arxiv_page: the parse is linear in what it reads).
+PAGE_LIMIT = 512 * 2**10
 
 
 def user_agent(contact: str = "") -> str:
@@ -310,13 +312,14 @@ class ArxivClient:
                     return status, retry_after, b""  # the body says nothing worth reading
                 for chunk in response.iter_bytes():
                     body += chunk
-                    if len(body) > limit:
-                        raise ServiceError(
-                            f"arXiv sent more than {limit // 2**20} MB for one request "
-                            f"({url}); refusing to read on"
-                        )
                     if until and until in body[-len(chunk) - len(until) :].lower():
                         break
+                    if len(body) > limit:
+                        raise ServiceError(
+                            f"arXiv sent more than {_size(limit)} for one request ({url})"
+                            + (f" before {until.decode()}" if until else "")
+                            + "; refusing to read on"
+                        )
                     if time.monotonic() > deadline:
                         raise TransientError(
                             f"arXiv did not finish answering within {timeout:g}s", overload=True
@@ -495,6 +498,10 @@ class ArxivClient:
     def close(self) -> None:
         if self._http is not None:
             self._http.close()
+
+
+def _size(limit: int) -> str:
+    return f"{limit // 2**20} MB" if limit % 2**20 == 0 else f"{limit // 2**10} KB"
 
 
 def _clock_time(stamp: float) -> str:

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.arxiv import ArxivClient
+from pipeline.arxiv import PAGE_LIMIT, ArxivClient
+from pipeline.arxiv_page import citation_tags
 from pipeline.config import load_settings
 from pipeline.text import parse_id
-from tests.cli_helpers import Result, run
+from tests.cli_helpers import Result, load_draft, run
 from tests.conftest import SAMPLE_PAPER, TRANSLATIONS
-from tests.servers import ArxivServer, FakePaper, OpenAIServer
+from tests.servers import ArxivServer, FakePaper, OpenAIServer, landing_page
 
 DATE = "2025-06-24"
 KO = next(iter(TRANSLATIONS))
@@ -47,6 +48,132 @@ def head(*tags: tuple[str, str], after: str = "") -> bytes:
     """A page whose head holds these meta tags (contents as written, entities and all)."""
     metas = "".join(f'<meta name="{name}" content="{content}" />' for name, content in tags)
     return f"<!DOCTYPE html>\n<html><head><title>x</title>{metas}\n</head>{after}".encode()
+
+
+# -- a page built to make the parser burn CPU (CVE-2025-6069's shape) ------------------------------
+@pytest.mark.parametrize(
+    "page",
+    [
+        b"<html><head>" + b"<a " * 16_000,  # 48 kB: 29 s before, quadratic in HTMLParser.close()
+        b"<html><head>" + b"<a x='" * 40_000,  # 240 kB
+        b"<html><head>" + b"<!--" * 100_000,  # 400 kB
+    ],
+    ids=["unclosed-tags-48kB", "unclosed-quotes-240kB", "unclosed-comments-400kB"],
+)
+def test_a_page_built_to_burn_the_parser_ends_the_draft_soon(
+    page: bytes, arxiv_pages: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    arxiv_pages.page_answers[SAMPLE_PAPER.id] = (200, page, HTML)
+    started = time.monotonic()
+    result = draft()
+    took = time.monotonic() - started
+    print(f"draft with a {len(page) // 1024} kB hostile page: {took:.2f} s")
+    assert result.code == 3 and "Traceback" not in result.stderr
+    assert "names no arXiv paper" in last_line(result)
+    assert load_draft(isolated, DATE, SAMPLE_PAPER.id)["comment_en"] == TRANSLATIONS[KO]
+    assert took < 10  # seconds; a parse quadratic in the page took 29 s for the first
+
+
+# Shapes that cost the standard library's parser the most per byte (a Python step per `<`) or
+# that HTMLParser.close() re-scans to the end from every `<` (quadratic): each at the size of
+# the cap, the most a head can be.
+WORST_HEADS = {
+    "lone-lt": "<" * PAGE_LIMIT,
+    "empty-tags": "<a>" * (PAGE_LIMIT // 3),
+    "bogus-comments": "<!>" * (PAGE_LIMIT // 3),
+    "unclosed-tags": "<a " * (PAGE_LIMIT // 3),
+    "one-unclosed-tag": "<a " + "b " * (PAGE_LIMIT // 2 - 2),
+    "unclosed-quotes": "<a x='" * (PAGE_LIMIT // 6),
+    "unclosed-declarations": "<!" * (PAGE_LIMIT // 2),
+    "citation-metas": '<meta name="citation_author" content="Lee, Ann">' * (PAGE_LIMIT // 48),
+}
+
+
+def test_the_parse_of_any_head_up_to_the_cap_is_bounded() -> None:
+    """Every shape above at the cap, and more than the cap (only the cap's worth is read); the
+    time of each is reported. The bound asserted is loose (a hang, not a benchmark): before
+    the fix `<a ` * 16,000 alone took 29 s, and a head at the cap would take hours."""
+    times = {}
+    for name, page in WORST_HEADS.items():
+        started = time.process_time()
+        tags = citation_tags(page + page)  # twice the cap: the second half is not read
+        times[name] = time.process_time() - started
+        if name == "citation-metas":
+            assert len(tags["citation_author"]) == PAGE_LIMIT // 48
+        else:
+            assert tags == {}
+    print("parse of a head at the cap, CPU seconds:", {k: round(v, 3) for k, v in times.items()})
+    assert sum(times.values()) < 30
+
+
+def test_only_the_head_is_read(
+    arxiv_pages: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    """A tag after `</head>` is not the page's metadata, even where no <body> follows."""
+    page = landing_page(arxiv_pages.papers[IDS[0]]).replace("citation_title", "citation_titel")
+    page = page.replace("<body", '<meta name="citation_title" content="After the head" /><body')
+    arxiv_pages.page_answers[IDS[0]] = (200, page.encode(), HTML)
+    result = draft(IDS[0])
+    assert result.code == 3 and "gives no title" in last_line(result)
+    assert load_draft(isolated, DATE, IDS[0])["title"] == ""
+
+
+def test_a_head_longer_than_the_cap_is_not_read_in_part(
+    arxiv_pages: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    """A head of 13,000 authors (600 kB) is not the head of an arXiv paper: refused, rather than
+    read up to the cap with some of its authors."""
+    authors = [("citation_author", f"Lee{n}, Ann") for n in range(13_000)]
+    page = head(("citation_title", "Big"), ("citation_arxiv_id", IDS[0]), *authors)
+    assert len(page) > PAGE_LIMIT
+    arxiv_pages.page_answers[IDS[0]] = (200, page, HTML)
+    result = draft(IDS[0])
+    assert result.code == 3 and "Traceback" not in result.stderr
+    assert "more than 512 KB" in last_line(result)
+    assert load_draft(isolated, DATE, IDS[0])["title"] == ""
+
+
+# -- the text of a page ----------------------------------------------------------------------------
+def test_a_pages_text_loses_what_is_no_text(
+    arxiv_pages: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    """Bidi overrides, NUL, escapes and control characters are no part of an arXiv record (the
+    API's XML cannot even carry most of them): they go; the rest stays as the page gives it."""
+    page = head(
+        ("citation_title", "Right&#x202E;Left &amp; Back\x1b[31m"),
+        ("citation_author", "Lee&#x202E;, Ann\x07"),
+        ("citation_arxiv_id", IDS[0]),
+        ("citation_abstract", "Abs &#0; nul \u202ertl \x85and 40-60\\% caf\u00e9 \x7f."),
+    )
+    arxiv_pages.page_answers[IDS[0]] = (200, page, HTML)
+    result = draft(IDS[0])
+    assert result.code == 0, result.stderr
+    data = load_draft(isolated, DATE, IDS[0])
+    assert data["title"] == "RightLeft & Back"
+    assert data["authors"] == ["Ann Lee"]
+    assert data["abstract"] == "Abs nul rtl and 40-60\\% caf\u00e9 ."
+    assert result.stdout.startswith("RightLeft & Back\n(Ann Lee)\nAbs nul rtl")
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [("citation_author", "gives no authors"), ("citation_abstract", "gives no abstract")],
+)
+def test_a_page_without_authors_or_abstract_is_not_the_papers_record(
+    missing: str,
+    message: str,
+    arxiv_pages: ArxivServer,
+    model_server: OpenAIServer,
+    isolated: Path,
+) -> None:
+    """Every arXiv record has authors and an abstract: a page without them would print `()` or
+    an empty line where the digest has them. The paper waits for a record that has them."""
+    page = landing_page(arxiv_pages.papers[IDS[0]]).replace(f'"{missing}"', '"other"')
+    arxiv_pages.page_answers[IDS[0]] = (200, page.encode(), HTML)
+    result = draft(IDS[0])
+    assert result.code == 3 and message in last_line(result)
+    assert "()" not in result.stdout
+    assert load_draft(isolated, DATE, IDS[0])["title"] == ""
 
 
 # -- the pace file ---------------------------------------------------------------------------------

@@ -122,18 +122,21 @@ def test_a_page_naming_another_paper_or_none_is_not_that_paper(tags: str, messag
 def test_tags_in_the_body_are_not_the_pages_metadata() -> None:
     page = (
         '<html><head><meta name="citation_title" content="Head" />'
+        '<meta name="citation_author" content="Head, Some" />'
+        '<meta name="citation_abstract" content="A." />'
         '<meta name="citation_arxiv_id" content="2506.00001" /></head>'
         '<body><meta name="citation_title" content="Body" />'
         '<meta name="citation_author" content="Body, Some" /></body></html>'
     )
     paper = parse_landing_page(page, PaperId("2506.00001"), "u")
-    assert (paper.title, paper.authors) == ("Head", [])
+    assert (paper.title, paper.authors) == ("Head", ["Some Head"])
 
 
 def test_markup_in_a_page_is_text_never_run() -> None:
     page = (
         '<head><meta name="citation_arxiv_id" content="2506.00001" />'
         '<meta name="citation_title" content="&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" />'
+        '<meta name="citation_author" content="Lee, Ann" /><meta name="citation_abstract" content="A." />'
         '<script>document.write(\'<meta name="citation_title" content="injected" />\')</script>'
         "</head>"
     )
