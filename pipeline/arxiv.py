@@ -328,6 +328,10 @@ class ArxivClient:
             raise TransientError("arXiv did not answer in time", overload=True) from None
         except httpx2.TransportError as exc:
             raise TransientError(f"cannot reach arXiv ({type(exc).__name__})") from None
+        except httpx2.TooManyRedirects:  # the same again would loop the same: not retried
+            raise ServiceError(f"arXiv's answer to {url} redirects in a loop") from None
+        except httpx2.HTTPError as exc:  # a body that does not decode (gzip), and any other
+            raise ServiceError(f"arXiv's answer to {url} cannot be read ({exc})") from None
         return status, retry_after, bytes(body)
 
     def _refusal(self, status: int, retry_after: str | None, what: str) -> Exception:
@@ -413,7 +417,7 @@ class ArxivClient:
             raise InputError(f"arXiv has no paper {paper_id} (no landing page at {url})")
         if status != 200:
             raise ServiceError(
-                f"arXiv's landing page answered HTTP {status}; check DIGEST_ARXIV_ABS_URL"
+                f"arXiv's landing page {url} answered HTTP {status}; check DIGEST_ARXIV_ABS_URL"
             )
         return parse_landing_page(body.decode("utf-8", errors="replace"), paper_id, url)
 
@@ -434,15 +438,15 @@ class ArxivClient:
             except InputError as exc:
                 result.problems[paper_id.query] = exc
                 continue
-            except NotThatPaper as exc:
-                self.log(f"arXiv: {exc}")
-                result.missing[paper_id.query] = ServiceError(f"{why}; {exc}")
-                continue
-            except ServiceError as exc:  # the pages do not answer either: the rest would not
+            except ArxivUnavailable as exc:  # the pages do not answer either: the rest would not
                 self.log(str(exc))
                 for rest in ids[index:]:
                     result.missing[rest.query] = ServiceError(f"{why}; {exc}")
                 return
+            except (NotThatPaper, ServiceError) as exc:  # this page is bad: this paper only
+                self.log(f"arXiv: {exc}")
+                result.missing[paper_id.query] = ServiceError(f"{why}; {exc}")
+                continue
             finally:
                 result.pages += 1
             result.papers[paper_id.query] = paper

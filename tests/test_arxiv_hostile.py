@@ -133,6 +133,60 @@ def test_a_head_longer_than_the_cap_is_not_read_in_part(
     assert load_draft(isolated, DATE, IDS[0])["title"] == ""
 
 
+# -- one bad page fails its paper only -------------------------------------------------------------
+def test_one_bad_page_fails_its_paper_and_the_others_are_read(
+    arxiv_pages: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    bad = {
+        IDS[0]: (200, b"<html><head>" + b"x" * (5 * 2**20), HTML),  # over any cap
+        IDS[1]: (403, b"<html><body>Forbidden</body></html>", HTML),  # a status of its own
+        IDS[2]: (302, b"", {"Location": f"/abs/{IDS[2]}"}),  # a redirect loop
+    }
+    arxiv_pages.page_answers.update(bad)
+    comments = dict(zip([*IDS, SAMPLE_PAPER.id], TRANSLATIONS, strict=False))
+    notes = isolated / "day.txt"
+    notes.write_text("\n\n".join(f"{i}\n{c}" for i, c in comments.items()) + "\n", "utf-8")
+    result = run("draft", "--notes", "day.txt", "--date", DATE)
+    assert result.code == 3 and "Traceback" not in result.stderr
+    assert "1 ready, 0 need review, 0 failed, 3 wait for their paper" in result.stderr
+    assert "more than 512 KB" in result.stderr
+    assert "answered HTTP 403" in result.stderr
+    assert "redirects in a loop" in result.stderr
+    # the good page after them is read all the same, each bad one asked once (not retried)
+    assert load_draft(isolated, DATE, SAMPLE_PAPER.id)["source"] == "arxiv-page"
+    paths = [r["path"] for r in arxiv_pages.page_requests()]
+    assert paths.count(f"/abs/{IDS[0]}") == paths.count(f"/abs/{IDS[1]}") == 1
+    assert paths.count(f"/abs/{SAMPLE_PAPER.id}") == 1
+    assert 1 < paths.count(f"/abs/{IDS[2]}") <= 21  # one try: httpx's 20 redirects at most
+    for paper_id in IDS:
+        assert (
+            load_draft(isolated, DATE, paper_id)["comment_en"] == TRANSLATIONS[comments[paper_id]]
+        )
+
+
+def test_a_redirect_loop_at_the_api_sends_the_draft_to_the_page(
+    arxiv_pages: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    arxiv_pages.api_status, arxiv_pages.api_headers = 302, {"Location": "/api/query"}
+    result = draft()
+    assert result.code == 0, result.stderr
+    assert "redirects in a loop" in result.stderr
+    assert len(arxiv_pages.api_requests()) <= 21  # not retried
+    assert load_draft(isolated, DATE, SAMPLE_PAPER.id)["source"] == "arxiv-page"
+
+
+def test_a_redirect_loop_everywhere_is_one_line_and_exit_3(
+    arxiv_pages: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    arxiv_pages.api_status, arxiv_pages.api_headers = 302, {"Location": "/api/query"}
+    arxiv_pages.page_answers[SAMPLE_PAPER.id] = (302, b"", {"Location": "/abs/elsewhere"})
+    arxiv_pages.page_answers["elsewhere"] = (302, b"", {"Location": f"/abs/{SAMPLE_PAPER.id}"})
+    result = draft()
+    assert result.code == 3 and "Traceback" not in result.stderr
+    assert "redirects in a loop" in last_line(result)
+    assert load_draft(isolated, DATE, SAMPLE_PAPER.id)["comment_en"] == TRANSLATIONS[KO]
+
+
 # -- the text of a page ----------------------------------------------------------------------------
 def test_a_pages_text_loses_what_is_no_text(
     arxiv_pages: ArxivServer, model_server: OpenAIServer, isolated: Path
