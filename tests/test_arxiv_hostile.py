@@ -310,3 +310,15 @@ def test_a_plain_contact_still_goes_into_the_user_agent(
     ArxivClient(load_settings()).fetch_one(parse_id(SAMPLE_PAPER.id))
     agent = arxiv_server.requests[0]["headers"]["user-agent"]
     assert agent.endswith("; mailto:first.last+arxiv@example.org)")
+
+
+def test_a_page_that_does_not_decode_fails_its_paper_in_one_line(
+    arxiv_pages: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    """A body that says it is gzip and is not: httpx's DecodingError, neither a transport error
+    nor a status, is a clear line too."""
+    arxiv_pages.page_answers[IDS[0]] = (200, b"not gzip at all", {"Content-Encoding": "gzip"})
+    result = draft(IDS[0])
+    assert result.code == 3 and "Traceback" not in result.stderr
+    assert f"arXiv's answer to {arxiv_pages.abs_url}{IDS[0]} cannot be read" in last_line(result)
+    assert len(arxiv_pages.page_requests()) == 1  # the same again would not decode either

@@ -202,3 +202,11 @@ def test_the_loopback_page_is_shaped_like_a_real_one() -> None:
     fake = citation_tags(landing_page(FakePaper("2307.12479", "T", ["Saurabh Deochake"], "A.")))
     assert list(fake) == list(real)
     assert fake["citation_author"] == real["citation_author"] == ["Deochake, Saurabh"]
+
+
+def test_a_malformed_marked_section_is_a_page_that_cannot_be_read() -> None:
+    """Python 3.11's parser raises AssertionError on `<![foo[` (an unknown marked section): a
+    page that cannot be read, as any other page that is not the paper's."""
+    page = '<head><meta name="citation_arxiv_id" content="2506.00001" /><![foo[ x ]]></head>'
+    with pytest.raises(NotThatPaper):
+        parse_landing_page(page, PaperId("2506.00001"), "u")
