@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import math
 import re
 import time
 import xml.etree.ElementTree as ET
@@ -34,9 +35,11 @@ MAX_API_PAUSE = 6 * 3600.0
 # A feed of 100 ordinary entries is about 0.3 MB; the cap leaves room for a day of papers by
 # collaborations with thousands of authors (ATLAS: ~3,000 names, ~150 kB an entry).
 FEED_LIMIT = 20 * 2**20
-# A landing page's head is a few kB (thousands of citation_author tags: a few hundred); reading
-# stops at the end of the head, and the cap bounds a page that never gets there.
-PAGE_LIMIT = 4 * 2**20
+# A landing page's head is a few KB (real ones: tests/data/arxiv-pages/), a few hundred with the
+# thousands of citation_author tags of a large collaboration (~60 bytes each). Reading stops at
+# the end of the head; a head that does not end within the cap is not an arXiv page's, and is
+# neither read on nor parsed (arxiv_page: the parse is linear in what it reads).
+PAGE_LIMIT = 512 * 2**10
 
 
 def user_agent(contact: str = "") -> str:
@@ -269,12 +272,17 @@ class ArxivClient:
         return self._http
 
     def _pace(self) -> None:
-        """Keep DIGEST_ARXIV_DELAY between requests, across runs too (arXiv's terms)."""
+        """Keep DIGEST_ARXIV_DELAY between requests, across runs too (arXiv's terms), and never
+        wait more than that: a time in the file that is no time, or later than now by more than
+        the delay (another clock, a hand), is no request of ours and is not waited for."""
+        delay, now = self.settings.arxiv_delay, self.clock()
         try:
             last = float(self._pace_file.read_text())
         except (OSError, ValueError):
             last = 0.0
-        wait = last + self.settings.arxiv_delay - self.clock()
+        if not math.isfinite(last) or last > now + delay:
+            last = 0.0
+        wait = min(last + delay - now, delay)
         if wait > 0:
             self.log(f"arXiv: waiting {wait:.1f}s between requests")
             self.sleep(wait)
@@ -304,13 +312,14 @@ class ArxivClient:
                     return status, retry_after, b""  # the body says nothing worth reading
                 for chunk in response.iter_bytes():
                     body += chunk
-                    if len(body) > limit:
-                        raise ServiceError(
-                            f"arXiv sent more than {limit // 2**20} MB for one request "
-                            f"({url}); refusing to read on"
-                        )
                     if until and until in body[-len(chunk) - len(until) :].lower():
                         break
+                    if len(body) > limit:
+                        raise ServiceError(
+                            f"arXiv sent more than {_size(limit)} for one request ({url})"
+                            + (f" before {until.decode()}" if until else "")
+                            + "; refusing to read on"
+                        )
                     if time.monotonic() > deadline:
                         raise TransientError(
                             f"arXiv did not finish answering within {timeout:g}s", overload=True
@@ -319,6 +328,10 @@ class ArxivClient:
             raise TransientError("arXiv did not answer in time", overload=True) from None
         except httpx2.TransportError as exc:
             raise TransientError(f"cannot reach arXiv ({type(exc).__name__})") from None
+        except httpx2.TooManyRedirects:  # the same again would loop the same: not retried
+            raise ServiceError(f"arXiv's answer to {url} redirects in a loop") from None
+        except httpx2.HTTPError as exc:  # a body that does not decode (gzip), and any other
+            raise ServiceError(f"arXiv's answer to {url} cannot be read ({exc})") from None
         return status, retry_after, bytes(body)
 
     def _refusal(self, status: int, retry_after: str | None, what: str) -> Exception:
@@ -404,7 +417,7 @@ class ArxivClient:
             raise InputError(f"arXiv has no paper {paper_id} (no landing page at {url})")
         if status != 200:
             raise ServiceError(
-                f"arXiv's landing page answered HTTP {status}; check DIGEST_ARXIV_ABS_URL"
+                f"arXiv's landing page {url} answered HTTP {status}; check DIGEST_ARXIV_ABS_URL"
             )
         return parse_landing_page(body.decode("utf-8", errors="replace"), paper_id, url)
 
@@ -425,15 +438,15 @@ class ArxivClient:
             except InputError as exc:
                 result.problems[paper_id.query] = exc
                 continue
-            except NotThatPaper as exc:
-                self.log(f"arXiv: {exc}")
-                result.missing[paper_id.query] = ServiceError(f"{why}; {exc}")
-                continue
-            except ServiceError as exc:  # the pages do not answer either: the rest would not
+            except ArxivUnavailable as exc:  # the pages do not answer either: the rest would not
                 self.log(str(exc))
                 for rest in ids[index:]:
                     result.missing[rest.query] = ServiceError(f"{why}; {exc}")
                 return
+            except (NotThatPaper, ServiceError) as exc:  # this page is bad: this paper only
+                self.log(f"arXiv: {exc}")
+                result.missing[paper_id.query] = ServiceError(f"{why}; {exc}")
+                continue
             finally:
                 result.pages += 1
             result.papers[paper_id.query] = paper
@@ -489,6 +502,10 @@ class ArxivClient:
     def close(self) -> None:
         if self._http is not None:
             self._http.close()
+
+
+def _size(limit: int) -> str:
+    return f"{limit // 2**20} MB" if limit % 2**20 == 0 else f"{limit // 2**10} KB"
 
 
 def _clock_time(stamp: float) -> str:

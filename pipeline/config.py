@@ -150,6 +150,14 @@ _EMAIL = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;
 def contact(env: Mapping[str, str]) -> str:
     raw = env.get(DIGEST_CONTACT, "").strip()
     address = raw.removeprefix("mailto:")
+    # an HTTP header carries printable ASCII only (an address in Hangul, a DEL, a zero-width
+    # space would fail or break the request): named here, before any request
+    unfit = next((ch for ch in address if not " " <= ch <= "~"), None)
+    if unfit is not None:
+        raise InputError(
+            f"{DIGEST_CONTACT}={raw!r} holds U+{ord(unfit):04X}: the address goes into an HTTP "
+            "header, which takes printable ASCII only (like you@example.org)"
+        )
     if raw and not _EMAIL.fullmatch(address):
         raise InputError(
             f"{DIGEST_CONTACT}={raw!r} is not an e-mail address (like you@example.org)"

@@ -261,7 +261,10 @@ class ArxivServer(_Server):
         self.old_style = False
         self.shuffle = True
         self.api_status: int | None = None  # every API query answered so (429: "Rate exceeded.")
+        self.api_headers: dict[str, str] = {}  # with api_status (a Location: a redirect loop)
         self.page_status: int | None = None  # every landing page answered so
+        # a landing page answered so, by id: (status, body, headers)
+        self.page_answers: dict[str, tuple[int, bytes, dict[str, str]]] = {}
         self.page_names: dict[str, str] = {}  # a landing page naming another id ("" none)
         super().__init__()
 
@@ -284,6 +287,8 @@ class ArxivServer(_Server):
         if self.page_status is not None:
             return self.page_status, b"<html><body>Unavailable</body></html>", html_type
         base = re.sub(r"v\d+$", "", raw)
+        if base in self.page_answers:
+            return self.page_answers[base]
         if base not in self.papers:
             return 404, b"<html><body>Article identifier not recognized</body></html>", html_type
         page = landing_page(self.papers[base], self.page_names.get(base))
@@ -322,7 +327,11 @@ class ArxivServer(_Server):
         if path.startswith("/abs/"):
             return self._landing_page(path.removeprefix("/abs/"))
         if self.api_status is not None:
-            return self.api_status, b"Rate exceeded.", {"Content-Type": "text/plain"}
+            return (
+                self.api_status,
+                b"Rate exceeded.",
+                {"Content-Type": "text/plain", **self.api_headers},
+            )
         query = parse_qs(urlparse(handler.path).query)
         ids = [i for i in query.get("id_list", [""])[0].split(",") if i]
         max_results = int(query.get("max_results", ["10"])[0])  # arXiv's silent default

@@ -122,18 +122,21 @@ def test_a_page_naming_another_paper_or_none_is_not_that_paper(tags: str, messag
 def test_tags_in_the_body_are_not_the_pages_metadata() -> None:
     page = (
         '<html><head><meta name="citation_title" content="Head" />'
+        '<meta name="citation_author" content="Head, Some" />'
+        '<meta name="citation_abstract" content="A." />'
         '<meta name="citation_arxiv_id" content="2506.00001" /></head>'
         '<body><meta name="citation_title" content="Body" />'
         '<meta name="citation_author" content="Body, Some" /></body></html>'
     )
     paper = parse_landing_page(page, PaperId("2506.00001"), "u")
-    assert (paper.title, paper.authors) == ("Head", [])
+    assert (paper.title, paper.authors) == ("Head", ["Some Head"])
 
 
 def test_markup_in_a_page_is_text_never_run() -> None:
     page = (
         '<head><meta name="citation_arxiv_id" content="2506.00001" />'
         '<meta name="citation_title" content="&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" />'
+        '<meta name="citation_author" content="Lee, Ann" /><meta name="citation_abstract" content="A." />'
         '<script>document.write(\'<meta name="citation_title" content="injected" />\')</script>'
         "</head>"
     )
@@ -199,3 +202,11 @@ def test_the_loopback_page_is_shaped_like_a_real_one() -> None:
     fake = citation_tags(landing_page(FakePaper("2307.12479", "T", ["Saurabh Deochake"], "A.")))
     assert list(fake) == list(real)
     assert fake["citation_author"] == real["citation_author"] == ["Deochake, Saurabh"]
+
+
+def test_a_malformed_marked_section_is_a_page_that_cannot_be_read() -> None:
+    """Python 3.11's parser raises AssertionError on `<![foo[` (an unknown marked section): a
+    page that cannot be read, as any other page that is not the paper's."""
+    page = '<head><meta name="citation_arxiv_id" content="2506.00001" /><![foo[ x ]]></head>'
+    with pytest.raises(NotThatPaper):
+        parse_landing_page(page, PaperId("2506.00001"), "u")
