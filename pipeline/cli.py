@@ -636,6 +636,110 @@ def export_cmd(app: App, date_text: str, fmt: str, output: Path | None, force: b
     return 0
 
 
+# How long a note must stay untouched before --watch counts it as saved: Obsidian writes a note a
+# second or two after each pause in typing; a pause longer than this is taken as done (and if he
+# goes on, the English of the Korean he changed is made again).
+WATCH_QUIET = 3.0
+
+
+@cli.command()
+@click.argument("vault_text", metavar="[VAULT]", required=False)
+@click.option(
+    "--since", "since_text", metavar="YYYY-MM-DD", help="Only notes of this day on (by name)."
+)
+@click.option("--watch", is_flag=True, help="Keep running: sync each note soon after it is saved.")
+@click.option(
+    "--force", is_flag=True, help="Write English that fails a check, and over an Obsidian edit."
+)
+@jobs_option("Model requests in flight at once.")
+@judge_option
+@pass_app
+def sync(
+    app: App,
+    vault_text: str | None,
+    since_text: str | None,
+    watch: bool,
+    force: bool,
+    jobs: int | None,
+    judge: bool,
+) -> int:
+    """Write the English into the notes of your vault that have your Korean and no English.
+
+    VAULT is your Obsidian vault (default: DIGEST_VAULT). Every note whose first line is an
+    arXiv link, with your Korean comment and no English yet, gets its English: what the note
+    lacks of its paper is fetched from arXiv, the comment is translated with your glossary, your
+    nearest earlier notes as examples and the paper as context, checked, and written into the
+    note after the Korean, before the tags line; nothing else of the note changes. A note whose
+    English fails a check gets none and is named (exit 1): fix it with `digest edit ID` (the
+    next sync writes it) or in Obsidian. Notes that have English are left as they are (they
+    teach the examples). Running it again asks no service anything and writes nothing; Ctrl-C
+    keeps what is done, and the same command finishes the rest. A note saved in Obsidian while
+    sync works on it is never overwritten.
+
+    \b
+    Examples:
+      digest sync ~/Obsidian
+      digest sync --since 2025-12-01
+      digest sync --watch            # syncs each note a few seconds after you save it
+    """
+    from pipeline import views
+
+    vault = app.vault_folder(vault_text)
+    since = parse_optional_day(since_text)
+    console, workflow = app.console, app.workflow
+    workflow.judge |= judge
+    synced = workflow.sync(
+        vault,
+        since=since,
+        force=force,
+        jobs=jobs,
+        batch=lambda total, work: views.batch(console, total, work),
+        progress=views.counter(console, "notes"),
+    )
+    code = views.show_sync(console, vault, synced)
+    if not watch:
+        return code
+    from pipeline.watch import watch_notes
+
+    console.err(f"Watching {vault} for notes you save (Ctrl-C stops) ...")
+
+    def saved(paths: list[Path]) -> None:
+        try:
+            again = workflow.sync(vault, since=since, force=force, jobs=jobs)
+        except DigestError as exc:  # a service down for a moment: say so, go on watching
+            console.err(f"Error: {exc}")
+            return
+        views.show_synced_notes(console, again)
+
+    watch_notes(vault, saved, quiet=WATCH_QUIET)
+    return code
+
+
+@cli.command(name="new")
+@click.argument("paper")
+@click.option("--vault", "vault_text", metavar="VAULT", help="Your vault (default: DIGEST_VAULT).")
+@pass_app
+def new_cmd(app: App, paper: str, vault_text: str | None) -> int:
+    """Start a paper's note in your vault, to write your Korean in Obsidian.
+
+    The note is made in your layout at arXiv/YYMMDD Title.md (the day of the paper's first
+    version): the arXiv link, *Title* (Authors), the abstract as a quote, an empty paragraph
+    for your Korean, and a tags line suggested by your similar papers. Its path is printed on
+    stdout. A paper that already has a note anywhere in the vault keeps it: its path is
+    printed, nothing is written. Then write your Korean and run `digest sync`.
+
+    \b
+    Examples:
+      digest new 2512.24880 --vault ~/Obsidian
+      open "obsidian://open?path=$(digest new 2512.24880)"
+    """
+    path, made = app.workflow.new_note(paper, app.vault_folder(vault_text))
+    app.console.out(str(path))
+    if not made:
+        app.console.err(f"{paper.strip()} already has a note: {path}")
+    return 0
+
+
 @cli.command(name="import")
 @click.argument("file", type=click.Path(path_type=Path), required=False)
 @click.option(

@@ -44,12 +44,22 @@ def title_id(title: str) -> str:
     return f"{slug or 'untitled'}-{digest}"
 
 
+@dataclass(frozen=True)
+class NoteDraft:
+    """A note of the vault and its draft, after an import."""
+
+    date: str  # the draft's day
+    source_file: str  # the note, relative to the vault
+    bare: bool  # the note has his Korean and no English yet
+
+
 @dataclass
 class ImportSummary:
     imported: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: dict[str, list[str]] = field(default_factory=dict)  # reason -> files
+    drafts: dict[str, NoteDraft] = field(default_factory=dict)  # paper -> its note's draft
 
     def line(self) -> str:
         parts = [
@@ -105,7 +115,8 @@ class Seen:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self.notes: dict[str, list[Any]] = {}  # source_file -> [size, mtime_ns, paper, skipped]
+        # source_file -> [size, mtime_ns, paper, skipped, bare (Korean and no English)]
+        self.notes: dict[str, list[Any]] = {}
         self.drafts: dict[str, list[Any]] = {}  # paper -> [date, size, mtime_ns, source_file]
         self.fresh_notes: dict[str, list[Any]] = {}
         self.fresh_drafts: dict[str, list[Any]] = {}
@@ -113,7 +124,7 @@ class Seen:
             return
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("version") == 1:
+            if data.get("version") == 2:
                 self.notes, self.drafts = dict(data["notes"]), dict(data["drafts"])
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass  # no record, or a broken one: read everything
@@ -135,10 +146,15 @@ class Seen:
         return record
 
     def saw_note(
-        self, source_file: str, stamp: tuple[int, int] | None, paper: str, skipped: str
+        self,
+        source_file: str,
+        stamp: tuple[int, int] | None,
+        paper: str,
+        skipped: str,
+        bare: bool = False,
     ) -> None:
         if stamp is not None:
-            self.fresh_notes[source_file] = [*stamp, paper, skipped]
+            self.fresh_notes[source_file] = [*stamp, paper, skipped, bare]
 
     def draft_unchanged(self, paper: str, date: str | None, draft: Path | None) -> str | None:
         """The note the paper's draft holds, if the draft is as it was when last in sync."""
@@ -160,7 +176,7 @@ class Seen:
             return
         trusted = time.time_ns() - self.RACY_NS  # what changed since may not show in its time
         data = {
-            "version": 1,
+            "version": 2,
             "notes": {k: v for k, v in self.fresh_notes.items() if v[1] < trusted},
             "drafts": {k: v for k, v in self.fresh_drafts.items() if v[2] < trusted},
         }
@@ -177,6 +193,8 @@ def import_vault(
     since: str | None = None,
     progress: Callable[[int, int], None] = lambda done, total: None,
     seen_file: Path | None = None,
+    new_day: str | None = None,
+    allow_empty: bool = False,
 ) -> ImportSummary:
     """Every usable note of the vault becomes a draft; importing again changes nothing.
 
@@ -187,13 +205,16 @@ def import_vault(
     overwritten, nor is one drafted here that the note contradicts: both are skipped with the
     reason. Each change is a read-modify-write under the store's lock (merge.take_note decides),
     so a command saving meanwhile loses nothing. `seen_file` keeps what this import found
-    (Seen), so that the next one reads only the notes and drafts that changed.
+    (Seen), so that the next one reads only the notes and drafts that changed. `new_day` is
+    the day of a new draft of a note that awaits its English (sync: the day it is written),
+    else a new draft is on its note's day. The summary says, per paper, its draft and whether
+    its note awaits the English.
     """
     if not folder.is_dir():
         raise InputError(f"vault folder {folder} does not exist")
     listing = list_notes(folder)
-    if not listing.notes and not listing.odd:
-        raise InputError(f"no Markdown notes (*.md) in {folder}")
+    if not listing.notes and not listing.odd and not allow_empty:
+        raise InputError(f"no Markdown notes (*.md) in {folder}")  # the wrong folder, likely
     summary = ImportSummary()
     seen = Seen(seen_file)
     for path, reason in listing.odd:
@@ -234,7 +255,8 @@ def import_vault(
             summary.skipped.setdefault(reason, []).append(name)
             seen.saw_note(source_file, stamp, "", reason)
             continue
-        seen.saw_note(source_file, stamp, note.paper_id, "")
+        bare = not note.content.comment_en
+        seen.saw_note(source_file, stamp, note.paper_id, "", bare)
         by_paper.setdefault(note.paper_id, []).append((source_file, note))
 
     drafted = store.days_by_name()  # read once: thousands of notes, one folder listing
@@ -247,6 +269,9 @@ def import_vault(
         if own is not None and all(n is None for _, n in notes) and own in dict(notes):
             summary.unchanged.append(paper)  # neither its notes nor its draft changed
             _name_the_others(summary, notes, own, paper)
+            assert date is not None
+            bare = bool(seen.fresh_notes[own][4])
+            summary.drafts[paper] = NoteDraft(date, own, bare)
             continue
         read = _read_unread(notes, paths, summary)
         if not read:
@@ -254,13 +279,15 @@ def import_vault(
         source_file, note = _the_note(read, store, date, paper)
         _name_the_others(summary, read, source_file, paper)
         entry = note_entry(note, source_file)
-        date = date or entry.date
+        bare = not note.content.comment_en
+        date = date or (new_day if bare and new_day else entry.date)
         outcome = store_note(store, date, entry, recheck)
         if outcome == "imported":
             drafted.setdefault(file_safe(entry.id), []).append(date)
         if outcome in ("imported", "updated", "unchanged"):
             getattr(summary, outcome).append(entry.id)
             seen.saw_draft(paper, date, store.path(date, paper), source_file)
+            summary.drafts[paper] = NoteDraft(date, source_file, bare)
         else:
             summary.skipped.setdefault(outcome, []).append(source_file)
     seen.save()

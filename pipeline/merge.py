@@ -301,7 +301,8 @@ def take_note(current: Entry | None, note: Entry, check: Check) -> Merged:
     edits and the draft's own edits both stay. Where both sides changed a field differently,
     the draft's stays and the import says so, but for an English the model made that never
     reached the note: his own English from the note wins (the model's stays in machine_en). A
-    comment replaced goes to the history. A draft an earlier digest imported, which kept no
+    comment replaced goes to the history; a comment he changed under the model's English makes
+    the draft await its translation again. A draft an earlier digest imported, which kept no
     note, is given it."""
     if current is None:
         check(note)
@@ -360,6 +361,13 @@ def take_note(current: Entry | None, note: Entry, check: Check) -> Merged:
     entry.extra.pop("vault", None)
     if theirs:
         check(entry)
+    if (
+        "comment_ko" in theirs
+        and "comment_en" not in theirs
+        and entry.machine_en
+        and entry.comment_en == entry.machine_en
+    ):
+        entry.status = AWAITING  # the model's English is of the comment he has since changed
     return Merged(entry, "updated")
 
 

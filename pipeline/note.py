@@ -561,18 +561,24 @@ class NotHeld(Exception):
     whose text the note's layout would read as something else (a heading, a quote)."""
 
 
-def patch_note(text: str, content: NoteContent, fallback_title: str = "") -> str:
+ALL_FIELDS = frozenset({"head", "abstract", "comment_ko", "comment_en", "tags"})
+
+
+def patch_note(
+    text: str, content: NoteContent, fallback_title: str = "", only: frozenset[str] = ALL_FIELDS
+) -> str:
     """The note with the entry written into it: only blocks whose values differ from the entry
     are replaced (or, when the note lacks them, inserted); every other character stays.
 
     The result is read back: an English that plain paragraphs cannot hold (one that starts
     with `>` or `#`) goes into an <english> block, and a note that still would not say what the
-    entry says raises NotHeld, so that nothing is written that reads back otherwise. Raises
-    NoPaper for text that is no note of a paper."""
-    patched = _patch(text, content, fallback_title, tagged=False)
-    if not _holds(patched, content, fallback_title):
-        patched = _patch(text, content, fallback_title, tagged=True)
-        if not _holds(patched, content, fallback_title):
+    entry says raises NotHeld, so that nothing is written that reads back otherwise. `only`
+    names the blocks to write (sync writes the English alone). Raises NoPaper for text that
+    is no note of a paper."""
+    patched = _patch(text, content, fallback_title, tagged=False, only=only)
+    if not _holds(patched, content, fallback_title, only):
+        patched = _patch(text, content, fallback_title, tagged=True, only=only)
+        if not _holds(patched, content, fallback_title, only):
             raise NotHeld(
                 "the note would not read back as the draft says (a comment line the note would "
                 "take for a heading, a quote or a tags line?)"
@@ -580,22 +586,31 @@ def patch_note(text: str, content: NoteContent, fallback_title: str = "") -> str
     return patched
 
 
-def _holds(text: str, content: NoteContent, fallback_title: str) -> bool:
+def _holds(
+    text: str, content: NoteContent, fallback_title: str, only: frozenset[str] = ALL_FIELDS
+) -> bool:
     """The note says what the entry says, in every field the patch writes."""
     said = read_note(text, fallback_title).content
+    head = "head" not in only or not content.title.strip()
     return (
-        (not content.title.strip() or same_words(said.title, content.title))
-        and (not content.title.strip() or said.authors == content.authors)
-        and (not content.abstract.strip() or same_words(said.abstract, content.abstract))
+        (head or (same_words(said.title, content.title) and said.authors == content.authors))
         and (
-            not content.comment_ko.strip() or _same_paragraphs(said.comment_ko, content.comment_ko)
+            "abstract" not in only
+            or not content.abstract.strip()
+            or same_words(said.abstract, content.abstract)
         )
         and (
-            not content.comment_en.strip()
+            "comment_ko" not in only
+            or not content.comment_ko.strip()
+            or _same_paragraphs(said.comment_ko, content.comment_ko)
+        )
+        and (
+            "comment_en" not in only
+            or not content.comment_en.strip()
             or not said.comment_ko  # English follows his Korean: a note without it gets none
             or _same_paragraphs(said.comment_en, content.comment_en)
         )
-        and (not content.tags or said.tags == content.tags)
+        and ("tags" not in only or not content.tags or said.tags == content.tags)
     )
 
 
@@ -603,14 +618,18 @@ def _same_paragraphs(a: str, b: str) -> bool:
     return paragraphs(a) == paragraphs(b)
 
 
-def _patch(text: str, content: NoteContent, fallback_title: str, tagged: bool) -> str:
+def _patch(
+    text: str, content: NoteContent, fallback_title: str, tagged: bool, only: frozenset[str]
+) -> str:
     """patch_note's edits; `tagged`: English that the note has as plain paragraphs (or lacks)
     is written as an <english> block instead."""
     note = read_note(text, fallback_title)
     old, patch = note.content, _Patch(note)
 
-    if content.title.strip() and (
-        not same_words(content.title, old.title) or content.authors != old.authors
+    if (
+        "head" in only
+        and content.title.strip()
+        and (not same_words(content.title, old.title) or content.authors != old.authors)
     ):
         heads = patch.indexes(Kind.HEAD)
         if heads:
@@ -620,7 +639,11 @@ def _patch(text: str, content: NoteContent, fallback_title: str, tagged: bool) -
             link = patch.indexes(Kind.LINK)[0]
             patch.insert_after(link, Kind.HEAD, _head_text(content, True))
 
-    if content.abstract.strip() and not same_words(content.abstract, old.abstract):
+    if (
+        "abstract" in only
+        and content.abstract.strip()
+        and not same_words(content.abstract, old.abstract)
+    ):
         found = patch.indexes(Kind.ABSTRACT)
         if found:
             per_line = "\n" in _unix(patch.pieces[found[0]].text)
@@ -631,11 +654,11 @@ def _patch(text: str, content: NoteContent, fallback_title: str, tagged: bool) -
             patch.insert_after(at, Kind.ABSTRACT, _abstract_text(content.abstract, False, "\n"))
 
     korean = paragraphs(content.comment_ko)
-    if korean != paragraphs(old.comment_ko):
+    if "comment_ko" in only and korean != paragraphs(old.comment_ko):
         patch.run(Kind.KOREAN, korean, after=(Kind.ABSTRACT, Kind.HEAD, Kind.LINK))
 
     english = paragraphs(content.comment_en)
-    if english != paragraphs(old.comment_en):
+    if "comment_en" in only and english != paragraphs(old.comment_en):
         present = patch.indexes(Kind.ENGLISH)
         blocks = [i for i in present if patch.pieces[i].tagged] or (present if tagged else [])
         if english and (blocks or (tagged and patch.indexes(Kind.KOREAN))):
@@ -650,7 +673,7 @@ def _patch(text: str, content: NoteContent, fallback_title: str, tagged: bool) -
         else:  # English follows his Korean; a note without Korean gets none
             patch.run(Kind.ENGLISH, english, after=(Kind.KOREAN,))
 
-    if content.tags and content.tags != old.tags:
+    if "tags" in only and content.tags and content.tags != old.tags:
         found = patch.indexes(Kind.TAGS)
         if found:
             patch.set_text(found[0], _tags_text(content.tags, patch.pieces[found[0]].text))

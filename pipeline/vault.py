@@ -35,6 +35,7 @@ from pipeline.digest import collapse
 from pipeline.entry import Entry
 from pipeline.errors import DigestError, InputError, write_failure
 from pipeline.note import (
+    ALL_FIELDS,
     NoPaper,
     NoteContent,
     NotHeld,
@@ -344,11 +345,12 @@ def _file_title(entry: Entry) -> str:
     return collapse(entry.title)
 
 
-def render_note(entry: Entry, base: str | None = None) -> str:
+def render_note(entry: Entry, base: str | None = None, only: frozenset[str] = ALL_FIELDS) -> str:
     """The entry written into a note: into `base` (the note as it is in the vault), else into
     the note as the draft last saw it (`note`: exported into an empty folder it comes back
     whole), else a new note in his current layout.
 
+    `only`: the blocks to write into an existing note (all, but for sync: the English).
     Raises InputError for an entry without an arXiv id (imported from a text digest)."""
     content = note_content(entry)
     for text in (base, entry.note):
@@ -356,7 +358,7 @@ def render_note(entry: Entry, base: str | None = None) -> str:
             continue
         try:
             if read_note(text).content.paper_id == content.paper_id:
-                return patch_note(text, content, _file_title(entry))
+                return patch_note(text, content, _file_title(entry), only)
         except NoPaper:
             continue
     return new_note(content)
@@ -522,7 +524,7 @@ def _create_only(tmp: Path, target: Path) -> None:
         os.replace(tmp, target)
 
 
-def _free_path(vault: Path, path: PurePosixPath, paper: str) -> PurePosixPath | None:
+def free_path(vault: Path, path: PurePosixPath, paper: str) -> PurePosixPath | None:
     """The path, or, when another file holds that name (another paper's note), one with the id.
 
     None when both are taken: a file that is not known as this paper's note is never replaced.
@@ -550,6 +552,7 @@ def write_notes(
     vault: Path,
     force: bool = False,
     failing: Mapping[str, str] | None = None,
+    only: frozenset[str] = ALL_FIELDS,
 ) -> tuple[list[NoteResult], list[tuple[Path, str]]]:
     """Write each entry into its note, on its own; (what happened to each, odd files skipped).
 
@@ -557,7 +560,8 @@ def write_notes(
     path). A note still as digest last read or wrote it (its digest is the draft's
     `source_hash`) is patched; one edited in the vault since is left, unless `force` (then it
     is patched too, and its old text goes back in the result to keep). An entry in `failing`
-    (the ids of drafts that fail their checks, and how to fix each) is held, unless `force`. A full disk stops the run
+    (the ids of drafts that fail their checks, and how to fix each) is held, unless `force`.
+    `only` names the blocks written into an existing note (sync: the English alone). A full disk stops the run
     with a FAILED result; any other failure is that note's alone.
     """
     if not vault.is_dir():
@@ -585,7 +589,7 @@ def write_notes(
                 continue
             fails = (failing or {}).get(entry.id, "")
             try:
-                result = _write_one(entry, vault, index, force, fails, swept)
+                result = _write_one(entry, vault, index, force, fails, swept, only)
             except InputError as exc:  # this draft's own problem (a source_file edited by hand)
                 result = NoteResult(entry.id, NoteStatus.FAILED, None, str(exc), error=exc)
             results.append(replace(result, date=entry.date))
@@ -597,7 +601,13 @@ def write_notes(
 
 
 def _write_one(
-    entry: Entry, vault: Path, index: VaultIndex, force: bool, fails: str, swept: set[Path]
+    entry: Entry,
+    vault: Path,
+    index: VaultIndex,
+    force: bool,
+    fails: str,
+    swept: set[Path],
+    only: frozenset[str],
 ) -> NoteResult:
     try:
         paper = parse_id(entry.id).base
@@ -606,7 +616,7 @@ def _write_one(
     path = index.note_of(paper, entry.source_file)
     if path is None:
         wanted = note_path(entry)
-        free = _free_path(vault, wanted, paper)
+        free = free_path(vault, wanted, paper)
         if free is None:
             reason = "another file holds this name, or one digest cannot read"
             return NoteResult(entry.id, NoteStatus.LEFT, wanted, reason)
@@ -624,7 +634,7 @@ def _write_one(
                 now = current.decode("utf-8")
             except UnicodeDecodeError:
                 return NoteResult(entry.id, NoteStatus.LEFT, path, "not UTF-8 text")
-            text = render_note(entry, base=now)
+            text = render_note(entry, base=now, only=only)
             if text == now:  # says what the draft says already: nothing to write or hold
                 return NoteResult(entry.id, NoteStatus.UNCHANGED, path, text=now)
             if note_digest(current) == entry.source_hash:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from pipeline.entry import Entry
     from pipeline.results import DraftResult, EditResult, Outcome
     from pipeline.review import PeriodReview, Review
+    from pipeline.syncing import Synced
     from pipeline.vault import NoteResult
     from pipeline.workflow import Workflow
 
@@ -262,6 +263,36 @@ def show_notes(console: Console, results: list[NoteResult]) -> int:
         return int(failed[0].exit_code)
     left = any(r.status in (NoteStatus.LEFT, NoteStatus.HELD) for r in results)
     return int(ExitCode.CHECK_FAILED) if left else 0
+
+
+def show_sync(console: Console, vault: Path, synced: Synced) -> int:
+    """What a sync did: each note written or held, and one line for the whole; the worst exit
+    code of the translations and the notes."""
+    from pipeline.results import worst_exit
+
+    if synced.paper_problem:
+        console.err(f"Warning: arXiv gave no paper ({synced.paper_problem}); translated without it")
+    show_synced_notes(console, synced)
+    written = sum(r.in_sync for r in synced.notes)
+    left = len(synced.notes) - written
+    tail = (
+        f"English written into {written} note{'s' * (written != 1)}"
+        + (f", {left} not (above)" if left else "")
+        if synced.notes or synced.outcomes
+        else "every note with your Korean has its English"
+    )
+    console.err(f"{vault}: {synced.imported}; {tail}")
+    codes = [worst_exit(synced.outcomes)]
+    codes += [int(r.error.exit_code) for r in synced.notes if r.error is not None]
+    if left:
+        codes.append(int(ExitCode.CHECK_FAILED))
+    return max(codes)
+
+
+def show_synced_notes(console: Console, synced: Synced) -> None:
+    """One line per note written or held, with the draft's state."""
+    for result in synced.notes:
+        console.err(result.line())
 
 
 # -- where the author types ---------------------------------------------------------------------
