@@ -16,8 +16,9 @@ from pipeline.entry import Entry
 from pipeline.errors import InputError, ServiceError
 from pipeline.glossary import parse_glossary
 from pipeline.judge import JUDGE_SYSTEM
+from pipeline.model import Messages, Reply, Translation
 from pipeline.text import PaperId
-from pipeline.translate import Reply, Translation, clean_reply
+from pipeline.translate import clean_reply
 from pipeline.usage import Usage
 from pipeline.workflow import RunResult, Workflow, parse_dates, parse_day, translate_checked
 
@@ -32,10 +33,11 @@ GLOSSARY = parse_glossary(
 
 @dataclass
 class FakeModel:
-    """The model at its interface: `answer(messages)` makes each reply; requests are recorded."""
+    """The model at its interface (a pipeline.model.Model): `answer(messages)` makes each reply;
+    requests are recorded."""
 
-    answer: Callable[[list[dict[str, str]]], str]
-    requests: list[list[dict[str, str]]] = field(default_factory=list)
+    answer: Callable[[Messages], str]
+    requests: list[Messages] = field(default_factory=list)
     model: str = "fake-model"
 
     def use_jobs(self, jobs: int | None) -> None:
@@ -44,11 +46,11 @@ class FakeModel:
     def remember_limit(self) -> None:
         """Nothing learned to keep."""
 
-    def complete(self, messages: list[dict[str, str]], judge: bool = False) -> Reply:
+    def complete(self, messages: Messages, judge: bool = False) -> Reply:
         self.requests.append(messages)
         return Reply(self.answer(messages), self.model, Usage(requests=1, prompt=8, completion=2))
 
-    def translate(self, comment_ko: str, messages: list[dict[str, str]]) -> Translation:
+    def translate(self, comment_ko: str, messages: Messages) -> Translation:
         reply = self.complete(messages)
         text, removed = clean_reply(reply.content, comment_ko)
         return Translation(text, reply.model, removed, usage=reply.usage)
