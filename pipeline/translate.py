@@ -21,7 +21,18 @@ from pipeline.examples import Example
 from pipeline.glossary import Match, distinct_terms
 from pipeline.model import Messages, Reply, Translation
 from pipeline.retry import TransientError, call_service, parse_retry_after
-from pipeline.text import NOTE_MARK, SIGN_OFF_PHRASES, strip_unprintable
+from pipeline.text import (
+    ANNOUNCING,
+    COURTESY_WORDS,
+    ENGLISH_LABEL,
+    I_TRANSLATED,
+    NOTE_LABEL,
+    NOTE_MARK,
+    OPENER_WORDS,
+    SIGN_OFF_PHRASES,
+    TRANSLATION_LABEL,
+    strip_unprintable,
+)
 from pipeline.usage import usage_of
 
 SYSTEM_PROMPT = """\
@@ -224,20 +235,22 @@ def build_messages(
 # Anything else stays for check_chatter to report.
 _THINK = re.compile(r"<think>.*?</think>\s*", re.DOTALL | re.IGNORECASE)
 _ABOUT = r"(?:translation|translated|english|rendering|(?:english|translated) version|comment)"
-_OPENER = (
-    r"(?:sure|certainly|of course|absolutely|okay|ok|alright|great|no problem)\b[^\n]{0,40}?[.!,]"
-)
+_OPENER = r"(?:" + OPENER_WORDS + r")\b[^\n]{0,40}?[.!,]"
+# a first line that only announces, labels or opens: "Sure! Here is the English translation:"
 _CHATTER_LINE = re.compile(
     r"^\W*(?:"
     + _OPENER
-    + r"\s*)?(?:(?:here|below (?:is|are)|the following is)\b[^\n]{0,60}?\b"
-    + _ABOUT
-    + r"\b[^\n]{0,40}?"
-    r"|(?:the |my |an? )?(?:english |full |final )?(?:translation|version|rendering)"
-    r"(?: of [^\n:]{0,40})?(?: is| reads)?(?: as follows)?(?:\s*\([^)\n]*\))?"
-    r"|english(?: version| text)?"
-    r"|i(?:'ve| have) translated\b[^\n]{0,80}?"
-    r"|(?:sure|certainly|of course|absolutely|okay|ok|alright|great|no problem))\W*$",
+    + r"\s*)?(?:"
+    + "|".join(
+        [
+            ANNOUNCING + r"[^\n]{0,60}?\b" + _ABOUT + r"\b[^\n]{0,40}?",
+            TRANSLATION_LABEL + r"(?:\s*\([^)\n]*\))?",
+            ENGLISH_LABEL,
+            I_TRANSLATED + r"[^\n]{0,80}?",
+            "(?:" + OPENER_WORDS + ")",
+        ]
+    )
+    + r")\W*$",
     re.IGNORECASE,
 )
 _INLINE_LABEL = re.compile(
@@ -250,18 +263,11 @@ _INLINE_LABEL = re.compile(
     r"\s*\**:\**\s*",
     re.IGNORECASE,
 )
-_OPENER_ONLY = re.compile(r"^(?:sure|certainly|of course|absolutely|no problem)\s*[!.,]\s+", re.I)
+_OPENER_ONLY = re.compile(r"^(?:" + COURTESY_WORDS + r")\s*[!.,]\s+", re.I)
 _SIGN_OFF = re.compile(
-    r"^\W*(?:let me know|i hope (?:this|that|it) helps|hope (?:this|that|it) helps|"
-    + SIGN_OFF_PHRASES
-    + ")",
-    re.IGNORECASE,
+    r"^\W*(?:i hope (?:this|that|it) helps|" + SIGN_OFF_PHRASES + ")", re.IGNORECASE
 )
-_NOTE_START = re.compile(
-    r"^\W*(?:translator'?s?|translation|translated|editor'?s?)?\s*"
-    r"(?:note|notes|n\.b\.|explanation|remark|p\.s\.)\b\s*\**\s*[:\-]",
-    re.IGNORECASE,
-)
+_NOTE_START = re.compile(r"^\W*" + NOTE_LABEL + r"\b\s*\**\s*[:\-]", re.IGNORECASE)
 _NOTE_SECTION = re.compile(
     r"\n\s*[(\[*_]*(?:translator'?s?\s+|translation\s+)?(?:note|notes|n\.b\.)\b\s*\**\s*[:\-].*\Z",
     re.IGNORECASE | re.DOTALL,
