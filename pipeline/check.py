@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from pipeline.acronym_prior import PRIOR
-from pipeline.entry import Finding
+from pipeline.entry import ERROR, WARNING, Finding, Severity
 from pipeline.glossary import Glossary, Match, distinct_terms
 from pipeline.text import (
     ANNOUNCING,
@@ -37,9 +37,6 @@ from pipeline.text import (
     unprintable,
 )
 from pipeline.translate import SYSTEM_PROMPT, wrapped_in_quotes
-
-ERROR = "error"
-WARNING = "warning"
 
 _URL = re.compile(r"https?://[^\s<>\"'）)\]]+")
 _URL_TAIL = ".,;:!?"
@@ -980,7 +977,7 @@ def name_present(english: str, word: str) -> bool:
     return spelled_out(english, word)
 
 
-def name_severity(word: str, usage: AcronymUsage = NO_HISTORY) -> str:
+def name_severity(word: str, usage: AcronymUsage = NO_HISTORY) -> Severity:
     """A name is an error when lost; an acronym is, when the author keeps it (his usage)."""
     if is_name(word) or (is_acronym(word) and usage.usual(word)):
         return ERROR

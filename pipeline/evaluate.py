@@ -27,7 +27,7 @@ from pipeline.comment import MAX_DOCUMENT_CHARS, read_text_file
 from pipeline.concurrency import MAX_IN_FLIGHT, run_parallel
 from pipeline.config import Settings
 from pipeline.digest import DigestParseError, parse_digest
-from pipeline.entry import Finding
+from pipeline.entry import Finding, Severity
 from pipeline.errors import InputError, ServiceError
 from pipeline.examples import Example
 from pipeline.glossary import Glossary, Match, distinct_terms
@@ -639,6 +639,7 @@ def _finite(value: object) -> bool:
 
 _SAVED_KINDS: dict[str, Callable[[object], bool]] = {
     "text": lambda v: isinstance(v, str),
+    "a severity": lambda v: v in tuple(Severity),
     "a whole number": _count,
     "a number": _finite,
     "true or false": lambda v: isinstance(v, bool),
@@ -678,7 +679,11 @@ def load_results(path: Path) -> EvalReport:
             reference=n.get("reference", "text"),
             english=n.get("english", "text"),
             findings=[
-                Finding(f.get("check", "text"), f.get("severity", "text"), f.get("message", "text"))
+                Finding(
+                    f.get("check", "text"),
+                    f.get("severity", "a severity"),
+                    f.get("message", "text"),
+                )
                 for f in n.items("findings")
             ],
             repairs=n.get("repairs", "a whole number"),
