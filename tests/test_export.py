@@ -64,7 +64,9 @@ def sample_entries() -> list[Entry]:
 
 
 def awaiting(entry_id: str = "2506.00009", **changes: object) -> Entry:
-    return make_entry(entry_id, machine_en="", comment_en="", status=AWAITING, **changes)
+    return make_entry(
+        entry_id, "2025-06-24", machine_en="", comment_en="", status=AWAITING, **changes
+    )
 
 
 # -- ranges ------------------------------------------------------------------------------------

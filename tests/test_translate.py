@@ -405,7 +405,7 @@ def test_replies_are_cleaned_and_the_removal_recorded(model_server: OpenAIServer
     assert result.removed == ["Sure! Here is the translation:"]
 
 
-def test_the_key_is_not_in_the_cache(model_server: OpenAIServer, isolated) -> None:  # type: ignore[no-untyped-def]
+def test_the_key_is_not_in_the_cache(model_server: OpenAIServer, isolated) -> None:
     translator().translate(COMMENT, messages())
     for path in (isolated / "cache").rglob("*"):
         if path.is_file():
