@@ -32,7 +32,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	@$(VENV)/bin/ruff check pipeline tests scripts
 	@$(VENV)/bin/ruff format --check pipeline tests scripts
-	@$(VENV)/bin/mypy pipeline
+	@$(VENV)/bin/mypy pipeline tests
 
 draft: $(STAMP)
 	@test -n "$(ID)" || { echo "Error: usage: make draft ID=2506.18896 [DATE=YYYY-MM-DD]" >&2; exit 2; }

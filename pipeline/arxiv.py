@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pipeline import __version__, yamlio
 from pipeline.config import Settings
@@ -181,6 +181,14 @@ class FetchResult:
     missing: dict[str, ServiceError] = field(default_factory=dict)  # neither API nor page answered
     requests: int = 0  # to the API
     pages: int = 0  # landing pages read
+
+
+class PaperSource(Protocol):
+    """What the use cases ask of arXiv (ArxivClient; the tests' fake implements it too)."""
+
+    def fetch(self, ids: list[PaperId], *, refresh: bool = False) -> FetchResult: ...
+
+    def fetch_one(self, paper_id: PaperId, *, refresh: bool = False) -> Paper: ...
 
 
 class ArxivClient:

@@ -19,20 +19,24 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from pipeline.acronym_prior import PRIOR
-from pipeline.entry import Finding
+from pipeline.entry import ERROR, WARNING, Finding, Severity
 from pipeline.glossary import Glossary, Match, distinct_terms
 from pipeline.text import (
+    ANNOUNCING,
+    COURTESY_WORDS,
+    ENGLISH_LABEL,
     HANGUL,
+    I_TRANSLATED,
     LOST_MARK,
+    NOTE_LABEL,
     NOTE_MARK,
+    OPENER_WORDS,
     SIGN_OFF_PHRASES,
+    TRANSLATION_LABEL,
     edit_distance,
     unprintable,
 )
 from pipeline.translate import SYSTEM_PROMPT, wrapped_in_quotes
-
-ERROR = "error"
-WARNING = "warning"
 
 _URL = re.compile(r"https?://[^\s<>\"'）)\]]+")
 _URL_TAIL = ".,;:!?"
@@ -121,31 +125,25 @@ _TRANSLATION_WORD = (
     r"|in english|into english)\b"
 )
 _PREAMBLE = re.compile(
-    r"^\W*(?:(?:sure|certainly|of course|absolutely|okay|ok|alright|great|no problem)\b"
-    r"[^\n]{0,40}?[.!:,]\s*)?"
-    r"(?:(?:here|below (?:is|are)|the following is)\b[^\n]{0,60}?"
-    + _TRANSLATION_WORD
-    + r"[^\n]{0,40}?(?::|\n|$)"
-    r"|(?:the |my |an? )?(?:english |full |final )?(?:translation|version|rendering)"
-    r"(?: of [^\n:]{0,40})?(?: is| reads)?(?: as follows)?\s*:"
-    r"|english(?: version| text)?\s*:"
-    r"|i(?:'ve| have) translated\b[^\n]{0,80}?[:.\n])",
+    r"^\W*(?:(?:"
+    + OPENER_WORDS
+    + r")\b[^\n]{0,40}?[.!:,]\s*)?(?:"
+    + "|".join(
+        [
+            ANNOUNCING + r"[^\n]{0,60}?" + _TRANSLATION_WORD + r"[^\n]{0,40}?(?::|\n|$)",
+            TRANSLATION_LABEL + r"\s*:",
+            ENGLISH_LABEL + r"\s*:",
+            I_TRANSLATED + r"[^\n]{0,80}?[:.\n]",
+        ]
+    )
+    + ")",
     re.I,
 )
-_OPENER = re.compile(
-    r"^\W*(?:sure|certainly|of course|absolutely|no problem|happy to help)\s*[!,.]", re.I
-)
+_OPENER = re.compile(r"^\W*(?:" + COURTESY_WORDS + r"|happy to help)\s*[!,.]", re.I)
 _SIGN_OFF = re.compile(
-    r"\b(?:let me know|hope (?:this|that|it) helps|"
-    + SIGN_OFF_PHRASES
-    + r"|any (?:other )?(?:questions|adjustments))",
-    re.I,
+    r"\b(?:" + SIGN_OFF_PHRASES + r"|any (?:other )?(?:questions|adjustments))", re.I
 )
-_NOTE = re.compile(
-    r"(?:^|\n|\(|\[|—|--)\s*\**\s*(?:translator'?s?|translation|translated|editor'?s?)?\s*"
-    r"(?:note|notes|n\.b\.|explanation|remark|p\.s\.)\s*\**\s*[:\-]",
-    re.I,
-)
+_NOTE = re.compile(r"(?:^|\n|\(|\[|—|--)\s*\**\s*" + NOTE_LABEL + r"\s*\**\s*[:\-]", re.I)
 _REMARK = re.compile(
     r"\((?:translation|translated)\b[^)]*\)|\((?:literally|lit\.)\s*[:,]?\s*[\"'“‘][^)]*\)", re.I
 )
@@ -979,7 +977,7 @@ def name_present(english: str, word: str) -> bool:
     return spelled_out(english, word)
 
 
-def name_severity(word: str, usage: AcronymUsage = NO_HISTORY) -> str:
+def name_severity(word: str, usage: AcronymUsage = NO_HISTORY) -> Severity:
     """A name is an error when lost; an acronym is, when the author keeps it (his usage)."""
     if is_name(word) or (is_acronym(word) and usage.usual(word)):
         return ERROR

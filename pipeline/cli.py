@@ -135,6 +135,24 @@ class Jobs(click.ParamType):
         return number
 
 
+class ExportFormat(click.Choice[str]):
+    """`--format`: a renderer of pipeline.export, or vault. The renderers are read when a command
+    line is parsed or its help shown, not when digest starts (they load YAML and the stages)."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        from pipeline.export import RENDERERS
+
+        return (*RENDERERS, "vault")
+
+    @choices.setter
+    def choices(self, _: tuple[str, ...]) -> None:
+        """(click.Choice sets them; the renderers are their only source.)"""
+
+
 def jobs_option(help_text: str) -> Any:
     return click.option(
         "--jobs",
@@ -586,7 +604,7 @@ def eval_cmd(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "markdown", "html", "json", "vault"]),
+    type=ExportFormat(),
     default="text",
     show_default=True,
     help="The rendering; vault writes one note per entry into the folder -o names.",

@@ -1,5 +1,5 @@
 """Running many model requests at once: a worker pool that Ctrl-C stops at once, and the limit
-on requests in flight (fixed, or adapting to what the server sustains)."""
+on requests in flight (fixed, or adapting to what the server sustains, and remembered)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import TypeVar
+
+from pipeline.yamlio import atomic_write
 
 MAX_IN_FLIGHT = 64  # requests at once, whatever the server takes
 T = TypeVar("T")
@@ -203,3 +206,36 @@ def make_limit(jobs: int | None, known: int | None = None) -> Limit:
     """A fixed limit for `--jobs N`, an adaptive one for `--jobs auto` (None), starting from
     the level an earlier run learned, if any."""
     return AdaptiveLimit(known=known) if jobs is None else Limit(jobs)
+
+
+class Jobs:
+    """The limit on a run's requests in flight (`--jobs`), and what `--jobs auto` learned a
+    server takes, kept in `learned_file` between runs: a server that refused or queued once is
+    not flooded again by the next run. Whatever sends the requests holds `slot()` around each."""
+
+    def __init__(self, learned_file: Path) -> None:
+        self.learned_file = learned_file
+        self.limit: Limit = Limit(8)  # until a run says how many (use)
+
+    def use(self, jobs: int | None) -> None:
+        """Requests in flight for this run: `jobs`, or (None) as many as the server sustains,
+        starting from what an earlier run learned of it."""
+        known = None
+        if jobs is None:
+            try:
+                known = max(1, int(self.learned_file.read_text(encoding="ascii")))
+            except (OSError, ValueError):
+                known = None
+        self.limit = make_limit(jobs, known)
+
+    def remember(self) -> None:
+        learned = self.limit.learned() if isinstance(self.limit, AdaptiveLimit) else None
+        if learned is not None:
+            try:
+                atomic_write(self.learned_file, f"{learned}\n", durable=False)
+            except OSError:
+                pass  # only costs learning it again
+
+    def slot(self) -> AbstractContextManager[Callable[..., None]]:
+        """A slot of the limit in force (Limit.slot): the one `use` set when the request starts."""
+        return self.limit.slot()

@@ -28,17 +28,33 @@ STATUSES = tuple(Status)
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-@dataclass
+@unique
+class Severity(StrEnum):
+    """How bad a finding is; written in the draft as its value."""
+
+    ERROR = "error"  # the English is not publishable as it is: the draft needs review
+    WARNING = "warning"  # worth a look; blocks nothing
+
+
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
+
+
+@dataclass(init=False)
 class Finding:
     """One problem a check found: which check, how bad, and the offending text quoted."""
 
     check: str
-    severity: str  # "error" or "warning"
+    severity: Severity
     message: str
+
+    def __init__(self, check: str, severity: Severity | str, message: str) -> None:
+        # a severity's value ("error", as a draft or a saved run holds it) is that Severity;
+        # anything else is a ValueError
+        self.check, self.severity, self.message = check, Severity(severity), message
 
     @property
     def is_error(self) -> bool:
-        return self.severity == "error"
+        return self.severity == ERROR
 
     def __str__(self) -> str:
         return f"{self.severity}: {self.check}: {self.message}"
@@ -218,8 +234,11 @@ def entry_from_yaml(text: str, source: str) -> Entry:
                 value = [
                     Finding(str(f["check"]), str(f["severity"]), str(f["message"])) for f in value
                 ]
-            except (TypeError, KeyError):
-                raise bad(key, "must be a list of {check, severity, message}") from None
+            except (TypeError, KeyError, ValueError):
+                raise bad(
+                    key,
+                    f"must be a list of {{check, severity ({' or '.join(Severity)}), message}}",
+                ) from None
         values[key] = value
     if not DATE_RE.match(values["date"]):
         raise bad("date", f"must be a date YYYY-MM-DD, not {values['date']!r}")

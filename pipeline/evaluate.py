@@ -27,11 +27,12 @@ from pipeline.comment import MAX_DOCUMENT_CHARS, read_text_file
 from pipeline.concurrency import MAX_IN_FLIGHT, run_parallel
 from pipeline.config import Settings
 from pipeline.digest import DigestParseError, parse_digest
-from pipeline.entry import Finding
+from pipeline.entry import Finding, Severity
 from pipeline.errors import InputError, ServiceError
 from pipeline.examples import Example
 from pipeline.glossary import Glossary, Match, distinct_terms
 from pipeline.history import History
+from pipeline.page import render_page
 from pipeline.text import has_hangul, parse_id
 from pipeline.translate import (
     MAX_EXAMPLES,
@@ -637,6 +638,7 @@ def _finite(value: object) -> bool:
 
 _SAVED_KINDS: dict[str, Callable[[object], bool]] = {
     "text": lambda v: isinstance(v, str),
+    "a severity": lambda v: v in tuple(Severity),
     "a whole number": _count,
     "a number": _finite,
     "true or false": lambda v: isinstance(v, bool),
@@ -676,7 +678,11 @@ def load_results(path: Path) -> EvalReport:
             reference=n.get("reference", "text"),
             english=n.get("english", "text"),
             findings=[
-                Finding(f.get("check", "text"), f.get("severity", "text"), f.get("message", "text"))
+                Finding(
+                    f.get("check", "text"),
+                    f.get("severity", "a severity"),
+                    f.get("message", "text"),
+                )
                 for f in n.items("findings")
             ],
             repairs=n.get("repairs", "a whole number"),
@@ -790,13 +796,7 @@ def compare_files(first: Path, second: Path) -> str:
 
 # -- the HTML page --------------------------------------------------------------------------------
 _PAGE_CSS = """
-:root{color-scheme:light dark;--fg:#1b1b1b;--muted:#666;--line:#8884;--card:#f6f6f4;
---del-bg:#fde2e2;--del-fg:#8a1111;--ins-bg:#d7f3dc;--ins-fg:#0c5a1b}
-@media (prefers-color-scheme: dark){:root{--fg:#e6e6e6;--muted:#a4a4a4;--card:#1f2226;
---del-bg:#5a1d1d;--del-fg:#ffc9c9;--ins-bg:#17452a;--ins-fg:#c4f5cf}body{background:#15171a}}
-body{font:15px/1.5 system-ui,-apple-system,"Apple SD Gothic Neo","Noto Sans KR",sans-serif;
-max-width:90rem;margin:0 auto;padding:1rem 1.1rem 3rem;color:var(--fg);overflow-wrap:anywhere}
-:lang(ko){word-break:keep-all}
+body{font-size:15px;line-height:1.5;max-width:90rem}
 h1{font-size:1.4rem}h2{font-size:1rem;margin:0 0 .4rem}
 .figures{columns:2 22rem;margin:0 0 1.4rem;padding:0;list-style:none;font-variant-numeric:tabular-nums}
 article{border-top:1px solid var(--line);padding:.8rem 0}
@@ -805,8 +805,6 @@ article{border-top:1px solid var(--line);padding:.8rem 0}
 .cases>div{background:var(--card);border-radius:.4rem;padding:.5rem .7rem}
 .label{font-size:.75rem;font-weight:600;color:var(--muted);text-transform:uppercase}
 .cases p{margin:.2rem 0;white-space:pre-wrap}.meta{color:var(--muted);font-size:.85rem}
-del{background:var(--del-bg);color:var(--del-fg);border-radius:.2rem}
-ins{background:var(--ins-bg);color:var(--ins-fg);text-decoration:none;border-radius:.2rem}
 """
 
 
@@ -836,10 +834,6 @@ def render_html(report: EvalReport, shown: int = WORST_SHOWN) -> str:
     worst = sorted(differing, key=lambda r: (r.chrf, -r.edits, r.id))[:shown]
     title = f"digest eval: {report.model}, prompt {report.prompt}"
     body = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{e(title)}</title><style>{_PAGE_CSS}</style></head><body>",
         f"<h1>{e(title)}</h1>",
         '<ul class="figures">',
         *(f"<li>{e(line)}</li>" for line in summary_lines(report, figures)),
@@ -863,5 +857,4 @@ def render_html(report: EvalReport, shown: int = WORST_SHOWN) -> str:
             f'<div><div class="label">Model → his</div><p lang="en">{diff}</p></div>',
             "</div></article>",
         ]
-    body.append("</body></html>")
-    return "\n".join(body) + "\n"
+    return render_page(title, body, _PAGE_CSS)

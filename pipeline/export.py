@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol
 from pipeline.digest import TextEntry, korean_date, parse_digest, render_day, render_entry
 from pipeline.entry import AWAITING, NEEDS_REVIEW, Entry
 from pipeline.errors import InputError
+from pipeline.page import render_page
 from pipeline.text import HANGUL, arxiv_page, parse_id
 
 if TYPE_CHECKING:
@@ -228,23 +229,18 @@ def render_markdown(days: Days, *, span: Span | None = None) -> str:
 
 # -- HTML --------------------------------------------------------------------------------------
 _CSS = """
-:root{color-scheme:light dark}
-body{font:17px/1.6 system-ui,-apple-system,"Apple SD Gothic Neo","Noto Sans KR","Noto Sans CJK KR","Malgun Gothic",sans-serif;
-max-width:44rem;margin:0 auto;padding:1rem 1.1rem 3rem;overflow-wrap:anywhere}
-:lang(ko){word-break:keep-all}
+body{font-size:17px;line-height:1.6;max-width:44rem}
 h1{font-size:1.5rem;margin:.5rem 0 1.5rem}
 .day>h2{font-size:1.25rem;margin:2rem 0 .5rem}
-article{border-top:1px solid #8884;padding:1rem 0}
+article{border-top:1px solid var(--line);padding:1rem 0}
 article>h2,article>h3{font-size:1.1rem;line-height:1.35;margin:0 0 .3rem}
-a{color:#1a5fb4}.authors{color:#666;font-size:.85rem;margin:0 0 .6rem}
-details{font-size:.9rem;color:#555;margin:.4rem 0 .8rem}summary{cursor:pointer}
+.authors{color:var(--muted);font-size:.85rem;margin:0 0 .6rem}
+details{font-size:.9rem;color:var(--muted);margin:.4rem 0 .8rem}summary{cursor:pointer}
 .ko,.en{white-space:pre-wrap;margin:.4rem 0}.ko{font-weight:500}
-.badge{display:inline-block;font-size:.8rem;font-weight:600;margin:.1rem 0 .4rem;
-padding:.05rem .6rem;border-radius:1rem;background:#fff1c2;color:#6b4a00;border:1px solid #e0b94f}
+.badge{display:inline-block;font-size:.8rem;font-weight:600;margin:.1rem 0 .4rem;padding:.05rem .6rem;
+border-radius:1rem;background:var(--warn-bg);color:var(--warn-fg);border:1px solid var(--warn-line)}
 .tags{display:flex;flex-wrap:wrap;gap:.35rem;padding:0;list-style:none}
-.tags li{font-size:.8rem;background:#8882;border-radius:1rem;padding:.1rem .6rem}
-@media (prefers-color-scheme: dark){body{background:#15171a;color:#e6e6e6}a{color:#8ab4f8}
-.authors,details{color:#aaa}.badge{background:#4a3a0a;color:#ffe08a;border-color:#8a6d1a}}
+.tags li{font-size:.8rem;background:var(--chip);border-radius:1rem;padding:.1rem .6rem}
 """
 
 
@@ -318,18 +314,7 @@ def render_html(days: Days, *, span: Span | None = None) -> str:
     e = html.escape
     listed = _as_days(days)
     title = _range_title(_span_of(listed, span))
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="ko">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{e(title)} digest</title>",
-        f"<style>{_CSS}</style>",
-        "</head>",
-        "<body>",
-        f"<h1>{e(title)}</h1>",
-    ]
+    out = [f"<h1>{e(title)}</h1>"]
     if len(listed) == 1 and span in (None, (listed[0].date, listed[0].date)):
         for entry in listed[0].entries:
             out += _html_entry(entry, "h2")
@@ -339,8 +324,7 @@ def render_html(days: Days, *, span: Span | None = None) -> str:
             for entry in entries:
                 out += _html_entry(entry, "h3")
             out.append("</section>")
-    out += ["</body>", "</html>"]
-    return "\n".join(out) + "\n"
+    return render_page(f"{title} digest", out, _CSS, lang="ko")
 
 
 # -- JSON --------------------------------------------------------------------------------------

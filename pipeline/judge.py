@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-from pipeline.entry import Finding
+from pipeline.entry import ERROR, WARNING, Finding
 from pipeline.text import strip_unprintable
 from pipeline.yamlio import load_json
 
@@ -230,7 +230,7 @@ def _finding(category: str, severity: str, span: str) -> Finding:
     shown = span if len(span) <= 80 else span[:77] + "..."
     message = f"{severity} {category}" + (f": {shown!r}" if span else "")
     blocking = category in BLOCKING and severity in ("major", "critical")
-    return Finding("judge", "error" if blocking else "warning", message)
+    return Finding("judge", ERROR if blocking else WARNING, message)
 
 
 _QUOTE_FORMS = str.maketrans({c: '"' for c in "“”„‟″«»「」"} | {c: "'" for c in "‘’‚‛′`"})
@@ -303,7 +303,7 @@ def parse_judgement(
                 shown = span if len(span) <= 60 else span[:57] + "..."
                 finding = Finding(
                     "judge",
-                    "warning",
+                    WARNING,
                     f"ignored the judge's {severity} {category} {shown!r}: it is not in the "
                     f"{where}",
                 )
@@ -319,7 +319,7 @@ def parse_judgement(
     return [
         Finding(
             "judge",
-            "warning",
+            WARNING,
             f"{UNREADABLE} ({exc}), so the English was not "
             "reviewed for additions, omissions and mistranslations",
         )

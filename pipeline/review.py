@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from diff_match_patch import diff_match_patch
 
 from pipeline.entry import Entry
+from pipeline.page import render_page
 
 DELETE, EQUAL, INSERT = -1, 0, 1
 _TOKEN = re.compile(r"\w+(?:['’\-]\w+)*|\s+|[^\w\s]")
@@ -282,17 +283,9 @@ def summary_line(reviews: list[Review]) -> str:
 
 # -- pages -------------------------------------------------------------------------------------
 _PAGE_CSS = """
-:root{color-scheme:light dark;--fg:#1b1b1b;--muted:#666;--line:#8884;--bar:#8883;--fill:#3a76d8;
---del-bg:#fde2e2;--del-fg:#8a1111;--ins-bg:#d7f3dc;--ins-fg:#0c5a1b;--link:#1a5fb4}
-@media (prefers-color-scheme: dark){:root{--fg:#e6e6e6;--muted:#a4a4a4;--bar:#fff2;--fill:#7aa7f0;
---del-bg:#5a1d1d;--del-fg:#ffc9c9;--ins-bg:#17452a;--ins-fg:#c4f5cf;--link:#8ab4f8}
-body{background:#15171a}}
-body{font:16px/1.55 system-ui,-apple-system,"Apple SD Gothic Neo","Noto Sans KR","Noto Sans CJK KR",sans-serif;
-max-width:46rem;margin:0 auto;padding:1rem 1.1rem 3rem;color:var(--fg);overflow-wrap:anywhere}
-:lang(ko){word-break:keep-all}
+body{font-size:16px;line-height:1.55;max-width:46rem}
 h1{font-size:1.4rem;margin:.4rem 0 .6rem}h2{font-size:1.05rem;line-height:1.35;margin:0 0 .2rem}
 body>h2{font-size:1.15rem;margin:1.6rem 0 .4rem}
-a{color:var(--link)}
 .summary{font-size:1.05rem;margin:.2rem 0;display:flex;flex-wrap:wrap;align-items:center;gap:.2rem 1rem}.definition{color:var(--muted);font-size:.8rem;margin:.3rem 0 1rem}
 article{border-top:1px solid var(--line);padding:.8rem 0}
 .meta{color:var(--muted);font-size:.85rem;display:flex;flex-wrap:wrap;align-items:center;gap:.2rem .6rem}
@@ -300,8 +293,6 @@ article{border-top:1px solid var(--line);padding:.8rem 0}
 .bar{display:inline-block;width:5rem;height:.5rem;border-radius:.25rem;background:var(--bar);overflow:hidden}
 .bar>span{display:block;height:100%;background:var(--fill)}
 .diff{margin:.4rem 0;white-space:pre-wrap}.quiet{color:var(--muted);margin:.2rem 0}
-del{background:var(--del-bg);color:var(--del-fg);text-decoration:line-through;border-radius:.2rem}
-ins{background:var(--ins-bg);color:var(--ins-fg);text-decoration:none;border-radius:.2rem}
 details{font-size:.9rem;color:var(--muted)}summary{cursor:pointer}details p{white-space:pre-wrap;margin:.3rem 0}
 details.folded{border-top:1px solid var(--line);padding:.7rem 0;font-size:1rem}
 .folded ul{margin:.4rem 0;padding-left:1.2rem;font-size:.9rem}.folded li{margin:.15rem 0}
@@ -326,15 +317,7 @@ def _rate_html(rate: EditRate) -> str:
 
 
 def _page(title: str, body: list[str]) -> str:
-    e = html.escape
-    head = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{e(title)}</title><style>{_PAGE_CSS}</style></head><body>",
-        f"<h1>{e(title)}</h1>",
-    ]
-    return "\n".join(head + body + ["</body></html>"]) + "\n"
+    return render_page(title, [f"<h1>{html.escape(title)}</h1>", *body], _PAGE_CSS)
 
 
 def _entry_html(review: Review) -> list[str]:

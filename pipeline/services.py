@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from pipeline.arxiv import ArxivClient
+from pipeline.arxiv import ArxivClient, PaperSource
 from pipeline.check import AcronymUsage
 from pipeline.config import DIGEST_ARXIV_API_URL, OPENAI_BASE_URL, Settings, require_url
 from pipeline.entry import Entry, Finding
@@ -18,6 +18,7 @@ from pipeline.errors import (
 )
 from pipeline.glossary import Glossary, load_glossary
 from pipeline.history import History
+from pipeline.model import Model
 from pipeline.results import (
     Selected,
 )
@@ -38,8 +39,8 @@ class Services:
         *,
         store: Store | None = None,
         glossary: Glossary | None = None,
-        arxiv: ArxivClient | None = None,
-        translator: Translator | None = None,
+        arxiv: PaperSource | None = None,
+        translator: Model | None = None,
         log: Log = lambda message: None,
     ) -> None:
         self.settings = settings
@@ -71,14 +72,14 @@ class Services:
         return self._glossary
 
     @property
-    def arxiv(self) -> ArxivClient:
+    def arxiv(self) -> PaperSource:
         if self._arxiv is None:
             require_url(DIGEST_ARXIV_API_URL, self.settings.arxiv_api_url)
             self._arxiv = ArxivClient(self.settings, log=self.log)
         return self._arxiv
 
     @property
-    def translator(self) -> Translator:
+    def translator(self) -> Model:
         if self._translator is None:
             require_url(OPENAI_BASE_URL, self.settings.base_url)
             self._translator = Translator(self.settings, log=self.log)

@@ -53,10 +53,35 @@ def edit_distance(a: str, b: str, limit: int) -> int:
 NOTE_MARK = re.compile(r"(?:참고|노트|\bnote|\b주)\s*[:：]|\bp\.\s?s\b", re.IGNORECASE)
 
 
-# The phrases a chat model signs off or offers more with ("Feel free to ask", "Would you like
-# me to…"): cleanup strips them from a reply's end, the checks flag what is left.
+# -- what chat models say around a translation -------------------------------------------------
+# Regular-expression fragments (matched ignoring case) of the chatter a model wraps around a
+# translation: cleanup (translate.clean_reply) strips it where it cannot be the author's text, the
+# chatter check (check.check_chatter) reports what is left. One copy each, so that the two agree.
+
+# What a reply opens with ("Sure!", "Certainly, here is…"), as alternatives to put in a group:
+# the courtesies, which never open a sentence of the author's (alone before the text, they are
+# chatter), then words he may open with too ("Great results", "OK, so").
+COURTESY_WORDS = r"sure|certainly|of course|absolutely|no problem"
+OPENER_WORDS = COURTESY_WORDS + r"|okay|ok|alright|great"
+# An announcement of what follows: "Here is…", "Below are…", "The following is…".
+ANNOUNCING = r"(?:here|below (?:is|are)|the following is)\b"
+# The translation named as such: "The English translation of the comment reads", "My version".
+TRANSLATION_LABEL = (
+    r"(?:the |my |an? )?(?:english |full |final )?(?:translation|version|rendering)"
+    r"(?: of [^\n:]{0,40})?(?: is| reads)?(?: as follows)?"
+)
+ENGLISH_LABEL = r"english(?: version| text)?"  # "English:", "English version:"
+I_TRANSLATED = r"i(?:'ve| have) translated\b"  # "I have translated it as follows."
+# The label of a note a model adds: "Translator's note", "N.B.", "Explanation", "P.S.".
+NOTE_LABEL = (
+    r"(?:translator'?s?|translation|translated|editor'?s?)?\s*"
+    r"(?:note|notes|n\.b\.|explanation|remark|p\.s\.)"
+)
+# The phrases a chat model signs off or offers more with ("Let me know", "Feel free to ask",
+# "Would you like me to…"): cleanup strips them from a reply's end, the checks flag what is left.
 SIGN_OFF_PHRASES = (
-    r"feel free to (?:ask|reach|let|request|tell)"
+    r"let me know|hope (?:this|that|it) helps"
+    r"|feel free to (?:ask|reach|let|request|tell)"
     r"|happy to (?:help|adjust|revise|assist)"
     r"|if you(?:'d| would) like (?:me|any|a |more|further|another|changes)"
     r"|if you need (?:any|anything|more|further|help|changes)|is there anything else"

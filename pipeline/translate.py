@@ -8,19 +8,32 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeline import yamlio
-from pipeline.concurrency import AdaptiveLimit, Limit, make_limit
+from pipeline.concurrency import Jobs
 from pipeline.config import OPENAI_API_KEY, OPENAI_BASE_URL, RetryPolicy, Settings
 from pipeline.errors import ServiceError, redact
 from pipeline.examples import Example
 from pipeline.glossary import Match, distinct_terms
+from pipeline.model import Messages, Reply, Translation
 from pipeline.retry import TransientError, call_service, parse_retry_after
-from pipeline.text import NOTE_MARK, SIGN_OFF_PHRASES, strip_unprintable
-from pipeline.usage import Usage, usage_of
+from pipeline.text import (
+    ANNOUNCING,
+    COURTESY_WORDS,
+    ENGLISH_LABEL,
+    I_TRANSLATED,
+    NOTE_LABEL,
+    NOTE_MARK,
+    OPENER_WORDS,
+    SIGN_OFF_PHRASES,
+    TRANSLATION_LABEL,
+    strip_unprintable,
+)
+from pipeline.usage import usage_of
 
 SYSTEM_PROMPT = """\
 You translate the comments a Korean machine-learning researcher writes on arXiv papers into \
@@ -222,20 +235,22 @@ def build_messages(
 # Anything else stays for check_chatter to report.
 _THINK = re.compile(r"<think>.*?</think>\s*", re.DOTALL | re.IGNORECASE)
 _ABOUT = r"(?:translation|translated|english|rendering|(?:english|translated) version|comment)"
-_OPENER = (
-    r"(?:sure|certainly|of course|absolutely|okay|ok|alright|great|no problem)\b[^\n]{0,40}?[.!,]"
-)
+_OPENER = r"(?:" + OPENER_WORDS + r")\b[^\n]{0,40}?[.!,]"
+# a first line that only announces, labels or opens: "Sure! Here is the English translation:"
 _CHATTER_LINE = re.compile(
     r"^\W*(?:"
     + _OPENER
-    + r"\s*)?(?:(?:here|below (?:is|are)|the following is)\b[^\n]{0,60}?\b"
-    + _ABOUT
-    + r"\b[^\n]{0,40}?"
-    r"|(?:the |my |an? )?(?:english |full |final )?(?:translation|version|rendering)"
-    r"(?: of [^\n:]{0,40})?(?: is| reads)?(?: as follows)?(?:\s*\([^)\n]*\))?"
-    r"|english(?: version| text)?"
-    r"|i(?:'ve| have) translated\b[^\n]{0,80}?"
-    r"|(?:sure|certainly|of course|absolutely|okay|ok|alright|great|no problem))\W*$",
+    + r"\s*)?(?:"
+    + "|".join(
+        [
+            ANNOUNCING + r"[^\n]{0,60}?\b" + _ABOUT + r"\b[^\n]{0,40}?",
+            TRANSLATION_LABEL + r"(?:\s*\([^)\n]*\))?",
+            ENGLISH_LABEL,
+            I_TRANSLATED + r"[^\n]{0,80}?",
+            "(?:" + OPENER_WORDS + ")",
+        ]
+    )
+    + r")\W*$",
     re.IGNORECASE,
 )
 _INLINE_LABEL = re.compile(
@@ -248,18 +263,11 @@ _INLINE_LABEL = re.compile(
     r"\s*\**:\**\s*",
     re.IGNORECASE,
 )
-_OPENER_ONLY = re.compile(r"^(?:sure|certainly|of course|absolutely|no problem)\s*[!.,]\s+", re.I)
+_OPENER_ONLY = re.compile(r"^(?:" + COURTESY_WORDS + r")\s*[!.,]\s+", re.I)
 _SIGN_OFF = re.compile(
-    r"^\W*(?:let me know|i hope (?:this|that|it) helps|hope (?:this|that|it) helps|"
-    + SIGN_OFF_PHRASES
-    + ")",
-    re.IGNORECASE,
+    r"^\W*(?:i hope (?:this|that|it) helps|" + SIGN_OFF_PHRASES + ")", re.IGNORECASE
 )
-_NOTE_START = re.compile(
-    r"^\W*(?:translator'?s?|translation|translated|editor'?s?)?\s*"
-    r"(?:note|notes|n\.b\.|explanation|remark|p\.s\.)\b\s*\**\s*[:\-]",
-    re.IGNORECASE,
-)
+_NOTE_START = re.compile(r"^\W*" + NOTE_LABEL + r"\b\s*\**\s*[:\-]", re.IGNORECASE)
 _NOTE_SECTION = re.compile(
     r"\n\s*[(\[*_]*(?:translator'?s?\s+|translation\s+)?(?:note|notes|n\.b\.)\b\s*\**\s*[:\-].*\Z",
     re.IGNORECASE | re.DOTALL,
@@ -408,62 +416,83 @@ def _after_echo(text: str, squashed: str) -> str:
 
 
 # -- the call -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Reply:
-    """What the model answered to one request (or what the cache remembers of it)."""
+# Three pieces, composed into the Translator: the reply cache and the limit on requests in flight
+# (concurrency.Jobs) know nothing of OpenAI; OpenAIChat is one request to an OpenAI-compatible
+# server and knows nothing of either.
+class ReplyCache:
+    """Replies remembered by their whole request (server, model, messages, temperature, reasoning
+    effort), a JSON file each: the same request is never paid for twice."""
 
-    content: str
-    model: str
-    usage: Usage = Usage()  # as the server counted it (nothing from the cache)
-    from_cache: bool = False
+    def __init__(self, folder: Path, server: str, model: str) -> None:
+        self.folder = folder
+        self.server = server  # one name, other models elsewhere
+        self.model = model
 
-    @property
-    def tokens(self) -> int:
-        return self.usage.total
+    def path(self, messages: Messages, temperature: float | None, effort: str | None) -> Path:
+        request: dict[str, Any] = {
+            "server": self.server,
+            "model": self.model,
+            "messages": messages,
+            "temperature": temperature,
+        }
+        if effort is not None:  # (the keys of requests without one stay what they were)
+            request["reasoning_effort"] = effort
+        key = json.dumps(request, ensure_ascii=False, sort_keys=True)
+        return self.folder / (hashlib.sha256(key.encode("utf-8")).hexdigest() + ".json")
+
+    def get(self, messages: Messages, effort: str | None) -> str | None:
+        """A remembered reply, asked at temperature 0 or the model's own; a damaged or foreign
+        cache file is a miss (and is replaced)."""
+        for temperature in (0.0, None):
+            try:
+                path = self.path(messages, temperature, effort)
+                record = yamlio.load_json(path.read_text("utf-8"))
+            except (OSError, ValueError):
+                continue
+            if isinstance(record, dict) and isinstance(record.get("content"), str):
+                return str(record["content"])
+        return None
+
+    def put(
+        self, messages: Messages, temperature: float | None, effort: str | None, content: str
+    ) -> None:
+        try:
+            yamlio.atomic_write(
+                self.path(messages, temperature, effort),
+                json.dumps({"model": self.model, "content": content}, ensure_ascii=False),
+                durable=False,
+            )
+        except OSError:
+            pass  # no cache only costs a call next time
 
 
-@dataclass
-class Translation:
-    text: str
-    model: str
-    removed: list[str] = field(default_factory=list)
-    from_cache: bool = False
-    usage: Usage = Usage()
-
-    @property
-    def tokens(self) -> int:
-        return self.usage.total
+# A slot of the limit on requests in flight, held around one HTTP request (concurrency.Limit.slot)
+Slot = Callable[[], AbstractContextManager[Callable[..., None]]]
 
 
-class Translator:
-    """Asks the model; replies are cached by their full request, so asking again costs nothing."""
+class OpenAIChat:
+    """One chat completion request to an OpenAI-compatible server: the client (one for every
+    worker: one connection pool), the parameters the model takes (a temperature or a reasoning
+    effort it refused once is remembered between runs), the requests counted, and every failure
+    made a ServiceError or, worth retrying, a TransientError."""
 
     def __init__(
         self,
         settings: Settings,
         *,
         client: Any = None,
-        sleep: Callable[[float], None] = time.sleep,
         log: Callable[[str], None] = lambda message: None,
     ) -> None:
         self.settings = settings
         self.model = settings.model
+        self.log = log
         self._client = client
         self._client_lock = threading.Lock()
-        self.sleep = sleep
-        self.log = log
-        self.cache_dir = settings.cache_dir / "replies"
         self.calls = 0  # requests sent to the server, retries included
         self._calls_lock = threading.Lock()
-        # how many requests may be in flight at once; the workflow sets it per run (--jobs)
-        self.limit: Limit = Limit(8)
         # A model that refused temperature 0 once (reasoning models) is remembered between runs,
         # so that each run does not spend a request learning it again.
         self._no_temperature_file = settings.cache_dir / "no-temperature" / _model_key(settings)
-        # what --jobs auto learned this server takes (a server that refused or queued once
-        # is not flooded again by the next run)
-        server = hashlib.sha256((settings.base_url or "openai").encode("utf-8")).hexdigest()[:16]
-        self._limit_file = settings.cache_dir / "limits" / server
         # reasoning models take only their default temperature: not asked for at all
         self._temperature_ok = not is_reasoning_model(self.model) and (
             not self._no_temperature_file.exists()
@@ -476,93 +505,17 @@ class Translator:
         """The reasoning effort a request sends (None: the field is left out)."""
         return reasoning_effort(self.settings, judge) if self._effort_ok else None
 
-    def _cache_path(
-        self, messages: list[dict[str, str]], temperature: float | None, effort: str | None = None
-    ) -> Path:
-        request: dict[str, Any] = {
-            "server": self.settings.base_url or "openai",  # one name, other models elsewhere
-            "model": self.model,
-            "messages": messages,
-            "temperature": temperature,
-        }
-        if effort is not None:  # (the keys of requests without one stay what they were)
-            request["reasoning_effort"] = effort
-        key = json.dumps(request, ensure_ascii=False, sort_keys=True)
-        return self.cache_dir / (hashlib.sha256(key.encode("utf-8")).hexdigest() + ".json")
-
-    def _cached(self, messages: list[dict[str, str]], effort: str | None) -> str | None:
-        """A remembered reply; a damaged or foreign cache file is a miss (and is replaced)."""
-        for temperature in (0.0, None):
-            try:
-                path = self._cache_path(messages, temperature, effort)
-                record = yamlio.load_json(path.read_text("utf-8"))
-            except (OSError, ValueError):
-                continue
-            if isinstance(record, dict) and isinstance(record.get("content"), str):
-                return str(record["content"])
-        return None
-
-    def use_jobs(self, jobs: int | None) -> None:
-        """Requests in flight for this run: `jobs`, or (None) as many as the server sustains,
-        starting from what an earlier run learned of it."""
-        known = None
-        if jobs is None:
-            try:
-                known = max(1, int(self._limit_file.read_text(encoding="ascii")))
-            except (OSError, ValueError):
-                known = None
-        self.limit = make_limit(jobs, known)
-
-    def remember_limit(self) -> None:
-        learned = self.limit.learned() if isinstance(self.limit, AdaptiveLimit) else None
-        if learned is not None:
-            try:
-                yamlio.atomic_write(self._limit_file, f"{learned}\n", durable=False)
-            except OSError:
-                pass  # only costs learning it again
-
-    def complete(self, messages: list[dict[str, str]], judge: bool = False) -> Reply:
-        """The model's reply to `messages`: from the cache, else one request (with retries).
-        `judge`: a judging request, sent with the judge's reasoning effort."""
-        cached = self._cached(messages, self.effort(judge))
-        if cached is not None:
-            return Reply(cached, self.model, from_cache=True)
-        reply, temperature, effort = call_service(
-            lambda: self._request_once(messages, judge),
-            self.settings.retry,
-            service=f"the model API ({self.model})",
-            advice=f"Check your connection and {OPENAI_BASE_URL}",
-            sleep=self.sleep,
-            log=self.log,
-        )
-        if not clean_reply(reply.content, "")[0].strip():
-            return reply  # an empty answer is not remembered: asking again may do better
-        try:
-            yamlio.atomic_write(
-                self._cache_path(messages, temperature, effort),
-                json.dumps({"model": self.model, "content": reply.content}, ensure_ascii=False),
-                durable=False,
-            )
-        except OSError:
-            pass  # no cache only costs a call next time
-        return reply
-
-    def translate(self, comment_ko: str, messages: list[dict[str, str]]) -> Translation:
-        reply = self.complete(messages)
-        text, removed = clean_reply(reply.content, comment_ko)
-        return Translation(text, reply.model, removed, reply.from_cache, reply.usage)
-
     def client(self) -> Any:
         with self._client_lock:  # one client for every worker: one connection pool
             if self._client is None:
                 self._client = make_client(self.settings)
             return self._client
 
-    def _send(self, messages: list[dict[str, str]], extra: dict[str, Any]) -> Any:
+    def _send(self, messages: Messages, extra: dict[str, Any], slot: Slot) -> Any:
         """One HTTP request, in a slot of the limit on requests in flight; an overload (429,
         5xx, a timeout) tells the limit that the server pushed back."""
         client = self.client()
-        with self.limit.slot() as pushed_back:
+        with slot() as pushed_back:
             try:
                 return client.chat.completions.create(model=self.model, messages=messages, **extra)
             except Exception as exc:
@@ -573,9 +526,11 @@ class Translator:
                     pushed_back(failure.retry_after, refused)
                 raise
 
-    def _request_once(
-        self, messages: list[dict[str, str]], judge: bool = False
+    def request(
+        self, messages: Messages, slot: Slot, judge: bool = False
     ) -> tuple[Reply, float | None, str | None]:
+        """One request (no retries: the caller's retry layer owns them): the reply, with the
+        temperature and reasoning effort it was asked with."""
         import openai
 
         from pipeline.deadline import ReplyTooLarge
@@ -588,7 +543,7 @@ class Translator:
         with self._calls_lock:
             self.calls += 1
         try:
-            response = self._send(messages, extra)
+            response = self._send(messages, extra, slot)
         except openai.APIStatusError as exc:
             if (
                 exc.status_code == 400
@@ -598,7 +553,7 @@ class Translator:
                 # some models (reasoning ones) only take their default temperature
                 self._temperature_ok = False
                 self._remember_refusal(self._no_temperature_file)
-                return self._request_once(messages, judge)
+                return self.request(messages, slot, judge)
             if exc.status_code == 400 and effort is not None and _names_effort(str(exc)):
                 # a server or model that knows no reasoning effort: ask as before, and remember
                 self._effort_ok = False
@@ -607,7 +562,7 @@ class Translator:
                     f"the model API ({self.model}) does not take reasoning_effort={effort}; "
                     "asking without it from now on"
                 )
-                return self._request_once(messages, judge)
+                return self.request(messages, slot, judge)
             raise api_failure(exc, self.model, self.settings) from None
         except openai.APIError as exc:
             raise api_failure(exc, self.model, self.settings) from None
@@ -625,6 +580,66 @@ class Translator:
             yamlio.atomic_write(path, self.model + "\n")
         except OSError:
             pass  # only costs the same lesson next run
+
+
+class Translator:
+    """The model over an OpenAI-compatible API (a pipeline.model.Model): a reply from the cache,
+    else one request through the retry layer, each try in a slot of the limit on requests in
+    flight. Asking again costs nothing."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        client: Any = None,
+        sleep: Callable[[float], None] = time.sleep,
+        log: Callable[[str], None] = lambda message: None,
+    ) -> None:
+        self.settings = settings
+        self.model = settings.model
+        self.sleep = sleep
+        self.log = log
+        self.chat = OpenAIChat(settings, client=client, log=log)
+        server = settings.base_url or "openai"
+        self.cache = ReplyCache(settings.cache_dir / "replies", server, settings.model)
+        # how many requests may be in flight at once; the workflow sets it per run (--jobs)
+        server_key = hashlib.sha256(server.encode("utf-8")).hexdigest()[:16]
+        self.jobs = Jobs(settings.cache_dir / "limits" / server_key)
+
+    @property
+    def calls(self) -> int:
+        """Requests sent to the server, retries included."""
+        return self.chat.calls
+
+    def use_jobs(self, jobs: int | None) -> None:
+        self.jobs.use(jobs)
+
+    def remember_limit(self) -> None:
+        self.jobs.remember()
+
+    def complete(self, messages: Messages, judge: bool = False) -> Reply:
+        """The model's reply to `messages`: from the cache, else one request (with retries).
+        `judge`: a judging request, sent with the judge's reasoning effort."""
+        cached = self.cache.get(messages, self.chat.effort(judge))
+        if cached is not None:
+            return Reply(cached, self.model, from_cache=True)
+        reply, temperature, effort = call_service(
+            lambda: self.chat.request(messages, self.jobs.slot, judge),
+            self.settings.retry,
+            service=f"the model API ({self.model})",
+            advice=f"Check your connection and {OPENAI_BASE_URL}",
+            sleep=self.sleep,
+            log=self.log,
+        )
+        if not clean_reply(reply.content, "")[0].strip():
+            return reply  # an empty answer is not remembered: asking again may do better
+        self.cache.put(messages, temperature, effort, reply.content)
+        return reply
+
+    def translate(self, comment_ko: str, messages: Messages) -> Translation:
+        reply = self.complete(messages)
+        text, removed = clean_reply(reply.content, comment_ko)
+        return Translation(text, reply.model, removed, reply.from_cache, reply.usage)
 
 
 def not_a_completion(settings: Settings, what: str) -> ServiceError:

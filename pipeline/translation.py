@@ -12,16 +12,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from pipeline.check import NO_HISTORY, AcronymUsage, needs_repair, problems_for_repair, run_checks
-from pipeline.entry import AWAITING, NEEDS_REVIEW, READY, Entry, Finding
+from pipeline.entry import AWAITING, ERROR, NEEDS_REVIEW, READY, WARNING, Entry, Finding
 from pipeline.errors import DigestError
 from pipeline.examples import Example
 from pipeline.glossary import Glossary
 from pipeline.judge import is_unreadable, judge_messages, parse_judgement
+from pipeline.model import Model
 from pipeline.translate import (
     PaperContext,
     Reply,
     Translation,
-    Translator,
     build_messages,
     context_block,
 )
@@ -39,7 +39,7 @@ def recheck(entry: Entry, glossary: Glossary, usage: AcronymUsage = NO_HISTORY) 
         checks.append(
             Finding(
                 "paper",
-                "error",
+                ERROR,
                 "the paper's title and abstract are not fetched yet: run "
                 f"`digest draft {entry.id} --date {entry.date}` when arXiv answers",
             )
@@ -83,7 +83,7 @@ class Judgement:
 
 
 def judge_english(
-    translator: Translator, comment_ko: str, english: str, paper: PaperContext | None
+    translator: Model, comment_ko: str, english: str, paper: PaperContext | None
 ) -> Judgement:
     """The model's fidelity review of an English (cached like a translation). A judge that fails
     or answers nonsense is one warning: it never blocks and never loses anything, and it is not
@@ -93,7 +93,7 @@ def judge_english(
         reply = translator.complete(judge_messages(comment_ko, english, context), judge=True)
     except DigestError as exc:
         return Judgement(
-            [Finding("judge", "warning", f"the judge did not answer ({exc})")], read=False
+            [Finding("judge", WARNING, f"the judge did not answer ({exc})")], read=False
         )
     findings = parse_judgement(reply.content, comment_ko, english)
     return Judgement(findings, reply, read=not is_unreadable(findings))
@@ -107,7 +107,7 @@ MAX_STORED_REPLY = 20_000
 def translate_checked(
     comment_ko: str,
     glossary: Glossary,
-    translator: Translator,
+    translator: Model,
     examples: Sequence[Example] = (),
     repairs: int = 1,
     log: Log = lambda message: None,

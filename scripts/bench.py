@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.entry import Entry  # noqa: E402
+from pipeline.entry import READY, Entry  # noqa: E402
 from pipeline.examples import Example  # noqa: E402
 from pipeline.glossary import Glossary, Term  # noqa: E402
 from pipeline.history import History  # noqa: E402
@@ -294,7 +294,7 @@ def bench_day(work: Path) -> None:
                 machine_en="Adding noise to rewards speeds up RL training, 10% over GRPO.",
                 comment_en="Adding noise to the reward speeds up reinforcement learning: 10% over GRPO.",
                 tags=["rl"],
-                status="ready",
+                status=READY,
             )
         )
     env = {

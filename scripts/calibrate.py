@@ -51,12 +51,16 @@ def vault_notes(folder: Path = VAULT_SAMPLE, besides: list[dict] | None = None) 
     found = []
     for path in note_files(folder):
         try:
-            note = parse_note(path.read_text(encoding="utf-8"), path)
+            content = parse_note(path.read_bytes(), path).content
         except Skip:
             continue
-        if note.comment_en.strip() and note.paper_id not in known:
+        if content.comment_en.strip() and content.paper_id not in known:
             found.append(
-                {"id": note.paper_id, "comment_ko": note.comment_ko, "comment_en": note.comment_en}
+                {
+                    "id": content.paper_id,
+                    "comment_ko": content.comment_ko,
+                    "comment_en": content.comment_en,
+                }
             )
     return found
 

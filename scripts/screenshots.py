@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.digest import parse_digest  # noqa: E402
-from pipeline.entry import AWAITING, NEEDS_REVIEW, Entry, Finding  # noqa: E402
+from pipeline.entry import AWAITING, ERROR, NEEDS_REVIEW, READY, Entry, Finding  # noqa: E402
 from pipeline.export import render_html  # noqa: E402
 from pipeline.review import (  # noqa: E402
     period_review,
@@ -72,7 +72,7 @@ def sample_day() -> list[Entry]:
                 machine_en=MACHINE.get(i, t.comment_en),
                 comment_en=t.comment_en,
                 tags=t.tags,
-                status="ready",
+                status=READY,
             )
         )
     long_url = "https://github.com/an-organisation-with-a-long-name/a-repository-with-an-even-longer-name/blob/main/README.md"
@@ -88,7 +88,7 @@ def sample_day() -> list[Entry]:
             comment_en="A method that improves reasoning with 강화학습.",
             tags=["rl"],
             status=NEEDS_REVIEW,
-            checks=[Finding("hangul", "error", "Hangul left: 강화학습")],
+            checks=[Finding("hangul", ERROR, "Hangul left: 강화학습")],
         )
     )
     entries.append(
@@ -147,7 +147,7 @@ def period_entries(days: int = 28) -> list[Entry]:
                     machine_en=" ".join(machine),
                     comment_en=model.comment_en,
                     tags=model.tags,
-                    status="ready",
+                    status=READY,
                 )
             )
     return entries

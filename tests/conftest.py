@@ -83,8 +83,8 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _loopback_only(connect):  # type: ignore[no-untyped-def]
-    def guarded(sock: socket.socket, address, *args):  # type: ignore[no-untyped-def]
+def _loopback_only(connect):
+    def guarded(sock: socket.socket, address, *args):
         host = address[0] if isinstance(address, tuple) else None
         if host is not None and host not in ("127.0.0.1", "::1", "localhost"):
             raise ConnectionRefusedError(f"tests may not reach {host}: loopback only")

@@ -8,7 +8,7 @@ from pathlib import Path
 from pipeline.acronym_prior import PRIOR
 from pipeline.check import USUAL_SHARE, AcronymUsage, acronyms_kept
 from pipeline.config import load_settings
-from pipeline.entry import Status
+from pipeline.entry import ERROR, WARNING, Status
 from pipeline.glossary import load_glossary
 from pipeline.history import History
 from pipeline.store import Store
@@ -68,7 +68,7 @@ def test_a_lost_acronym_is_an_error_until_his_history_shows_he_writes_it_otherwi
     model = FakeModel(lambda messages: DROPPED)
     first = workflow(model, isolated).draft("2506.18896", KO, None, "2025-06-24").entry
     assert first.status == "needs-review"
-    assert [f.severity for f in first.checks if "'GQA'" in f.message] == ["error"]
+    assert [f.severity for f in first.checks if "'GQA'" in f.message] == [ERROR]
     # his own notes, where he writes it out in two of three
     store = Store(load_settings().drafts_dir)
     for n, english in enumerate([DROPPED, DROPPED, KEPT], 1):
@@ -83,7 +83,7 @@ def test_a_lost_acronym_is_an_error_until_his_history_shows_he_writes_it_otherwi
         )
     (entry,) = workflow(model, isolated).check([store.find("2506.18896")])
     findings = [f for f in entry.checks if "'GQA'" in f.message]
-    assert [f.severity for f in findings] == ["warning"]
+    assert [f.severity for f in findings] == [WARNING]
     assert "(you keep it in 1 of 3 notes)" in findings[0].message
     assert entry.status == "ready"
 

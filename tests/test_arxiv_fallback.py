@@ -62,7 +62,8 @@ def test_pages_are_paced_like_the_api(pages: ArxivServer, monkeypatch: pytest.Mo
     monkeypatch.setenv("DIGEST_ARXIV_DELAY", "3")
     monkeypatch.setenv("DIGEST_RETRY_ATTEMPTS", "1")
     pages.api_status = 429
-    clock, sleeps = Clock(), []
+    clock = Clock()
+    sleeps: list[float] = []
     client(clock, sleeps).fetch([parse_id(i) for i in IDS])
     # the API, then three pages, each 3 s after the one before (the clock does not move)
     assert sleeps == [pytest.approx(3.0)] * 3

@@ -266,7 +266,7 @@ def test_the_pace_never_waits_more_than_the_delay(
     ahead: float, waits: list[float], monkeypatch: pytest.MonkeyPatch, isolated: Path
 ) -> None:
     monkeypatch.setenv("DIGEST_ARXIV_DELAY", "3")
-    clock, sleeps = Clock(), []
+    clock, sleeps = Clock(), list[float]()
     (isolated / "cache").mkdir()
     (isolated / "cache" / "arxiv-last-request").write_text(repr(clock.now + ahead))
     client = ArxivClient(load_settings(), sleep=sleeps.append, clock=clock)

@@ -9,6 +9,7 @@ import resource
 import subprocess
 import sys
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -27,11 +28,13 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
 
 
-def run_limited(*args: str, stdin: object = subprocess.DEVNULL) -> subprocess.CompletedProcess[str]:
+def run_limited(
+    *args: str, stdin: int | IO[bytes] = subprocess.DEVNULL
+) -> subprocess.CompletedProcess[str]:
     """digest in a real process with 1 GiB of memory and a minute at most."""
     return subprocess.run(
         [sys.executable, "-m", "pipeline", *args],
-        stdin=stdin,  # type: ignore[arg-type]
+        stdin=stdin,
         capture_output=True,
         text=True,
         timeout=60,

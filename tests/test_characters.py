@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.check import check_characters, run_checks
+from pipeline.entry import ERROR
 from pipeline.glossary import load_glossary
 from pipeline.text import LOST_MARK, strip_unprintable, unprintable
 from pipeline.translate import clean_reply
@@ -74,7 +75,7 @@ def test_a_character_lost_inside_a_word_is_marked_and_is_an_error() -> None:
     assert text == EN.replace("coherent", f"coh{LOST_MARK}rent")
     assert cleanup == [f"marked 1 character lost inside a word as {LOST_MARK}"]
     findings = [f for f in run_checks(KO, text, GLOSSARY) if f.check == "characters"]
-    assert [f.severity for f in findings] == ["error"]
+    assert [f.severity for f in findings] == [ERROR]
     assert "lost in transport" in findings[0].message
     # the author's own [?] is his: only a mark the Korean does not have is one
     assert check_characters("확실하지 않음 [?]", "Not sure [?]") == []
@@ -94,7 +95,7 @@ def test_a_character_lost_inside_a_word_is_marked_and_is_an_error() -> None:
 def test_typed_characters_that_are_no_text_are_an_error(english: str, named: str) -> None:
     assert unprintable(english) == named
     findings = check_characters(KO, english)
-    assert [f.severity for f in findings] == ["error"]
+    assert [f.severity for f in findings] == [ERROR]
     assert named in findings[0].message
     assert not NOT_TEXT.search(findings[0].message)
 

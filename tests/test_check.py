@@ -24,7 +24,7 @@ from pipeline.check import (
     spelled_out,
 )
 from pipeline.digest import parse_digest
-from pipeline.entry import Finding
+from pipeline.entry import ERROR, WARNING, Finding
 from pipeline.glossary import load_glossary, parse_glossary
 from pipeline.translate import SYSTEM_PROMPT
 from scripts.calibrate import calibrate, errors_besides_url, load_notes, split_notes
@@ -111,11 +111,11 @@ def test_a_missed_rendering_is_a_warning_unless_the_term_is_strict() -> None:
     findings = check_glossary(
         korean, "Scoring image understanding with an RM.", glossary.find(korean)
     )
-    assert [(f.check, f.severity) for f in findings] == [("glossary", "warning")]
+    assert [(f.check, f.severity) for f in findings] == [("glossary", WARNING)]
     findings = check_glossary(
         korean, "Scoring image recognition with a judge.", glossary.find(korean)
     )
-    assert [(f.check, f.severity) for f in findings] == [("glossary", "error")]
+    assert [(f.check, f.severity) for f in findings] == [("glossary", ERROR)]
     assert "'보상 모델' must be rendered as 'reward model'" in findings[0].message
 
 
@@ -126,7 +126,7 @@ def test_an_avoided_rendering_is_an_error_and_only_as_written() -> None:
     )
     korean = "리더보드 1위."
     found = check_glossary(korean, "First in the rankings.", glossary.find(korean))
-    assert {(f.check, f.severity) for f in found} == {("avoid", "error"), ("glossary", "warning")}
+    assert {(f.check, f.severity) for f in found} == {("avoid", ERROR), ("glossary", WARNING)}
     assert "'ranking'" in next(f.message for f in found if f.check == "avoid")
     # avoiding 'reinforced learning' does not catch its right neighbour
     found = check_glossary(
@@ -177,7 +177,7 @@ def test_typos_of_terms_are_warnings_not_errors() -> None:
         "Replacing the routher of MoE.",
         glossary.find("MoE의 라우터를 교체."),
     )
-    assert [(f.check, f.severity) for f in findings] == [("spelling", "warning")]
+    assert [(f.check, f.severity) for f in findings] == [("spelling", WARNING)]
     assert misspelling("the heruistic filter", "heuristic") == "heruistic"
     assert misspelling("the reward", "router") is None
 
@@ -197,7 +197,7 @@ def test_a_missing_acronym_the_author_keeps_is_an_error(acronym: str) -> None:
     """Unknown to his history (or kept in every note of it): most likely the paper's method."""
     korean = f"{acronym}의 간단한 변형."
     findings = run_checks(korean, "A simple variant of the method.", GLOSSARY)
-    assert "error" in {f.severity for f in findings if f.check in ("names", "keep")}, findings
+    assert ERROR in {f.severity for f in findings if f.check in ("names", "keep")}, findings
 
 
 @pytest.mark.parametrize("acronym", ["LLM", "PCA"])
@@ -212,19 +212,19 @@ def test_a_missing_acronym_the_author_often_writes_otherwise_is_a_warning(acrony
 def test_his_history_decides_whether_a_lost_acronym_is_an_error() -> None:
     korean = "FFN 대신 GQA를 사용."
     english = "Uses another attention instead of the feed-forward layer."
-    assert name_severity("GQA") == "error"  # a new user: never seen, so a method's name
+    assert name_severity("GQA") == ERROR  # a new user: never seen, so a method's name
     often_dropped = AcronymUsage({"GQA": (20, 18)})  # 90% kept: he writes it another way
-    assert name_severity("GQA", often_dropped) == "warning"
-    assert name_severity("GQAs", often_dropped) == "warning"  # one key for the plural
+    assert name_severity("GQA", often_dropped) == WARNING
+    assert name_severity("GQAs", often_dropped) == WARNING  # one key for the plural
     always_kept = AcronymUsage({"GQA": (20, 19)})  # 95%: his usage
-    assert name_severity("GQA", always_kept) == "error"
+    assert name_severity("GQA", always_kept) == ERROR
     # the history wins over the shipped prior (LLM: 8 of 9 there)
-    assert name_severity("LLM", AcronymUsage({"LLM": (40, 40)})) == "error"
-    assert name_severity("LLM") == "warning"
+    assert name_severity("LLM", AcronymUsage({"LLM": (40, 40)})) == ERROR
+    assert name_severity("LLM") == WARNING
     # names are errors whatever the history says
-    assert name_severity("RoPE", AcronymUsage({"ROPE": (5, 0)})) == "error"
+    assert name_severity("RoPE", AcronymUsage({"ROPE": (5, 0)})) == ERROR
     findings = run_checks(korean, english, GLOSSARY, often_dropped)
-    assert {(f.check, f.severity) for f in findings if "GQA" in f.message} == {("names", "warning")}
+    assert {(f.check, f.severity) for f in findings if "GQA" in f.message} == {("names", WARNING)}
     assert "(you keep it in 18 of 20 notes)" in next(
         f.message for f in findings if "GQA" in f.message
     )
@@ -242,7 +242,7 @@ def test_the_history_is_read_once_and_only_when_an_acronym_is_missing() -> None:
     assert reads == []
     for _ in range(3):
         found = run_checks("GQA를 사용.", "Uses grouped heads.", GLOSSARY, usage)
-        assert [f.severity for f in found if f.check == "names"] == ["warning"]
+        assert [f.severity for f in found if f.check == "names"] == [WARNING]
     assert reads == [1]
 
 
@@ -311,7 +311,7 @@ def test_ordinary_capitalised_words_may_change() -> None:
     found = run_checks(
         korean, "Using verifiable rewards instead of discrete rewards.", GLOSSARY, usage
     )
-    assert {(f.check, f.severity) for f in found} == {("keep", "warning")}
+    assert {(f.check, f.severity) for f in found} == {("keep", WARNING)}
 
 
 # -- numbers ------------------------------------------------------------------------------------
@@ -459,7 +459,7 @@ def test_a_bare_one_or_two_the_english_adds_is_a_warning() -> None:
     found = run_checks(
         "샘플을 여러 개 생성.", "Generate more samples rather than 1 or 2.", GLOSSARY
     )
-    assert {(f.check, f.severity) for f in found} == {("number", "warning")}
+    assert {(f.check, f.severity) for f in found} == {("number", WARNING)}
     assert "number" in errors("샘플을 여러 개 생성.", "Generate more than 3 samples.")
     assert "number" in errors("모델.", "The GPT-2 model.")  # in a name: an error
 
@@ -566,9 +566,9 @@ def test_expected_length_counts_hangul_more_than_latin() -> None:
 
 # -- repair -------------------------------------------------------------------------------------
 def test_repair_runs_on_errors_and_on_missed_renderings_only_errors_block() -> None:
-    missed = Finding("glossary", "warning", "'인식' is usually rendered as 'recognition'")
-    error = Finding("number", "error", "number 10% is missing from the English")
-    style = Finding("spacing", "warning", "double space")
+    missed = Finding("glossary", WARNING, "'인식' is usually rendered as 'recognition'")
+    error = Finding("number", ERROR, "number 10% is missing from the English")
+    style = Finding("spacing", WARNING, "double space")
     assert not needs_repair([style])
     assert needs_repair([missed, style]) and not any(f.is_error for f in [missed, style])
     assert needs_repair([error])
@@ -625,7 +625,7 @@ def test_held_out_notes_raising_an_error_besides_a_url_are_at_most_one_percent()
     share = report.failing_besides_url / report.notes
     print(f"held out: {report.failing_besides_url}/{report.notes} = {share:.1%}")
     assert share <= 0.01
-    assert errors_besides_url([Finding("url", "error", "x")]) == []
+    assert errors_besides_url([Finding("url", ERROR, "x")]) == []
 
 
 def test_his_own_english_gets_no_length_warning() -> None:
@@ -662,7 +662,7 @@ def test_the_format_samples_first_three_entries_raise_no_error() -> None:
 def test_no_check_crashes_on_arbitrary_text(korean: str, english: str) -> None:
     for check in PLAIN_CHECKS:
         for finding in check(korean, english):
-            assert finding.severity in ("error", "warning")
+            assert finding.severity in (ERROR, WARNING)
     check_truncated(korean, english, GLOSSARY)
     run_checks(korean, english, GLOSSARY)
 

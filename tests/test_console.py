@@ -84,7 +84,7 @@ def test_a_repair_in_a_batch_on_a_terminal(
         arxiv_server.add(FakePaper(paper_id, f"Paper {paper_id}", ["A"], "Abstract."))
     asked: list[str] = []
 
-    def hangul_first(request: dict) -> str:  # type: ignore[type-arg]
+    def hangul_first(request: dict) -> str:
         asked.append("x")
         return "각 단계 PRM." if len(asked) == 1 else dictionary_translator(request)
 

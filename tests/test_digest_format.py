@@ -17,7 +17,7 @@ from pipeline.digest import (
     render_day,
     render_entry,
 )
-from pipeline.entry import Entry
+from pipeline.entry import READY, Entry
 from pipeline.export import render_text
 from pipeline.importer import import_digest
 from pipeline.store import Store
@@ -265,7 +265,7 @@ def test_an_exported_day_imported_again_is_the_same_drafts(tmp_path: Path) -> No
                 machine_en=item.comment_en,
                 comment_en=item.comment_en,
                 tags=item.tags,
-                status="ready",
+                status=READY,
             )
         )
     before = {p: p.read_bytes() for p in store.files()}

@@ -16,7 +16,7 @@ from pipeline.cli import run as run_cli
 from pipeline.config import load_settings
 from pipeline.console import Console
 from pipeline.digest import parse_digest
-from pipeline.entry import Finding
+from pipeline.entry import ERROR, WARNING, Finding
 from pipeline.evaluate import (
     HELD_OUT,
     TUNING,
@@ -305,10 +305,10 @@ def test_eval_with_the_judge_counts_its_findings(his_model: OpenAIServer, isolat
 
 def test_judge_findings_are_counted_by_severity_and_category() -> None:
     findings = [
-        Finding("judge", "error", "major omission: '데이터 구성이 핵심'"),
-        Finding("judge", "warning", "minor fluency: 'a the'"),
-        Finding("judge", "error", "major omission: '7B'"),
-        Finding("judge", "warning", "the judge's reply could not be read (it is empty)"),
+        Finding("judge", ERROR, "major omission: '데이터 구성이 핵심'"),
+        Finding("judge", WARNING, "minor fluency: 'a the'"),
+        Finding("judge", ERROR, "major omission: '7B'"),
+        Finding("judge", WARNING, "the judge's reply could not be read (it is empty)"),
     ]
     result = NoteResult("2409.1", "한국어", "English.", "English.", findings)
     report = EvalReport("m", "p", "g", "1 note", 1, [result], judge=True)

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline.digest import parse_digest, render_day
-from pipeline.entry import AWAITING, NEEDS_REVIEW, Entry, Finding
+from pipeline.entry import AWAITING, ERROR, NEEDS_REVIEW, Entry, Finding
 from pipeline.export import (
     JSON_SCHEMA_ID,
     RENDERERS,
@@ -64,7 +64,9 @@ def sample_entries() -> list[Entry]:
 
 
 def awaiting(entry_id: str = "2506.00009", **changes: object) -> Entry:
-    return make_entry(entry_id, machine_en="", comment_en="", status=AWAITING, **changes)
+    return make_entry(
+        entry_id, "2025-06-24", machine_en="", comment_en="", status=AWAITING, **changes
+    )
 
 
 # -- ranges ------------------------------------------------------------------------------------
@@ -181,9 +183,7 @@ def test_a_text_entry_never_swallows_its_neighbour() -> None:
 
 
 def test_markdown_and_html_mark_entries_that_are_not_ready() -> None:
-    failing = make_entry(
-        "2506.00002", status=NEEDS_REVIEW, checks=[Finding("hangul", "error", "x")]
-    )
+    failing = make_entry("2506.00002", status=NEEDS_REVIEW, checks=[Finding("hangul", ERROR, "x")])
     days = [("2025-06-24", [make_entry(), failing, awaiting()])]
     markdown = render_markdown(days)
     assert markdown.count("**⚠ Needs review**") == 1

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import pytest
 import yaml
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from pipeline.comment import parse_notes
 from pipeline.errors import InputError
 from pipeline.text import parse_id
-from tests.cli_helpers import draft_file, load_draft, run
+from tests.cli_helpers import Result, draft_file, load_draft, run
 from tests.conftest import TRANSLATIONS, closed_port
 from tests.servers import ArxivServer, FakePaper, Fault, OpenAIServer
 
@@ -27,8 +28,8 @@ EN = TRANSLATIONS[KO]
 KEY = "sk-test-not-a-real-key-0123456789"
 
 
-def draft(*extra: str, **kwargs: object):  # type: ignore[no-untyped-def]
-    return run("draft", "2506.18896", "--comment", KO, "--date", DATE, *extra, **kwargs)  # type: ignore[arg-type]
+def draft(*extra: str, env: dict[str, str] | None = None) -> Result:
+    return run("draft", "2506.18896", "--comment", KO, "--date", DATE, *extra, env=env)
 
 
 # -- arXiv faults -------------------------------------------------------------------------------
@@ -211,11 +212,11 @@ def start(
     if env_retry_wait is not None:
         env["DIGEST_RETRY_WAIT"] = env_retry_wait
         env["DIGEST_RETRY_ATTEMPTS"] = "20"
-    source = subprocess.DEVNULL
+    source: int | IO[bytes] = subprocess.DEVNULL
     if stdin is not None:  # a piped comment: a file, so that it is all there before the start
         piped = Path(f"stdin-{time.monotonic_ns()}.txt")
         piped.write_text(stdin, encoding="utf-8")
-        source = piped.open("rb")  # type: ignore[assignment]
+        source = piped.open("rb")
     return subprocess.Popen(
         [sys.executable, "-m", "pipeline", *args],
         stdin=source,
@@ -226,7 +227,7 @@ def start(
     )
 
 
-def wait_for(predicate, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+def wait_for(predicate, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
@@ -444,7 +445,7 @@ def test_bad_notes_files(text: str, line: int, message: str) -> None:
 )
 def test_drafts_broken_by_hand(
     damage, message: str, arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     assert draft().code == 0
     path = draft_file(isolated, DATE, "2506.18896")
     data = yaml.safe_load(path.read_text(encoding="utf-8"))

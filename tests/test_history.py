@@ -244,6 +244,7 @@ def test_the_history_parses_only_what_changed(
     history = corpus_history(tmp_path)
     assert history.count()[0] == 300
     store = history.store
+    assert store is not None
     parsed: list[Path] = []
     original = store.load
 
@@ -268,7 +269,7 @@ def test_the_history_parses_only_what_changed(
 
 def test_a_damaged_history_file_is_rebuilt(tmp_path: Path) -> None:
     history = corpus_history(tmp_path)
-    assert history.count()[0] == 300
+    assert history.count()[0] == 300 and history.path is not None
     history.path.write_bytes(b"not a database at all" * 100)
     assert History(history.store, history.path).count()[0] == 300
 
@@ -323,7 +324,7 @@ def test_a_new_tag_one_edit_from_a_known_one_is_warned() -> None:
     ]
 
 
-def test_draft_warns_of_a_probable_tag_typo(arxiv_server, model_server, isolated: Path) -> None:  # type: ignore[no-untyped-def]
+def test_draft_warns_of_a_probable_tag_typo(arxiv_server, model_server, isolated: Path) -> None:
     run("import", "--vault", str(VAULT))
     result = run(
         "draft",
@@ -336,7 +337,7 @@ def test_draft_warns_of_a_probable_tag_typo(arxiv_server, model_server, isolated
     assert "Warning: tag 'reward-modle' is new; did you mean 'reward-model'" in result.stderr
 
 
-def test_the_editor_template_suggests_tags_of_similar_papers(arxiv_server, isolated: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_editor_template_suggests_tags_of_similar_papers(arxiv_server, isolated: Path) -> None:
 
     run("import", "--vault", str(VAULT))
     editor = isolated / "ed.sh"

@@ -183,6 +183,7 @@ def test_a_history_whose_rows_were_dropped_looks_everywhere(tmp_path: Path) -> N
     assert kept.count() == (18, 6)
     settle(store)
     history(store).sync()
+    assert kept.path is not None
     with sqlite3.connect(kept.path) as db:  # as a schema change drops the drafts, say
         db.execute("DELETE FROM drafts")
     assert history(store).count() == (18, 6)

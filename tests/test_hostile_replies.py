@@ -4,6 +4,7 @@ answer. Each runs in a thread with a time limit, so a regression fails instead o
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -42,7 +43,7 @@ def test_a_wrapped_translation_is_still_unwrapped() -> None:
 
 def test_the_judge_reads_a_reply_made_to_be_slow_as_unreadable_in_moments() -> None:
     for reply in ("<think>" * 1_000_000, ("[" * 50 + "x") * 100_000, "```json\n" * 200_000):
-        [finding] = within_limit(lambda reply=reply: parse_judgement(reply))
+        [finding] = within_limit(functools.partial(parse_judgement, reply))
         assert finding.message.startswith(UNREADABLE) and not finding.is_error
 
 

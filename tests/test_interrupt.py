@@ -83,7 +83,7 @@ def test_ctrl_c_in_a_batch_names_the_same_command(
     real = Workflow.translate
     calls: list[str] = []
 
-    def ctrl_c_on_the_second(self: Workflow, entry, *rest, **kwargs):  # type: ignore[no-untyped-def]
+    def ctrl_c_on_the_second(self: Workflow, entry, *rest, **kwargs):
         calls.append(entry.id)
         if len(calls) == 2:
             raise KeyboardInterrupt

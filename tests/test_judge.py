@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.entry import ERROR, WARNING
 from pipeline.judge import CATEGORIES, SEVERITIES, judge_messages, parse_judgement
 
 KO = "Reward에 노이즈를 추가하는 것으로 학습 속도를 2배 가속시킬 수 있다는 연구."
@@ -52,7 +53,7 @@ def test_major_and_critical_additions_omissions_mistranslations_are_errors() -> 
         ]
     )
     findings = parse_judgement(reply)
-    assert [(f.check, f.severity) for f in findings] == [("judge", "error")] * 3
+    assert [(f.check, f.severity) for f in findings] == [("judge", ERROR)] * 3
     assert findings[0].message == "major addition: 'The code is released.'"
     assert findings[1].message == "critical omission: '2배'"
     assert "mistranslation" in findings[2].message and "three times as fast" in findings[2].message
@@ -70,7 +71,7 @@ def test_major_and_critical_additions_omissions_mistranslations_are_errors() -> 
 )
 def test_anything_else_is_a_warning(category: str, severity: str) -> None:
     reply = json.dumps([{"category": category, "severity": severity, "span": "x"}])
-    assert [(f.check, f.severity) for f in parse_judgement(reply)] == [("judge", "warning")]
+    assert [(f.check, f.severity) for f in parse_judgement(reply)] == [("judge", WARNING)]
 
 
 @pytest.mark.parametrize(
@@ -107,7 +108,7 @@ def test_json_amid_chatter_or_in_other_shapes_is_still_read(reply: str) -> None:
 def test_an_unreadable_judgement_is_exactly_one_warning(reply: str) -> None:
     findings = parse_judgement(reply)
     assert len(findings) == 1
-    assert (findings[0].check, findings[0].severity) == ("judge", "warning")
+    assert (findings[0].check, findings[0].severity) == ("judge", WARNING)
     assert findings[0].message.startswith("the judge's reply could not be read")
 
 
@@ -121,7 +122,7 @@ def test_a_long_span_is_shortened_and_duplicates_are_dropped() -> None:
 @given(st.text(max_size=300))
 def test_any_reply_gives_findings_never_an_exception(reply: str) -> None:
     for finding in parse_judgement(reply):
-        assert finding.check == "judge" and finding.severity in ("error", "warning")
+        assert finding.check == "judge" and finding.severity in (ERROR, WARNING)
 
 
 # -- spans: an error's span must stand where it says ---------------------------------------------
@@ -143,7 +144,7 @@ SPANS_EN = "A study showing that adding noise to the “reward” makes training
 def test_a_span_that_stands_in_its_text_counts(category: str, span: str) -> None:
     reply = json.dumps([{"category": category, "severity": "major", "span": span}])
     findings = parse_judgement(reply, SPANS_KO, SPANS_EN)
-    assert [(f.check, f.severity) for f in findings] == [("judge", "error")], findings
+    assert [(f.check, f.severity) for f in findings] == [("judge", ERROR)], findings
 
 
 @pytest.mark.parametrize(
@@ -161,7 +162,7 @@ def test_a_span_that_is_not_in_its_text_is_dropped_with_a_warning(
 ) -> None:
     reply = json.dumps([{"category": category, "severity": "critical", "span": span}])
     findings = parse_judgement(reply, SPANS_KO, SPANS_EN)
-    assert [(f.check, f.severity) for f in findings] == [("judge", "warning")]
+    assert [(f.check, f.severity) for f in findings] == [("judge", WARNING)]
     assert findings[0].message.startswith(f"ignored the judge's critical {category}")
     assert findings[0].message.endswith(f"it is not in the {where}")
 
@@ -174,7 +175,7 @@ def test_spans_are_not_checked_without_the_texts_nor_for_style() -> None:
             {"category": "omission", "severity": "major", "span": ""},  # no span: cannot tell
         ]
     )
-    assert [f.severity for f in parse_judgement(made_up)] == ["error", "error", "warning"]
+    assert [f.severity for f in parse_judgement(made_up)] == [ERROR, ERROR, WARNING]
     with_texts = parse_judgement(made_up, SPANS_KO, SPANS_EN)
     assert sorted((f.severity, f.message.split(":")[0]) for f in with_texts) == [
         ("error", "major omission"),
@@ -192,7 +193,7 @@ def test_control_characters_in_a_judges_reply_never_reach_a_finding() -> None:
     )
     for finding in parse_judgement(reply, SPANS_KO, SPANS_EN):
         assert not any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in finding.message), finding
-    assert [f.severity for f in parse_judgement(reply, SPANS_KO, SPANS_EN)] == ["error", "warning"]
+    assert [f.severity for f in parse_judgement(reply, SPANS_KO, SPANS_EN)] == [ERROR, WARNING]
 
 
 def test_through_the_workflow_a_made_up_addition_blocks_nothing(isolated: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -34,7 +35,7 @@ from pipeline.vault import note_content, note_digest
 KO, EN, MACHINE = "보상에 노이즈를 추가.", "Adding noise to the reward.", "Noise added to reward."
 
 
-def draft(**changes: object) -> Entry:
+def draft(**changes: Any) -> Entry:
     entry = Entry(
         id="2506.00001",
         date="2025-06-24",
@@ -47,7 +48,7 @@ def draft(**changes: object) -> Entry:
         tags=["rl"],
         status=READY,
     )
-    return replace(entry, **changes)  # type: ignore[arg-type]
+    return replace(entry, **changes)
 
 
 def checked(entry: Entry) -> None:
@@ -174,7 +175,7 @@ def test_his_edit_is_saved_checked_and_a_removed_draft_is_named() -> None:
 
 
 # -- notes of his vault -------------------------------------------------------------------------
-def synced(**changes: object) -> Entry:
+def synced(**changes: Any) -> Entry:
     """A draft as an import or an export leaves it: it records its note."""
     entry = draft(**changes)
     entry.source, entry.source_file = "vault", "arXiv/250624 A Paper.md"
@@ -184,9 +185,9 @@ def synced(**changes: object) -> Entry:
     return entry
 
 
-def from_note(base: Entry, **changes: object) -> Entry:
+def from_note(base: Entry, **changes: Any) -> Entry:
     """The draft a note makes after he edited it in Obsidian."""
-    entry = replace(base, **changes)  # type: ignore[arg-type]
+    entry = replace(base, **changes)
     text = new_note(note_content(entry)) + "\n\n[[his link]]"
     entry.note, entry.source_hash = text, note_digest(text.encode("utf-8"))
     entry.imported = entry.content_fingerprint()
@@ -237,13 +238,13 @@ def test_a_note_imported_and_imported_again() -> None:
     ],
 )
 def test_a_note_and_its_draft_are_merged_three_ways(
-    draft_changes: dict[str, object],
-    note_changes: dict[str, object],
+    draft_changes: dict[str, Any],
+    note_changes: dict[str, Any],
     outcome: str,
     expected: dict[str, object],
 ) -> None:
     base = synced(machine_en="", comment_en=EN)
-    current = replace(base, **draft_changes)  # type: ignore[arg-type]
+    current = replace(base, **draft_changes)
     note = from_note(base, **note_changes)
     merged = unchanged_inputs(take_note, current, note, checked)
     assert merged.outcome == outcome

@@ -123,7 +123,7 @@ def test_batch_progress_is_listed_in_input_order(
     notes = "\n\n".join(f"{i}\n{KO} ({chr(ord('a') + n)})" for n, i in enumerate(ids))
     (isolated / "day.txt").write_text(notes, encoding="utf-8")
 
-    def answer(request: dict) -> str:  # type: ignore[type-arg]
+    def answer(request: dict) -> str:
         import time
 
         comment = request["messages"][-1]["content"]
@@ -403,7 +403,7 @@ def test_a_text_import_leaves_a_draft_saved_meanwhile(
     newer = "PRM. 새로 쓴 코멘트입니다."
     read_day = Store.day
 
-    def day_then_a_draft(store: Store, date: str):  # type: ignore[no-untyped-def]
+    def day_then_a_draft(store: Store, date: str):
         day = read_day(store, date)
         assert run("draft", "2506.18896", "--comment", newer, "--date", DATE).code in (0, 1)
         return day

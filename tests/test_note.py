@@ -93,7 +93,7 @@ def test_an_update_changes_only_its_block(path: Path, change: str) -> None:
     after = read_note(patched, title_of(path))
 
     # every block of another kind is there, byte for byte and in order
-    def others(pieces: list) -> list[tuple[Kind, str]]:  # type: ignore[type-arg]
+    def others(pieces: list) -> list[tuple[Kind, str]]:
         return [(p.kind, p.text) for p in pieces if p.kind is not kind]
 
     assert others(after.pieces) == others(note.pieces)
@@ -264,7 +264,7 @@ def notes(draw: st.DrawFn) -> str:
     st.from_regex(r"[A-Za-z][A-Za-z0-9 ,.()'\n-]{0,60}", fullmatch=True),  # an English
     st.lists(st.sampled_from(["rl", "new-tag", "moe"])),
 )
-def test_any_note_round_trips_and_a_patch_is_stable(text: str, english: str, tags: list) -> None:  # type: ignore[type-arg]
+def test_any_note_round_trips_and_a_patch_is_stable(text: str, english: str, tags: list) -> None:
     note = read_note(text, "Fallback")
     assert note.text == text
     assert patch_note(text, note.content, "Fallback") == text

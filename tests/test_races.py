@@ -27,7 +27,7 @@ IDS = [f"2506.{n:05d}" for n in range(1, 9)]
 COMMENTS = {paper_id: f"{KO} ({chr(ord('a') + n)})" for n, paper_id in enumerate(IDS)}
 
 
-def english(request: dict) -> str:  # type: ignore[type-arg]
+def english(request: dict) -> str:
     """A good English for each comment of these tests (PRM kept, the letter kept)."""
     from tests.servers import last_user_comment
 
@@ -47,7 +47,7 @@ def a_day_of_eight(arxiv: ArxivServer, model: OpenAIServer, isolated: Path) -> N
     assert drafted.code == 0, drafted.stderr
 
 
-def slow_machine_english(request: dict) -> str:  # type: ignore[type-arg]
+def slow_machine_english(request: dict) -> str:
     """Another model's English: the batch's translations differ from the first ones."""
     return english(request).replace("A PRM judging", "Another model's PRM, judging")
 

@@ -283,7 +283,7 @@ def test_the_period_page_is_an_inline_svg_chart_without_script() -> None:
     ns = "{http://www.w3.org/2000/svg}"
     dots = root.findall(f"{ns}circle")
     assert len(dots) == 11
-    assert [t.text for t in root.iter(f"{ns}title")][0].startswith("2025-06-01: ")
+    assert str([t.text for t in root.iter(f"{ns}title")][0]).startswith("2025-06-01: ")
     assert (
         root.find(f"{ns}polyline") is not None
         and root.find(f"{ns}line[@class='trend']") is not None

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.entry import Entry, Finding, entry_from_yaml
+from pipeline.entry import ERROR, READY, Entry, Finding, entry_from_yaml
 from pipeline.errors import InputError
 from pipeline.store import Store, file_safe
 
@@ -23,7 +23,7 @@ def make_entry(entry_id: str = "2506.18896", date: str = "2025-06-24", **changes
         machine_en="First line.\nSecond line.",
         comment_en="First line.\nSecond line.",
         tags=["rl"],
-        status="ready",
+        status=READY,
     )
     for key, value in changes.items():
         setattr(entry, key, value)
@@ -32,7 +32,7 @@ def make_entry(entry_id: str = "2506.18896", date: str = "2025-06-24", **changes
 
 def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
     store = Store(tmp_path / "drafts")
-    entry = make_entry(checks=[Finding("hangul", "error", "x")], history=[{"machine_en": "old"}])
+    entry = make_entry(checks=[Finding("hangul", ERROR, "x")], history=[{"machine_en": "old"}])
     path = store.save(entry)
     assert path == tmp_path / "drafts" / "2025-06-24" / "2506.18896.yaml"
     loaded = store.load(path)

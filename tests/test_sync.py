@@ -45,7 +45,7 @@ class Vault:
             self.english[note.content.comment_ko] = note.content.comment_en
             path.write_bytes(without_english(path.read_bytes().decode("utf-8")).encode("utf-8"))
 
-    def answer(self, request: dict) -> str:  # type: ignore[type-arg]
+    def answer(self, request: dict) -> str:
         """The model: his own English for his Korean."""
         return self.english.get(last_user_comment(request), "Some other English.")
 
@@ -116,7 +116,7 @@ def test_a_save_in_obsidian_while_sync_works_is_never_overwritten(
     mhc = vault.root / "arXiv/251231 mHC.md"
     his = mhc.read_text(encoding="utf-8") + "\n\n[[his link]]"
 
-    def saves_meanwhile(request: dict) -> str:  # type: ignore[type-arg]
+    def saves_meanwhile(request: dict) -> str:
         if "DeepSeek" in last_user_comment(request):
             mhc.write_text(his, encoding="utf-8")
         return vault.answer(request)

@@ -378,7 +378,7 @@ def test_a_cache_file_of_the_wrong_shape_is_a_miss_and_is_replaced(
     """Issue 14 item 8."""
     first = translator()
     first.translate(COMMENT, messages())
-    for path in first.cache_dir.glob("*.json"):
+    for path in first.cache.folder.glob("*.json"):
         path.write_text(cached, encoding="utf-8")
     again = translator().translate(COMMENT, messages())
     assert not again.from_cache and len(model_server.requests) == 2
@@ -405,7 +405,7 @@ def test_replies_are_cleaned_and_the_removal_recorded(model_server: OpenAIServer
     assert result.removed == ["Sure! Here is the translation:"]
 
 
-def test_the_key_is_not_in_the_cache(model_server: OpenAIServer, isolated) -> None:  # type: ignore[no-untyped-def]
+def test_the_key_is_not_in_the_cache(model_server: OpenAIServer, isolated) -> None:
     translator().translate(COMMENT, messages())
     for path in (isolated / "cache").rglob("*"):
         if path.is_file():

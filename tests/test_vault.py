@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from pipeline.entry import Entry
+from pipeline.entry import READY, Entry
 from pipeline.errors import InputError
 from pipeline.importer import import_vault
 from pipeline.store import Store
@@ -47,7 +47,7 @@ def new_entry(**changes: object) -> Entry:
         comment_en="DeepSeek improved the signal propagation of Hyper Connections.\n\n"
         "Skip connections were the least questioned choice.",
         tags=["transformer", "deepseek"],
-        status="ready",
+        status=READY,
         url="https://arxiv.org/abs/2512.24880v1",
         version="v1",
         published="2025-12-31T18:59:00Z",

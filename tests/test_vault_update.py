@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 import yaml
 
-from pipeline.entry import Entry
+from pipeline.entry import READY, Entry
 from pipeline.importer import ANOTHER_NOTE, import_vault
 from pipeline.note import Kind, read_note
 from pipeline.store import Store
@@ -273,7 +273,7 @@ def day_of_drafts(isolated: Path, count: int) -> list[Entry]:
             machine_en=f"Comment {n}.",
             comment_en=f"Comment {n}.",
             tags=["rl"],
-            status="ready",
+            status=READY,
             published="2025-12-30T10:00:00Z",
         )
         store.save(entry)
@@ -363,9 +363,9 @@ def test_importing_again_reads_only_what_changed(
     loads: list[Path] = []
     real_read, real_load = importer.read_note_bytes, Store.load
 
-    def counted_read(path: Path, *args: object) -> bytes:
+    def counted_read(path: Path, *args: int) -> bytes:
         reads.append(path)
-        return real_read(path, *args)  # type: ignore[arg-type]
+        return real_read(path, *args)
 
     def counted_load(self: Store, path: Path) -> Entry:
         loads.append(path)
