@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, TextIO
 
 from pipeline.errors import redact
+from pipeline.text import printable
 
 
 @dataclass
@@ -48,8 +49,11 @@ class Console:
         """Colour on stdout: a terminal, and NO_COLOR not set (https://no-color.org)."""
         return self.stdout_isatty and not self.no_color
 
-    def out(self, text: str = "", nl: bool = True) -> None:
-        """Results: stdout, so that they can be piped and redirected."""
+    def out(self, text: str = "", nl: bool = True, styled: bool = False) -> None:
+        """Results: stdout, so that they can be piped and redirected. Nothing that drives a
+        terminal (an escape sequence, a control character a reply carried) is written, but the
+        styles of text already made printable (`styled`: a review's colours)."""
+        text = text if styled else printable(text)
         with self._lock:
             shared = self._status and self.stdout_isatty  # one terminal: the bar's line first
             if shared:
@@ -67,7 +71,7 @@ class Console:
         with self._lock:
             if self._status:
                 self._clear_status()
-            self.stderr.write(redact(text) + ("\n" if nl else ""))
+            self.stderr.write(printable(redact(text)) + ("\n" if nl else ""))
             if not nl:
                 self._status = ""  # a line of the caller's own: the bar gave way to it
             elif self._status:

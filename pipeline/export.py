@@ -12,6 +12,7 @@ import html
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
@@ -19,7 +20,7 @@ from pipeline.digest import TextEntry, korean_date, parse_digest, render_day, re
 from pipeline.entry import AWAITING, NEEDS_REVIEW, Entry
 from pipeline.errors import InputError
 from pipeline.page import render_page
-from pipeline.text import HANGUL, arxiv_page, parse_id
+from pipeline.text import HANGUL, arxiv_page, parse_id, printable
 
 if TYPE_CHECKING:
     from pipeline.config import Settings
@@ -371,6 +372,19 @@ def json_document(days: Days, span: Span | None = None) -> dict[str, object]:
 
 def render_json(days: Days, *, span: Span | None = None) -> str:
     return json.dumps(json_document(days, span), ensure_ascii=False, indent=2) + "\n"
+
+
+def shown(entry: Entry) -> Entry:
+    """The entry as it may be published: its text printable (no escape sequence or control
+    character reaches a file, a page or a terminal; the draft keeps what was typed)."""
+    return replace(
+        entry,
+        title=printable(entry.title),
+        authors=[printable(a) for a in entry.authors],
+        abstract=printable(entry.abstract),
+        comment_ko=printable(entry.comment_ko),
+        comment_en=printable(entry.comment_en),
+    )
 
 
 RENDERERS: dict[str, Renderer] = {

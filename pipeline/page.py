@@ -10,6 +10,8 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 
+from pipeline.text import printable
+
 # Light, and dark where the reader's system asks for it (prefers-color-scheme).
 PALETTE = """
 :root{color-scheme:light dark;--fg:#1b1b1b;--muted:#666;--line:#8884;--link:#1a5fb4;--chip:#8882;
@@ -50,4 +52,4 @@ def render_page(title: str, body: Iterable[str], css: str, *, lang: str = "en") 
         "</head>",
         "<body>",
     ]
-    return "\n".join([*head, *body, "</body>", "</html>"]) + "\n"
+    return "\n".join([*head, *(printable(part) for part in body), "</body>", "</html>"]) + "\n"

@@ -158,7 +158,7 @@ class Publishing(Drafting):
     def export(self, dates: DateSpan, fmt: str, force: bool, vault: Path | None = None) -> Exported:
         """The days' digest in a format; with `vault`, the days' notes written into that folder,
         each on its own (a failing entry's note is held, unless `force`)."""
-        from pipeline.export import RENDERERS, DayEntries, text_left_out
+        from pipeline.export import RENDERERS, DayEntries, shown, text_left_out
         from pipeline.vault import write_notes
 
         vault = vault or self.settings.vault
@@ -180,6 +180,7 @@ class Publishing(Drafting):
                 self.log(f"Warning: {path}: skipped ({reason})")
             self._remember_notes(entries, notes)
             return Exported("", count, [d.date for d in days], notes=notes)
+        days = [DayEntries(d.date, [shown(e) for e in d.entries]) for d in days]
         left_out = text_left_out(days) if fmt == "text" else []
         for entry, reason in left_out:
             self.log(f"{'Warning' if force else 'Error'}: {entry.id} ({entry.date}): {reason}")

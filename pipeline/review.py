@@ -15,6 +15,7 @@ from diff_match_patch import diff_match_patch
 
 from pipeline.entry import Entry
 from pipeline.page import render_page
+from pipeline.text import printable
 
 DELETE, EQUAL, INSERT = -1, 0, 1
 _TOKEN = re.compile(r"\w+(?:['’\-]\w+)*|\s+|[^\w\s]")
@@ -215,7 +216,8 @@ def _runs(diffs: list[tuple[int, str]]) -> list[tuple[int, str, bool]]:
 def render_terminal(diffs: list[tuple[int, str]], color: bool) -> str:
     """`[-deleted-]{+inserted+}` without color; red struck-through / green with color."""
     out = []
-    for op, text, gap in _runs(diffs):
+    for op, raw, gap in _runs(diffs):
+        text = printable(raw)  # only the colours below may drive the terminal
         if op == EQUAL:
             out.append(text)
         elif color:

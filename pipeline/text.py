@@ -146,6 +146,13 @@ def unprintable(text: str) -> str | None:
     return None
 
 
+def printable(text: str) -> str:
+    """`text` as it may be shown or published: no escape sequence, control character, bidi
+    override or lost character reaches a terminal, a page or a note (drafts keep text as
+    typed; what shows it passes it through here)."""
+    return strip_unprintable(text)[0]
+
+
 def strip_unprintable(text: str) -> tuple[str, list[str]]:
     """`text` without what is no text, and what went (for the draft's `cleanup`).
 

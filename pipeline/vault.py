@@ -44,7 +44,7 @@ from pipeline.note import (
     patch_note,
     read_note,
 )
-from pipeline.text import is_blank, parse_id
+from pipeline.text import is_blank, parse_id, printable
 
 _FILE_DATE = re.compile(r"^(\d{2})(\d{2})(\d{2})\s+(.*?)(?:\.md)?$")
 # his rule for a note's name: the title cut before the first of these
@@ -324,13 +324,14 @@ def note_path(entry: Entry) -> PurePosixPath:
 
 # -- what a note of an entry says ----------------------------------------------------------------
 def note_content(entry: Entry) -> NoteContent:
+    """What a note shows of an entry: its text as it may be published (text.printable)."""
     return NoteContent(
         paper_id=parse_id(entry.id).base,
-        title=entry.title,
-        authors=entry.authors,
-        abstract=entry.abstract,
-        comment_ko=entry.comment_ko,
-        comment_en=entry.comment_en,
+        title=printable(entry.title),
+        authors=[printable(a) for a in entry.authors],
+        abstract=printable(entry.abstract),
+        comment_ko=printable(entry.comment_ko),
+        comment_en=printable(entry.comment_en),
         tags=entry.tags,
     )
 

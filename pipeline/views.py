@@ -219,7 +219,7 @@ def show_reviews(console: Console, reviews: list[Review]) -> None:
     `digest review --help` and on the page, not repeated on every run)."""
     from pipeline.review import format_reviews
 
-    console.out(format_reviews(reviews, console.color), nl=False)
+    console.out(format_reviews(reviews, console.color), nl=False, styled=console.color)
 
 
 def show_period(console: Console, period: PeriodReview) -> None:

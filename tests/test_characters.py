@@ -193,3 +193,19 @@ def test_the_authors_own_text_is_kept_as_typed_and_blocks(
     assert draft["comment_en"] == typed  # not rewritten
     assert draft["status"] == "needs-review"
     assert run("export", DATE).code == 1
+    # forced out, it is published without what is no text: files, pages, notes, stdout
+    vault = isolated / "vault"
+    vault.mkdir()
+    outputs = {}
+    for fmt in ("text", "markdown", "html", "json"):
+        result = run("export", DATE, "--format", fmt, "--force", "-o", f"out.{fmt}")
+        assert result.code == 0, result.stderr
+        outputs[fmt] = (isolated / f"out.{fmt}").read_text(encoding="utf-8")
+    assert run("export", DATE, "--format", "vault", "-o", str(vault), "--force").code == 0
+    outputs["note"] = next(vault.rglob("*.md")).read_text(encoding="utf-8")
+    outputs["stdout"] = run("export", DATE, "--force").stdout
+    outputs["review"] = run("review", "2506.18896").stdout
+    for name, text in outputs.items():
+        assert "\x1b" not in text and "\\u001b" not in text, name
+        assert "Red" in text or name == "review", name
+    assert load_draft(isolated, DATE, "2506.18896")["comment_en"] == typed  # still as typed
