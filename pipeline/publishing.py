@@ -46,7 +46,7 @@ class Publishing(Drafting):
 
         fresh = not self.store.root.exists()
         summary = import_vault(
-            folder, self.store, self._recheck, since, progress, self._seen_file(folder)
+            folder, self.store, self.check_entry, since, progress, self._seen_file(folder)
         )
         if fresh and self.store.root.exists():
             self.log(f"Started a new drafts folder: {self.store.root.absolute()}")
@@ -66,7 +66,7 @@ class Publishing(Drafting):
 
         text = read_text_file(path, "digest file", limit=MAX_DOCUMENT_CHARS)
         fresh = not self.store.root.exists()
-        summary = import_digest(text, str(path), self.store, self._recheck)
+        summary = import_digest(text, str(path), self.store, self.check_entry)
         if fresh and self.store.root.exists():
             self.log(f"Started a new drafts folder: {self.store.root.absolute()}")
         return summary

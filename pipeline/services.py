@@ -154,9 +154,6 @@ class Services:
         """The checks of a draft as it is now, with his usage of acronyms (the rules' `check`)."""
         return recheck(entry, self.glossary, self.acronym_usage)
 
-    def _recheck(self, entry: Entry) -> list[Finding]:
-        return recheck(entry, self.glossary, self.acronym_usage)
-
     def _acronym_counts(self) -> dict[str, tuple[int, int]]:
         try:
             return self.history.acronym_counts()
