@@ -811,6 +811,8 @@ def import_cmd(
     else:
         assert file is not None
         summary = workflow.import_digest(file)
+    for note in summary.notes:
+        console.err(f"Note: {note}")
     console.err(f"{vault or file}: {summary.line()}")
     if list_skipped:
         for reason, names in sorted(summary.skipped.items()):

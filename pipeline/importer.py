@@ -15,7 +15,7 @@ from pipeline.comment import MAX_CHARS
 from pipeline.digest import DigestParseError, TextEntry, collapse, parse_digest
 from pipeline.entry import Entry
 from pipeline.errors import InputError
-from pipeline.merge import take_digest_entry, take_note
+from pipeline.merge import Merged, take_digest_entry, take_note
 from pipeline.store import Store, file_safe
 from pipeline.vault import (
     Skip,
@@ -51,6 +51,7 @@ class NoteDraft:
     date: str  # the draft's day
     source_file: str  # the note, relative to the vault
     bare: bool  # the note has his Korean and no English yet
+    ahead: bool = False  # the draft says what the note does not yet (changed here since)
 
 
 @dataclass
@@ -60,6 +61,7 @@ class ImportSummary:
     unchanged: list[str] = field(default_factory=list)
     skipped: dict[str, list[str]] = field(default_factory=dict)  # reason -> files
     drafts: dict[str, NoteDraft] = field(default_factory=dict)  # paper -> its note's draft
+    notes: list[str] = field(default_factory=list)  # what the author should know (conflicts)
 
     def line(self) -> str:
         parts = [
@@ -117,14 +119,15 @@ class Seen:
         self.path = path
         # source_file -> [size, mtime_ns, paper, skipped, bare (Korean and no English)]
         self.notes: dict[str, list[Any]] = {}
-        self.drafts: dict[str, list[Any]] = {}  # paper -> [date, size, mtime_ns, source_file]
+        # paper -> [date, size, mtime_ns, source_file, ahead]
+        self.drafts: dict[str, list[Any]] = {}
         self.fresh_notes: dict[str, list[Any]] = {}
         self.fresh_drafts: dict[str, list[Any]] = {}
         if path is None:
             return
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("version") == 2:
+            if data.get("version") == 3:
                 self.notes, self.drafts = dict(data["notes"]), dict(data["drafts"])
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass  # no record, or a broken one: read everything
@@ -156,27 +159,30 @@ class Seen:
         if stamp is not None:
             self.fresh_notes[source_file] = [*stamp, paper, skipped, bare]
 
-    def draft_unchanged(self, paper: str, date: str | None, draft: Path | None) -> str | None:
-        """The note the paper's draft holds, if the draft is as it was when last in sync."""
+    def draft_unchanged(
+        self, paper: str, date: str | None, draft: Path | None
+    ) -> tuple[str, bool] | None:
+        """The note the paper's draft holds, and whether the draft is ahead of it, if the draft
+        is as it was when the last import read it."""
         record = self.drafts.get(paper)
         if record is None or draft is None or record[0] != date:
             return None
         if tuple(record[1:3]) != self.stamp(draft):
             return None
         self.fresh_drafts[paper] = record
-        return str(record[3])
+        return str(record[3]), bool(record[4])
 
-    def saw_draft(self, paper: str, date: str, draft: Path, source_file: str) -> None:
+    def saw_draft(self, paper: str, date: str, draft: Path, source_file: str, ahead: bool) -> None:
         stamp = self.stamp(draft)
         if stamp is not None:
-            self.fresh_drafts[paper] = [date, *stamp, source_file]
+            self.fresh_drafts[paper] = [date, *stamp, source_file, ahead]
 
     def save(self) -> None:
         if self.path is None:
             return
         trusted = time.time_ns() - self.RACY_NS  # what changed since may not show in its time
         data = {
-            "version": 2,
+            "version": 3,
             "notes": {k: v for k, v in self.fresh_notes.items() if v[1] < trusted},
             "drafts": {k: v for k, v in self.fresh_drafts.items() if v[2] < trusted},
         }
@@ -265,13 +271,14 @@ def import_vault(
         days = drafted.get(file_safe(paper), [])
         date = days[-1] if days else None
         draft_file = store.path(date, paper) if date else None
-        own = seen.draft_unchanged(paper, date, draft_file)
-        if own is not None and all(n is None for _, n in notes) and own in dict(notes):
+        kept = seen.draft_unchanged(paper, date, draft_file)
+        if kept is not None and all(n is None for _, n in notes) and kept[0] in dict(notes):
+            own, ahead = kept
             summary.unchanged.append(paper)  # neither its notes nor its draft changed
             _name_the_others(summary, notes, own, paper)
             assert date is not None
             bare = bool(seen.fresh_notes[own][4])
-            summary.drafts[paper] = NoteDraft(date, own, bare)
+            summary.drafts[paper] = NoteDraft(date, own, bare, ahead)
             continue
         read = _read_unread(notes, paths, summary)
         if not read:
@@ -281,15 +288,17 @@ def import_vault(
         entry = note_entry(note, source_file)
         bare = not note.content.comment_en
         date = date or (new_day if bare and new_day else entry.date)
-        outcome = store_note(store, date, entry, recheck)
-        if outcome == "imported":
+        made, draft = store_note(store, date, entry, recheck)
+        summary.notes += made.notes
+        if made.outcome == "imported":
             drafted.setdefault(file_safe(entry.id), []).append(date)
-        if outcome in ("imported", "updated", "unchanged"):
-            getattr(summary, outcome).append(entry.id)
-            seen.saw_draft(paper, date, store.path(date, paper), source_file)
-            summary.drafts[paper] = NoteDraft(date, source_file, bare)
+        if made.outcome in ("imported", "updated", "unchanged") and draft is not None:
+            getattr(summary, made.outcome).append(entry.id)
+            ahead = draft.content_fingerprint() != draft.imported
+            seen.saw_draft(paper, date, store.path(date, paper), source_file, ahead)
+            summary.drafts[paper] = NoteDraft(date, source_file, bare, ahead)
         else:
-            summary.skipped.setdefault(outcome, []).append(source_file)
+            summary.skipped.setdefault(made.outcome, []).append(source_file)
     seen.save()
     return summary
 
@@ -335,11 +344,12 @@ def _the_note(
     return notes[0]
 
 
-def store_note(store: Store, date: str, note: Entry, check: Callable[[Entry], object]) -> str:
-    """Put one imported note into its draft (merge.take_note); what happened."""
+def store_note(
+    store: Store, date: str, note: Entry, check: Callable[[Entry], object]
+) -> tuple[Merged, Entry | None]:
+    """Put one imported note into its draft (merge.take_note): what happened, and the draft."""
     note.date = date
-    made, _ = store.apply(date, note.id, lambda current: take_note(current, note, check))
-    return made.outcome
+    return store.apply(date, note.id, lambda current: take_note(current, note, check))
 
 
 def import_digest(

@@ -299,11 +299,12 @@ def take_note(current: Entry | None, note: Entry, check: Check) -> Merged:
     Each field is merged three ways, against the note as digest last read or wrote it (the
     draft's `note`): what changed on one side only is taken from that side, so his Obsidian
     edits and the draft's own edits both stay. Where both sides changed a field differently,
-    the draft's stays and the import says so, but for an English the model made that never
-    reached the note: his own English from the note wins (the model's stays in machine_en). A
-    comment replaced goes to the history; a comment he changed under the model's English makes
-    the draft await its translation again. A draft an earlier digest imported, which kept no
-    note, is given it."""
+    the draft's stays and the note is not recorded as read (so no export writes over his
+    version without --force), and the import says so; an English the model made that never
+    reached the note is no such conflict: his own English from the note wins (the model's stays
+    in machine_en). A comment replaced goes to the history. A comment he changed under the
+    model's English, or English he deleted, makes the draft await its translation again. A
+    draft an earlier digest imported, which kept no note, is given it."""
     if current is None:
         check(note)
         return Merged(note, "imported")
@@ -315,6 +316,7 @@ def take_note(current: Entry | None, note: Entry, check: Check) -> Merged:
         entry.extra.pop("vault", None)  # the layout facts an earlier digest kept instead
         return Merged(entry, "unchanged")
     base = _as_read(current.note, current) if current.note else None
+    theirs, conflicts = [], []
     if base is None:  # no note recorded: the draft as imported is the base
         if current.content_fingerprint() != (current.imported or note.imported):
             reason = (
@@ -323,9 +325,8 @@ def take_note(current: Entry | None, note: Entry, check: Check) -> Merged:
                 else "drafted here, and the note says otherwise"
             )
             return Merged(None, reason)
-        theirs = list(_FIELDS)
+        theirs = [n for n in _FIELDS if not _same(n, getattr(note, n), getattr(current, n))]
     else:
-        theirs, conflicts = [], []
         for name in _FIELDS:
             was, ours, new = getattr(base, name), getattr(current, name), getattr(note, name)
             if _same(name, new, was) or _same(name, new, ours):
@@ -336,22 +337,21 @@ def take_note(current: Entry | None, note: Entry, check: Check) -> Merged:
                 theirs.append(name)  # only the note changed it (or his English beats the model's)
             else:
                 conflicts.append(name)
-        if conflicts:
-            return Merged(
-                None,
-                "edited on both sides",
-                [
-                    f"{current.id}: {', '.join(conflicts)} changed both in {note.source_file} "
-                    "and in the draft; the draft's is kept (`digest export --format vault "
-                    "--force` writes it into the note)"
-                ],
-            )
     entry = _own(current)
     for name in theirs:
         if name in ("comment_ko", "comment_en"):
             entry.replace_text(name, getattr(note, name), f"import of {note.source_file}")
         else:
             setattr(entry, name, copy.deepcopy(getattr(note, name)))
+    if conflicts:  # his side of the rest is taken; the note stays unread, so never overwritten
+        notes = [
+            f"{current.id}: {', '.join(conflicts)} changed both in {note.source_file} and in "
+            "the draft; the draft's is kept (`digest export --format vault --force` writes it "
+            "into the note, keeping the note's in the draft's history)"
+        ]
+        if theirs:
+            check(entry)
+        return Merged(entry if theirs else None, "edited on both sides", notes)
     entry.source_hash, entry.source_file, entry.note = (
         note.source_hash,
         note.source_file,
@@ -361,13 +361,12 @@ def take_note(current: Entry | None, note: Entry, check: Check) -> Merged:
     entry.extra.pop("vault", None)
     if theirs:
         check(entry)
-    if (
-        "comment_ko" in theirs
-        and "comment_en" not in theirs
-        and entry.machine_en
-        and entry.comment_en == entry.machine_en
+    stale = "comment_ko" in theirs and "comment_en" not in theirs and entry.machine_en
+    if entry.comment_ko.strip() and (
+        not entry.comment_en.strip() or (stale and entry.comment_en == entry.machine_en)
     ):
-        entry.status = AWAITING  # the model's English is of the comment he has since changed
+        # the model's English is of a comment he has since changed, or he took it out
+        entry.status = AWAITING
     return Merged(entry, "updated")
 
 

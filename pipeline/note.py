@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from pipeline.errors import InputError
-from pipeline.text import HANGUL, is_blank, is_tags_line, parse_id, parse_tags
+from pipeline.text import HANGUL, is_blank, is_tags_line, parse_id, parse_tags, printable
 
 
 class Kind(StrEnum):
@@ -500,6 +500,10 @@ def new_note(content: NoteContent) -> str:
     return patch_note(f"https://arxiv.org/abs/{content.paper_id}", content)
 
 
+def _written(text: str, newline: str) -> str:
+    return printable(text).replace("\n", newline)
+
+
 class _Patch:
     """The note's pieces being patched; each change keeps the rest as it is."""
 
@@ -511,12 +515,13 @@ class _Patch:
         return [i for i, p in enumerate(self.pieces) if p.kind in kinds]
 
     def set_text(self, index: int, text: str) -> None:
-        self.pieces[index] = replace(self.pieces[index], text=text.replace("\n", self.nl))
+        """A block written anew: printable (no escape sequence reaches a note), his line ends."""
+        self.pieces[index] = replace(self.pieces[index], text=_written(text, self.nl))
 
     def insert_after(self, index: int, kind: Kind, text: str) -> int:
         """A new block after the one at `index`, a blank line between; a block that followed
         without one (a heading right under a line) gets one, or it would join the new block."""
-        piece = Piece(self.nl * 2, kind, text.replace("\n", self.nl))
+        piece = Piece(self.nl * 2, kind, _written(text, self.nl))
         self.pieces.insert(index + 1, piece)
         following = index + 2
         if following < len(self.pieces) and _unix(self.pieces[following].gap).count("\n") < 2:
@@ -562,6 +567,7 @@ class NotHeld(Exception):
 
 
 ALL_FIELDS = frozenset({"head", "abstract", "comment_ko", "comment_en", "tags"})
+_META = {"head": Kind.HEAD, "abstract": Kind.ABSTRACT}
 
 
 def patch_note(
@@ -575,6 +581,12 @@ def patch_note(
     entry says raises NotHeld, so that nothing is written that reads back otherwise. `only`
     names the blocks to write (sync writes the English alone). Raises NoPaper for text that
     is no note of a paper."""
+    # a note he made without a title line or an abstract keeps it that way: those are written
+    # into a note that is only its link (a new one), never inserted into one of his
+    pieces = read_note(text, fallback_title).pieces
+    if any(p.kind not in (Kind.LINK, Kind.FRONT) for p in pieces):
+        kinds = {p.kind for p in pieces}
+        only = only - {name for name, kind in _META.items() if kind not in kinds}
     patched = _patch(text, content, fallback_title, tagged=False, only=only)
     if not _holds(patched, content, fallback_title, only):
         patched = _patch(text, content, fallback_title, tagged=True, only=only)
@@ -591,6 +603,15 @@ def _holds(
 ) -> bool:
     """The note says what the entry says, in every field the patch writes."""
     said = read_note(text, fallback_title).content
+    content = NoteContent(  # as the patch writes it
+        content.paper_id,
+        printable(content.title),
+        [printable(a) for a in content.authors],
+        printable(content.abstract),
+        printable(content.comment_ko),
+        printable(content.comment_en),
+        content.tags,
+    )
     head = "head" not in only or not content.title.strip()
     return (
         (head or (same_words(said.title, content.title) and said.authors == content.authors))

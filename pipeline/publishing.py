@@ -28,7 +28,6 @@ from pipeline.results import (
 )
 from pipeline.store import Day
 from pipeline.text import DateSpan
-from pipeline.translation import recheck
 
 if TYPE_CHECKING:
     from pipeline.importer import ImportSummary
@@ -106,15 +105,15 @@ class Publishing(Drafting):
                 )
         return [d for d in days if d.entries]
 
-    def failing(self, entries: list[Entry]) -> dict[str, str]:
+    def failing(self, entries: list[Entry], log: bool = True) -> dict[str, str]:
         """The entries whose drafts fail their checks now, each with the command that fixes it;
-        their findings are logged."""
+        their findings are logged (`log`)."""
         failing = {}
         for entry in entries:
-            errors = [f for f in recheck(entry, self.glossary, self.acronym_usage) if f.is_error]
+            errors = [f for f in self.check_entry(entry) if f.is_error]
             if errors:
                 failing[entry.id] = fix_command(entry)
-                for finding in errors:
+                for finding in errors if log else []:
                     self.log(f"{entry.id}: {finding}")
         return failing
 

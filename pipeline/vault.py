@@ -44,7 +44,7 @@ from pipeline.note import (
     patch_note,
     read_note,
 )
-from pipeline.text import is_blank, parse_id, printable
+from pipeline.text import is_blank, parse_id
 
 _FILE_DATE = re.compile(r"^(\d{2})(\d{2})(\d{2})\s+(.*?)(?:\.md)?$")
 # his rule for a note's name: the title cut before the first of these
@@ -318,20 +318,22 @@ def note_path(entry: Entry) -> PurePosixPath:
                 "is not a note inside the vault"
             )
         return path
-    name = note_name(entry.title) or parse_id(entry.id).base.replace("/", "_")
+    name = note_name(entry.title)
+    if not any(ch.isalnum() for ch in name):  # `$` of `$\mathcal{O}(n)$: …`: no name at all
+        name = parse_id(entry.id).base.replace("/", "_")
     return PurePosixPath(NOTES_FOLDER, f"{paper_day(entry):%y%m%d} {name}.md")
 
 
 # -- what a note of an entry says ----------------------------------------------------------------
 def note_content(entry: Entry) -> NoteContent:
-    """What a note shows of an entry: its text as it may be published (text.printable)."""
+    """What a note says of an entry (the patch writes what it changes printable)."""
     return NoteContent(
         paper_id=parse_id(entry.id).base,
-        title=printable(entry.title),
-        authors=[printable(a) for a in entry.authors],
-        abstract=printable(entry.abstract),
-        comment_ko=printable(entry.comment_ko),
-        comment_en=printable(entry.comment_en),
+        title=entry.title,
+        authors=entry.authors,
+        abstract=entry.abstract,
+        comment_ko=entry.comment_ko,
+        comment_en=entry.comment_en,
         tags=entry.tags,
     )
 
@@ -554,6 +556,7 @@ def write_notes(
     force: bool = False,
     failing: Mapping[str, str] | None = None,
     only: frozenset[str] = ALL_FIELDS,
+    create: bool = True,
 ) -> tuple[list[NoteResult], list[tuple[Path, str]]]:
     """Write each entry into its note, on its own; (what happened to each, odd files skipped).
 
@@ -562,7 +565,8 @@ def write_notes(
     `source_hash`) is patched; one edited in the vault since is left, unless `force` (then it
     is patched too, and its old text goes back in the result to keep). An entry in `failing`
     (the ids of drafts that fail their checks, and how to fix each) is held, unless `force`.
-    `only` names the blocks written into an existing note (sync: the English alone). A full disk stops the run
+    `only` names the blocks written into an existing note; `create`: a paper without a note
+    gets one (sync writes only into notes that are there: one deleted meanwhile is left). A full disk stops the run
     with a FAILED result; any other failure is that note's alone.
     """
     if not vault.is_dir():
@@ -590,7 +594,7 @@ def write_notes(
                 continue
             fails = (failing or {}).get(entry.id, "")
             try:
-                result = _write_one(entry, vault, index, force, fails, swept, only)
+                result = _write_one(entry, vault, index, force, fails, swept, only, create)
             except InputError as exc:  # this draft's own problem (a source_file edited by hand)
                 result = NoteResult(entry.id, NoteStatus.FAILED, None, str(exc), error=exc)
             results.append(replace(result, date=entry.date))
@@ -609,12 +613,16 @@ def _write_one(
     fails: str,
     swept: set[Path],
     only: frozenset[str],
+    create: bool,
 ) -> NoteResult:
     try:
         paper = parse_id(entry.id).base
     except InputError:
         return NoteResult(entry.id, NoteStatus.SKIPPED, reason="no arXiv id to link a note to")
     path = index.note_of(paper, entry.source_file)
+    if path is None and not create:
+        reason = "its note is gone from the vault (deleted, or moved out of it)"
+        return NoteResult(entry.id, NoteStatus.LEFT, None, reason)
     if path is None:
         wanted = note_path(entry)
         free = free_path(vault, wanted, paper)
