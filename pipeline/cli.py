@@ -23,6 +23,7 @@ from pipeline.console import Console, Progress
 from pipeline.errors import DigestError, ExitCode, InputError, redact
 
 if TYPE_CHECKING:
+    from pipeline.results import Outcome
     from pipeline.workflow import Workflow
 
 
@@ -666,9 +667,7 @@ WATCH_QUIET = 3.0
     "--since", "since_text", metavar="YYYY-MM-DD", help="Only notes of this day on (by name)."
 )
 @click.option("--watch", is_flag=True, help="Keep running: sync each note soon after it is saved.")
-@click.option(
-    "--force", is_flag=True, help="Write English that fails a check, and over an Obsidian edit."
-)
+@click.option("--force", is_flag=True, help="Write English that fails a check too.")
 @jobs_option("Model requests in flight at once.")
 @judge_option
 @pass_app
@@ -706,12 +705,16 @@ def sync(
     since = parse_optional_day(since_text)
     console, workflow = app.console, app.workflow
     workflow.judge |= judge
+
+    def translated(total: int, work: views.Work) -> list[Outcome]:
+        return views.batch(console, total, work)  # a line per note, failures with their reason
+
     synced = workflow.sync(
         vault,
         since=since,
         force=force,
         jobs=jobs,
-        batch=lambda total, work: views.batch(console, total, work),
+        batch=translated,
         progress=views.counter(console, "notes"),
     )
     code = views.show_sync(console, vault, synced)
@@ -723,7 +726,7 @@ def sync(
 
     def saved(paths: list[Path]) -> None:
         try:
-            again = workflow.sync(vault, since=since, force=force, jobs=jobs)
+            again = workflow.sync(vault, since=since, force=force, jobs=jobs, batch=translated)
         except DigestError as exc:  # a service down for a moment: say so, go on watching
             console.err(f"Error: {exc}")
             return

@@ -21,11 +21,15 @@ from pipeline.entry import AWAITING, Entry
 from pipeline.errors import InputError, ServiceError, write_failure
 from pipeline.publishing import Publishing
 from pipeline.results import Outcome
-from pipeline.text import parse_id, today
+from pipeline.text import PaperId, parse_id, today
 from pipeline.vault import NoteResult, NoteStatus
 
 OnDone = Callable[[int, Outcome], None]
 # runs a batch of translations (their count, the work given an on_done): the caller's progress
+# what sync writes into a note: what he writes in digest too (the paper's head and abstract in
+# his note are his: a title he shortened stays short)
+SYNCED_FIELDS = frozenset({"comment_ko", "comment_en", "tags"})
+
 Batch = Callable[[int, Callable[[OnDone], list[Outcome]]], list[Outcome]]
 
 
@@ -37,6 +41,7 @@ class Synced:
     outcomes: list[Outcome] = field(default_factory=list)
     notes: list[NoteResult] = field(default_factory=list)  # written, held or left (not unchanged)
     paper_problem: str = ""  # why arXiv gave no paper (the English was made without it)
+    import_notes: list[str] = field(default_factory=list)  # the import's (conflicts, ...)
 
 
 class Syncing(Publishing):
@@ -72,12 +77,14 @@ class Syncing(Publishing):
             new_day=today(),
             allow_empty=True,  # a vault he has just begun: nothing to sync yet
         )
-        synced = Synced(summary.line())
+        synced = Synced(summary.line(), import_notes=list(summary.notes))
         awaiting = {str(path) for path in self.history.awaiting(None)}
         entries: list[Entry] = []
         for paper, draft in summary.drafts.items():
             path = self.store.path(draft.date, paper)
-            if draft.bare or str(path) in awaiting:
+            # his Korean without English, a comment changed under the model's English, or a
+            # draft that says what its note does not yet (edited with `digest edit`)
+            if draft.bare or draft.ahead or str(path) in awaiting:
                 try:
                     entry = self.store.get(draft.date, paper)
                 except InputError as exc:
@@ -91,17 +98,24 @@ class Syncing(Publishing):
         todo = [e for e in entries if e.status == AWAITING]
         if todo:
             self.resume = "digest sync"  # Ctrl-C: the same command finishes the rest
-            outcomes = batch(
-                len(todo), lambda on_done: self.finish_many(todo, jobs, on_done, force)
-            )
+            # force=False: English he wrote himself is never replaced by the model's
+            outcomes = batch(len(todo), lambda on_done: self.finish_many(todo, jobs, on_done))
             synced.outcomes = outcomes
             fresh = {(o.entry.date, o.entry.id): o.entry for o in outcomes if o.entry is not None}
             entries = [fresh.get((e.date, e.id), e) for e in entries]
         # a draft whose translation failed has no English for its note: nothing to write
         ready = [e for e in entries if e.comment_en.strip()]
         if ready:
+            # never force over the note: it was read a moment ago, so a note that differs now
+            # was saved in Obsidian meanwhile, and his save wins (the next sync takes it up);
+            # --force only lets English that fails a check through
             notes, odd = write_notes(
-                ready, vault, force, self.failing(ready), only=frozenset({"comment_en"})
+                ready,
+                vault,
+                force=False,
+                failing={} if force else self.failing(ready, log=False),
+                only=SYNCED_FIELDS,
+                create=False,  # a note deleted meanwhile stays deleted
             )
             for path, reason in odd:
                 self.log(f"Warning: {path}: skipped ({reason})")
@@ -130,9 +144,57 @@ class Syncing(Publishing):
 
     # -- a new note -------------------------------------------------------------------------------
     def new_note(self, paper_text: str, folder: Path) -> tuple[Path, bool]:
-        """The paper's note in his current layout, with an empty paragraph for his Korean, at
-        `arXiv/<YYMMDD> <name>.md`: (its path, whether it was made now). A note of the paper
-        anywhere in the vault is that note: named, never replaced."""
+        """The paper's note in his current layout at `arXiv/<YYMMDD> <name>.md`: (its path,
+        whether it was made now). A note of the paper anywhere in the vault is that note: named,
+        never replaced (and arXiv is not asked). A paper he has drafted already gets its
+        draft's note (his Korean, its English, his tags; the draft records it); any other, an
+        empty paragraph for his Korean."""
+        from pipeline.vault import index_vault, vault_root
+
+        paper_id = parse_id(paper_text)
+        if not folder.is_dir():
+            raise InputError(
+                f"vault folder {folder} does not exist (check the path or DIGEST_VAULT)"
+            )
+        vault = vault_root(folder)
+        known = index_vault(vault).note_of(paper_id.base)
+        if known is not None:
+            return vault / known, False
+        drafted = self._drafted(paper_id.base)
+        if drafted is not None:
+            return self._note_of_draft(drafted, vault)
+        return self._empty_note(paper_id, vault)
+
+    def _drafted(self, paper: str) -> Entry | None:
+        """The paper's latest draft with his Korean, if he has drafted it."""
+        dates = self.store.dates_of(paper)
+        try:
+            entry = self.store.get(dates[-1], paper) if dates else None
+        except InputError as exc:
+            self.log(f"Warning: {exc}")
+            return None
+        return entry if entry is not None and entry.comment_ko.strip() else None
+
+    def _note_of_draft(self, entry: Entry, vault: Path) -> tuple[Path, bool]:
+        """The note an export would write for the draft, recorded in it (sync and export then
+        know the note; an edit on either side is taken up, not duplicated)."""
+        from pipeline.vault import write_notes
+
+        if entry.awaiting_paper:
+            [entry], _ = self.fetch_missing([entry])
+        for finding in (f for f in self.check_entry(entry) if f.is_error):
+            self.log(f"Warning: {entry.id}: {finding}")
+        notes, _ = write_notes([entry], vault)
+        [note] = notes
+        if note.error is not None:
+            raise note.error
+        if note.path is None or not note.in_sync:
+            raise InputError(f"no note made for {entry.id}: {note.reason}")
+        self._remember_notes([entry], notes)
+        return vault / note.path, note.status is NoteStatus.WRITTEN
+
+    def _empty_note(self, paper_id: PaperId, vault: Path) -> tuple[Path, bool]:
+        """A note with the paper and an empty paragraph for his Korean, above suggested tags."""
         from pipeline.note import NoteContent, new_note
         from pipeline.vault import (
             ChangedMeanwhile,
@@ -141,15 +203,8 @@ class Syncing(Publishing):
             note_path,
             replace_note,
             vault_lock,
-            vault_root,
         )
 
-        paper_id = parse_id(paper_text)
-        if not folder.is_dir():
-            raise InputError(
-                f"vault folder {folder} does not exist (check the path or DIGEST_VAULT)"
-            )
-        vault = vault_root(folder)
         paper = self.arxiv.fetch_one(paper_id)
         entry = Entry(
             id=paper_id.base,
@@ -171,7 +226,7 @@ class Syncing(Publishing):
         else:
             text += "\n\n"
         with vault_lock(vault):
-            known = index_vault(vault).note_of(paper_id.base)
+            known = index_vault(vault).note_of(paper_id.base)  # made while arXiv was asked
             if known is not None:
                 return vault / known, False
             free = free_path(vault, note_path(entry), paper_id.base)

@@ -279,7 +279,7 @@ def show_sync(console: Console, vault: Path, synced: Synced) -> int:
         f"English written into {written} note{'s' * (written != 1)}"
         + (f", {left} not (above)" if left else "")
         if synced.notes or synced.outcomes
-        else "every note with your Korean has its English"
+        else "nothing to write"
     )
     console.err(f"{vault}: {synced.imported}; {tail}")
     codes = [worst_exit(synced.outcomes)]
@@ -290,7 +290,10 @@ def show_sync(console: Console, vault: Path, synced: Synced) -> int:
 
 
 def show_synced_notes(console: Console, synced: Synced) -> None:
-    """One line per note written or held, with the draft's state."""
+    """What the import noticed (a note and its draft both changed), and one line per note
+    written or held (the translations have their own progress lines)."""
+    for note in synced.import_notes:
+        console.err(f"Note: {note}")
     for result in synced.notes:
         console.err(result.line())
 

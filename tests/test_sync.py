@@ -73,7 +73,7 @@ def test_sync_gives_his_notes_back_and_a_second_run_does_nothing(
     requests = len(model_server.requests)
     assert requests >= 9 and not arxiv_server.requests  # the notes have their papers
     again = run("sync", str(vault.root), *SINCE)
-    assert again.code == 0 and "every note with your Korean has its English" in again.stderr
+    assert again.code == 0 and "nothing to write" in again.stderr
     assert len(model_server.requests) == requests and not arxiv_server.requests
     assert vault.same_as_his() == 99
 
@@ -132,6 +132,64 @@ def test_a_save_in_obsidian_while_sync_works_is_never_overwritten(
     assert again.code == 0, again.stderr
     text = mhc.read_text(encoding="utf-8")
     assert text.endswith("[[his link]]") and "DeepSeek improved" in text
+
+
+def test_force_never_writes_over_a_save_in_obsidian(
+    vault: Vault, model_server: OpenAIServer
+) -> None:
+    """--force lets failing English through; his save made while sync works still wins."""
+    mhc = vault.root / "arXiv/251231 mHC.md"
+    his = mhc.read_text(encoding="utf-8") + "\n\n[[his link]]"
+
+    def saves_meanwhile(request: dict) -> str:
+        if "DeepSeek" in last_user_comment(request):
+            mhc.write_text(his, encoding="utf-8")
+        return vault.answer(request)
+
+    model_server.responder = saves_meanwhile
+    result = run("sync", str(vault.root), *SINCE, "--force")
+    assert "left        arXiv/251231 mHC.md (edited in the vault since)" in result.stderr
+    assert mhc.read_text(encoding="utf-8") == his
+
+
+def test_a_note_deleted_while_sync_works_stays_deleted(
+    vault: Vault, model_server: OpenAIServer
+) -> None:
+    mhc = vault.root / "arXiv/251231 mHC.md"
+
+    def deletes_meanwhile(request: dict) -> str:
+        if "DeepSeek" in last_user_comment(request) and mhc.exists():
+            mhc.unlink()
+        return vault.answer(request)
+
+    model_server.responder = deletes_meanwhile
+    result = run("sync", str(vault.root), *SINCE)
+    assert "its note is gone from the vault" in result.stderr, result.stderr
+    assert not list(vault.root.rglob("*mHC*")) and not list(vault.root.rglob("*2512.24880*"))
+
+
+def test_what_he_changes_with_digest_is_written_at_the_next_sync(
+    vault: Vault, model_server: OpenAIServer
+) -> None:
+    """The draft ahead of its note: a new Korean (digest draft, translated then), or new
+    English (digest edit), goes into the note with nothing else of it changed."""
+    assert run("sync", str(vault.root), *SINCE).code == 0
+    mhc = vault.root / "arXiv/251231 mHC.md"
+    before = mhc.read_text(encoding="utf-8")
+    note = read_note(before).content
+    korean, english = note.comment_ko + " 더.", note.comment_en + " More."
+    vault.english[korean] = english
+    drafted = run("draft", "2512.24880", "--comment", korean)
+    assert drafted.code == 0, drafted.stderr
+    synced = run("sync", str(vault.root), *SINCE)
+    assert synced.code == 0 and "updated     arXiv/251231 mHC.md" in synced.stderr
+    after = mhc.read_text(encoding="utf-8")
+    assert after == before.replace(note.comment_ko, korean).replace(note.comment_en, english)
+    better = english + " Better now."
+    assert run("edit", "2512.24880", stdin=better).code == 0
+    edited = run("sync", str(vault.root), *SINCE)
+    assert edited.code == 0 and "updated     arXiv/251231 mHC.md" in edited.stderr
+    assert mhc.read_text(encoding="utf-8") == after.replace(english, better)
 
 
 def test_a_comment_he_changes_under_the_english_is_translated_again(vault: Vault) -> None:
@@ -202,6 +260,28 @@ def test_new_makes_his_note_and_names_an_existing_one(
     assert path.read_text(encoding="utf-8").endswith(
         "> We study noise.\n\n보상에 노이즈를 추가.\n\nAdding noise to the reward."
     )
+
+
+def test_new_for_a_paper_he_drafted_makes_the_drafts_note(
+    isolated: Path, arxiv_server: ArxivServer, model_server: OpenAIServer
+) -> None:
+    vault = isolated / "Obsidian"
+    (vault / ".obsidian").mkdir(parents=True)
+    arxiv_server.add(FakePaper("2512.00002", "Noisy Rewards: A Study", ["Ann Lee"], "We study."))
+    model_server.responder = lambda request: "Adding noise to the reward."
+    assert run("draft", "2512.00002", "--comment", "보상에 노이즈를 추가.").code == 0
+    asked = len(arxiv_server.requests)
+    made = run("new", "2512.00002", "--vault", str(vault))
+    assert made.code == 0, made.stderr
+    path = Path(made.stdout.strip())
+    note = read_note(path.read_text(encoding="utf-8")).content
+    assert (note.comment_ko, note.comment_en) == ("보상에 노이즈를 추가.", "Adding noise to the reward.")
+    assert len(arxiv_server.requests) == asked  # the draft has its paper
+    # the draft knows its note: a sync finds nothing to do, a second new names it
+    synced = run("sync", str(vault))
+    assert synced.code == 0 and "nothing to write" in synced.stderr, synced.stderr
+    again = run("new", "2512.00002", "--vault", str(vault))
+    assert Path(again.stdout.strip()) == path and len(arxiv_server.requests) == asked
 
 
 # -- --watch --------------------------------------------------------------------------------------
