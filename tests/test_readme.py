@@ -170,6 +170,8 @@ PAPERS = [
         "Recurrent Depth: Scaling Test-Time Compute with Looped Transformers",
         ["Ada Park", "Min-jun Lee"],
         "A looped Transformer reuses its layers to think longer on harder inputs.",
+        published="2025-12-31T18:00:00Z",
+        updated="2025-12-31T18:00:00Z",
     ),
 ]
 ENGLISH = {
@@ -474,7 +476,7 @@ SETUPS: dict[str, Callable[[Sandbox], None]] = {
 
 def korean_in_the_new_note(sandbox: Sandbox) -> None:
     """He writes his Korean in Obsidian, in the empty paragraph `digest new` left for it."""
-    path = sandbox.vault / "arXiv" / "250623 Recurrent Depth.md"
+    path = sandbox.vault / "arXiv" / "251231 Recurrent Depth.md"
     korean = next(k for k in ENGLISH if "레이어를 반복" in k)
     text = path.read_text(encoding="utf-8")
     assert text.endswith("\n\n"), text  # the note ends in the empty paragraph: his cursor
