@@ -291,15 +291,12 @@ class Sandbox:
         code, shown = self.digest(list(args), stdin)
         assert code == 0, f"setup: digest {shlex.join(args)} exited {code}:\n{shown}"
 
-    def normalise(self, text: str) -> str:
-        for path, shown in (
-            (self.work, WORK),
-            (self.home, HOME),
-            (REPO, WORK),
-        ):
+    def as_recorded(self, text: str) -> str:
+        """The sandbox's paths as the README's folders."""
+        for path, shown in ((self.work, WORK), (self.home, HOME), (REPO, WORK)):
             for spelling in {str(path.resolve()), str(path)}:
                 text = text.replace(spelling, shown)
-        return normalise(text)
+        return text
 
 
 def normalise(text: str) -> str:
@@ -544,23 +541,29 @@ def test_the_readme_shows_what_the_tool_prints(story: str, tmp_path: Path) -> No
                 for words, action in BETWEEN.items():
                     if words in command.text:
                         action(sandbox)
-                shown = sandbox.normalise(run_line(sandbox, command)).rstrip("\n")
-                actual = shown.split("\n") if shown else []
+                shown = sandbox.as_recorded(run_line(sandbox, command)).rstrip("\n")
+                lines = shown.split("\n") if shown else []
                 expected = [normalise(line) for line in command.expected]
-                if not matches(expected, actual):
-                    differences.append(report(command, expected, actual))
+                if not matches(expected, [normalise(line) for line in lines]):
+                    differences.append(report(command, lines))
     finally:
         sandbox.close()
     assert not differences, "\n\n".join(differences)
 
 
-def report(command: Command, expected: list[str], actual: list[str]) -> str:
-    diff = "\n".join(
-        difflib.unified_diff(expected, actual, "README", "the tool now", lineterm="", n=2)
+def report(command: Command, lines: list[str]) -> str:
+    """What differs, and what the tool prints now, ready to paste into the README."""
+    diff = difflib.unified_diff(
+        [normalise(line) for line in command.expected],
+        [normalise(line) for line in lines],
+        "README",
+        "the tool now",
+        lineterm="",
+        n=2,
     )
     return (
-        f"README.md:{command.line}: $ {command.text}\n{diff}\n"
-        "-- the tool prints now (normalised) --\n" + "\n".join(actual)
+        f"README.md:{command.line}: $ {command.text}\n" + "\n".join(diff) + "\n"
+        "-- the tool prints now --\n" + "\n".join(lines)
     )
 
 
