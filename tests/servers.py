@@ -183,6 +183,8 @@ class FakePaper:
     version: int = 1
     comment: str = ""
     category: str = "cs.LG"
+    published: str = "2025-06-23T17:59:00Z"  # the first version's time
+    updated: str = "2025-06-24T17:59:00Z"  # the latest version's
 
 
 def wrap_old_style(text: str, width: int = 78) -> str:
@@ -310,8 +312,8 @@ class ArxivServer(_Server):
         authors = "".join(f"<author><name>{escape(a)}</name></author>" for a in paper.authors)
         abs_url = f"http://arxiv.org/abs/{paper.id}v{paper.version}"
         return (
-            f"<entry><id>{abs_url}</id><updated>2025-06-24T17:59:00Z</updated>"
-            f"<published>2025-06-23T17:59:00Z</published><title>{escape(paper.title)}</title>"
+            f"<entry><id>{abs_url}</id><updated>{paper.updated}</updated>"
+            f"<published>{paper.published}</published><title>{escape(paper.title)}</title>"
             f"<summary>{escape(summary)}</summary>{authors}"
             + (f"<arxiv:comment>{escape(paper.comment)}</arxiv:comment>" if paper.comment else "")
             + f'<link href="{abs_url}" rel="alternate" type="text/html"/>'
