@@ -28,8 +28,8 @@ from pipeline.export import (
     text_left_out,
     text_problem,
 )
+from tests.cli_helpers import make_entry
 from tests.conftest import FORMAT_SAMPLE, REPO
-from tests.test_store import make_entry
 
 SCHEMA = json.loads(
     (REPO / "pipeline" / "schema" / "digest-v1.schema.json").read_text(encoding="utf-8")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import IO
 
 import pytest
 import yaml
@@ -18,7 +16,7 @@ from hypothesis import strategies as st
 from pipeline.comment import parse_notes
 from pipeline.errors import InputError
 from pipeline.text import parse_id
-from tests.cli_helpers import Result, draft_file, load_draft, run
+from tests.cli_helpers import Result, draft_file, load_draft, run, start, wait_for
 from tests.conftest import TRANSLATIONS, closed_port
 from tests.servers import ArxivServer, FakePaper, Fault, OpenAIServer
 
@@ -201,39 +199,6 @@ def test_a_bad_reply_always_means_needs_review(
 
 
 # -- process faults -----------------------------------------------------------------------------
-def start(
-    args: list[str],
-    stdin: str | None = None,
-    env_retry_wait: str | None = None,
-    env: dict[str, str] | None = None,
-) -> subprocess.Popen[str]:
-    """digest in a real process, for what needs one: a signal, a race with another process."""
-    env = {**os.environ, **(env or {})}
-    if env_retry_wait is not None:
-        env["DIGEST_RETRY_WAIT"] = env_retry_wait
-        env["DIGEST_RETRY_ATTEMPTS"] = "20"
-    source: int | IO[bytes] = subprocess.DEVNULL
-    if stdin is not None:  # a piped comment: a file, so that it is all there before the start
-        piped = Path(f"stdin-{time.monotonic_ns()}.txt")
-        piped.write_text(stdin, encoding="utf-8")
-        source = piped.open("rb")
-    return subprocess.Popen(
-        [sys.executable, "-m", "pipeline", *args],
-        stdin=source,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-
-
-def wait_for(predicate, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 def test_ctrl_c_during_translation_keeps_the_comment(
     arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
 ) -> None:

@@ -19,9 +19,8 @@ from pipeline.suggest import korean_stems, mine_terms
 from pipeline.tags import near_duplicates, new_tag_warnings, vocabulary
 from pipeline.text import normalize_tag, parse_tags
 from pipeline.vault import NO_COMMENT, NO_DATE, NO_LINK, Skip, parse_note
-from tests.cli_helpers import run
+from tests.cli_helpers import make_entry, run
 from tests.conftest import CORPUS
-from tests.test_store import make_entry
 
 VAULT = CORPUS / "vault-sample"
 

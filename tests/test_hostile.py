@@ -93,7 +93,7 @@ def test_a_closed_stdin_is_empty_input(isolated: Path) -> None:
 
 def test_an_id_typed_without_quotes_keeps_its_final_zero(isolated: Path) -> None:
     from pipeline.store import Store
-    from tests.test_store import make_entry
+    from tests.cli_helpers import make_entry
 
     store = Store(isolated / "drafts")
     path = store.save(make_entry("2506.00910"))

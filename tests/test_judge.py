@@ -197,9 +197,9 @@ def test_control_characters_in_a_judges_reply_never_reach_a_finding() -> None:
 
 
 def test_through_the_workflow_a_made_up_addition_blocks_nothing(isolated: Path) -> None:
-    from tests.test_workflow import EN as WF_EN
-    from tests.test_workflow import KO as WF_KO
-    from tests.test_workflow import FakeModel, is_judge, judgement, workflow
+    from tests.cli_helpers import FAKE_EN as WF_EN
+    from tests.cli_helpers import FAKE_KO as WF_KO
+    from tests.cli_helpers import FakeModel, is_judge, judgement, workflow
 
     made_up = judgement(("addition", "major", "The authors also release their code."))
     model = FakeModel(lambda messages: made_up if is_judge(messages) else WF_EN)

@@ -14,11 +14,9 @@ import yaml
 
 from pipeline.errors import redact
 from pipeline.store import STALE_TEMP_SECONDS, Store
-from tests.cli_helpers import draft_file, load_draft, run
+from tests.cli_helpers import draft_file, load_draft, make_entry, run, start, wait_for
 from tests.conftest import TRANSLATIONS
 from tests.servers import ArxivServer, FakePaper, Fault, OpenAIServer
-from tests.test_hardening import start, wait_for
-from tests.test_store import make_entry
 
 DATE = "2025-06-24"
 KO = "PRM. 각 단계가 일관되는지, 추론의 템플릿이 적절한지 등을 평가하게 했군요."

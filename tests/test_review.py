@@ -32,8 +32,7 @@ from pipeline.review import (
     word_diff,
     words,
 )
-from tests.cli_helpers import run
-from tests.test_store import make_entry
+from tests.cli_helpers import make_entry, period_entries, run
 
 
 def test_tokens_are_words_spaces_and_punctuation() -> None:
@@ -215,29 +214,6 @@ def test_terminal_summary_uses_the_same_measure() -> None:
     reviews = [review_entry(e) for e in day_entries()]
     assert summary_line(reviews) == "1 of 2 entries edited; edit rate 45.5% (5 edits / 11 words)"
     assert summary_line(reviews[2:]) == "No entry has machine English to compare."
-
-
-def period_entries() -> list[Entry]:
-    """Three weeks in which the author edits less and less, replacing "made" by "designed"."""
-    entries = []
-    for day in range(1, 22, 2):
-        date = f"2025-06-{day:02d}"
-        for n in range(2):
-            edited = n == 0 and day < 15
-            entries.append(
-                make_entry(
-                    f"2506.{day:03d}{n}",
-                    date,
-                    machine_en="They made it judge each step of the proof.",
-                    comment_en=(
-                        "They designed it to judge each step."
-                        if edited
-                        else "They made it judge each step of the proof."
-                    ),
-                )
-            )
-    entries.append(make_entry("2506.99999", "2025-05-30", machine_en="Old.", comment_en="New."))
-    return entries
 
 
 def test_daily_rates_pool_each_days_words() -> None:

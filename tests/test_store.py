@@ -7,27 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.entry import ERROR, READY, Entry, Finding, entry_from_yaml
+from pipeline.entry import ERROR, Finding, entry_from_yaml
 from pipeline.errors import InputError
 from pipeline.store import Store, file_safe
-
-
-def make_entry(entry_id: str = "2506.18896", date: str = "2025-06-24", **changes: object) -> Entry:
-    entry = Entry(
-        id=entry_id,
-        date=date,
-        title="A Title",
-        authors=["Ann", "Bob"],
-        abstract="Line one.\nLine two.",
-        comment_ko="첫 줄.\n둘째 줄.",
-        machine_en="First line.\nSecond line.",
-        comment_en="First line.\nSecond line.",
-        tags=["rl"],
-        status=READY,
-    )
-    for key, value in changes.items():
-        setattr(entry, key, value)
-    return entry
+from tests.cli_helpers import make_entry
 
 
 def test_round_trip_keeps_every_field(tmp_path: Path) -> None:

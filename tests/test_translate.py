@@ -21,16 +21,15 @@ from pipeline.translate import (
     context_block,
     trim_at_word,
 )
-from tests.cli_helpers import run
+from tests.cli_helpers import SMALL_GLOSSARY, big_glossary, run
 from tests.conftest import REPO, SAMPLE_PAPER
 from tests.servers import ArxivServer, Fault, OpenAIServer, last_user_comment
-from tests.test_glossary import SMALL, big_glossary
 
 COMMENT = "Reward에 노이즈를 추가하는 것으로 강화학습 속도를 가속시킬 수 있다는 연구."
 
 
 def test_prompt_has_rules_only_the_matched_terms_and_the_comment_as_data() -> None:
-    glossary = parse_glossary(SMALL, "g.yaml")
+    glossary = parse_glossary(SMALL_GLOSSARY, "g.yaml")
     messages = build_messages(COMMENT, glossary.find(COMMENT))
     assert messages[0] == {"role": "system", "content": SYSTEM_PROMPT}
     user = messages[-1]["content"]
@@ -42,7 +41,7 @@ def test_prompt_has_rules_only_the_matched_terms_and_the_comment_as_data() -> No
 
 
 def test_a_repair_turn_names_the_failures_and_the_required_terms() -> None:
-    glossary = parse_glossary(SMALL, "g.yaml")
+    glossary = parse_glossary(SMALL_GLOSSARY, "g.yaml")
     failures = ["glossary: '강화학습' should be rendered as 'reinforcement learning' or 'RL'"]
     messages = build_messages(
         COMMENT, glossary.find(COMMENT), repair=("Adding noise speeds up training.", failures)
@@ -75,7 +74,7 @@ def test_examples_become_earlier_turns_and_are_capped() -> None:
 
 
 def test_prompt_size_does_not_grow_with_the_glossary() -> None:
-    small = parse_glossary(SMALL, "g.yaml")
+    small = parse_glossary(SMALL_GLOSSARY, "g.yaml")
     big = big_glossary(10_000)
     big.terms.extend(small.terms)
     big = Glossary(big.terms, big.keep)
@@ -97,7 +96,7 @@ LONG_ABSTRACT = " ".join(f"word{i}" for i in range(400))
 
 
 def test_the_paper_is_context_in_the_comments_turn_before_the_comment() -> None:
-    glossary = parse_glossary(SMALL, "g.yaml")
+    glossary = parse_glossary(SMALL_GLOSSARY, "g.yaml")
     messages = build_messages(COMMENT, glossary.find(COMMENT), paper=PAPER)
     user = messages[-1]["content"]
     block = context_block(PAPER)

@@ -22,9 +22,8 @@ from pipeline.vault import (
     index_vault,
     write_notes,
 )
-from tests.cli_helpers import run
+from tests.cli_helpers import run, start
 from tests.conftest import DATA
-from tests.test_hardening import start
 
 SAMPLE = DATA / "vault-sample"
 SHAPES = DATA / "vault-shapes"
