@@ -35,7 +35,13 @@ from pipeline.text import PaperId
 from pipeline.translate import clean_reply
 from pipeline.usage import Usage
 from pipeline.workflow import Workflow
+from tests.conftest import TRANSLATIONS
 from tests.servers import ArxivServer, FakePaper
+
+# The day, the comment and its English (as the loopback model gives it) most tests draft.
+DATE = "2025-06-24"
+KO = "PRM. 각 단계가 일관되는지, 추론의 템플릿이 적절한지 등을 평가하게 했군요."
+EN = TRANSLATIONS[KO]
 
 
 @dataclass
@@ -111,6 +117,17 @@ def run_with_tty_stdin(args: list[str], env: dict[str, str]) -> Result:
         os.close(leader)
         os.close(follower)
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def draft_sample(*extra: str, env: dict[str, str] | None = None) -> Result:
+    """The sample paper (conftest.SAMPLE_PAPER) drafted with KO on DATE."""
+    return run("draft", "2506.18896", "--comment", KO, "--date", DATE, *extra, env=env)
+
+
+def drafted(date: str = DATE) -> None:
+    """The sample paper drafted with KO and the tag rl, and ready."""
+    result = run("draft", "2506.18896", "--comment", KO, "--tags", "rl", "--date", date)
+    assert result.code == 0, result.stderr
 
 
 def draft_file(root: Path, date: str, entry_id: str) -> Path:
@@ -256,7 +273,7 @@ def eval_report(results: list[NoteResult]) -> EvalReport:
 
 
 # -- the use cases in-process, the model faked at its interface (no HTTP) ---------------------
-FAKE_KO = "PRM. 각 단계가 일관되는지, 추론의 템플릿이 적절한지 등을 평가하게 했군요."
+# the English the fake model gives for KO
 FAKE_EN = "A PRM. It judges whether the steps are coherent and the reasoning templates fit."
 FAKE_GLOSSARY = parse_glossary(
     "terms:\n  추론: [reasoning, inference]\n  보상 모델:\n    en: reward model\n    strict: true\n"

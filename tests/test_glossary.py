@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from pipeline.errors import InputError
 from pipeline.glossary import Glossary, load_glossary, parse_glossary
-from tests.cli_helpers import SMALL_GLOSSARY, big_glossary
+from tests.cli_helpers import KO, SMALL_GLOSSARY, big_glossary, run
 from tests.conftest import REPO
 
 
@@ -181,3 +181,22 @@ def test_find_never_crashes_and_spans_are_valid(text: str) -> None:
     for match in glossary.find(text):
         assert 0 <= match.start < match.end <= len(text)
         assert text[match.start : match.end] == match.text
+
+
+@pytest.mark.parametrize(
+    ("glossary", "where"),
+    [
+        ("terms:\n  보상: [reward\n", r"g.yaml:\d+:\d+: YAML syntax error"),
+        ("terms:\n  보상: reward\n  보 상: prize\n", "g.yaml:3: duplicate term"),
+        ("terms: [보상]\n", "g.yaml:1: 'terms' must be a mapping"),
+    ],
+)
+def test_a_broken_glossary_is_exit_2_with_file_and_line(
+    glossary: str, where: str, isolated: Path
+) -> None:
+    (isolated / "g.yaml").write_text(glossary, encoding="utf-8")
+    result = run("draft", "2506.18896", "--comment", KO, env={"DIGEST_GLOSSARY": "g.yaml"})
+    assert result.code == 2
+    import re
+
+    assert re.match("Error: " + where, result.stderr.strip())

@@ -12,8 +12,7 @@ from pipeline.config import load_settings
 from pipeline.model import Messages, Model, Translation
 from pipeline.translate import ReplyCache, Translator, build_messages
 from tests.cli_helpers import FAKE_EN as EN
-from tests.cli_helpers import FAKE_KO as KO
-from tests.cli_helpers import FakeModel
+from tests.cli_helpers import KO, FakeModel
 from tests.servers import OpenAIServer
 
 MESSAGES = build_messages(KO, [])

@@ -32,7 +32,8 @@ from pipeline.review import (
     word_diff,
     words,
 )
-from tests.cli_helpers import make_entry, period_entries, run
+from tests.cli_helpers import DATE, drafted, make_entry, period_entries, run
+from tests.servers import ArxivServer, OpenAIServer
 
 
 def test_tokens_are_words_spaces_and_punctuation() -> None:
@@ -327,3 +328,16 @@ def test_the_screenshot_script_builds_its_pages_and_skips_without_a_browser(
     out = capsys.readouterr().out
     assert out.startswith("screenshots: skipped") and out.count("\n") == 1
     assert not (isolated / "shots").exists()
+
+
+def test_review_since_shows_the_rate_per_day_and_a_page(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    """The trend over a period, in the terminal and as a page with an inline SVG."""
+    drafted()
+    assert run("edit", "2506.18896", stdin="A PRM that grades each reasoning step.").code == 0
+    result = run("review", "--since", "2025-06-01", "--html", "trend.html")
+    assert result.code == 0 and "2025-06-24" in result.stdout
+    page = (isolated / "trend.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "<script" not in page
+    assert run("review", "--since", "2025-06-01", "--date", DATE).code == 2  # one at a time

@@ -16,8 +16,7 @@ from pipeline.text import parse_dates, parse_day
 from pipeline.translation import translate_checked
 from tests.cli_helpers import FAKE_EN as EN
 from tests.cli_helpers import FAKE_GLOSSARY as GLOSSARY
-from tests.cli_helpers import FAKE_KO as KO
-from tests.cli_helpers import FakeModel, is_judge, judgement, workflow
+from tests.cli_helpers import KO, FakeModel, is_judge, judgement, workflow
 
 
 def test_a_draft_in_process(isolated: Path) -> None:
