@@ -20,9 +20,8 @@ from scripts.calibrate import (
     split_notes,
     usage_counts,
 )
+from tests.cli_helpers import FakeModel, make_entry, workflow
 from tests.conftest import CORPUS, REPO
-from tests.test_store import make_entry
-from tests.test_workflow import FakeModel, workflow
 
 KO = "GQA로 KV 캐시를 줄인 모델."
 KEPT = "A model that shrinks the KV cache with GQA."

@@ -6,14 +6,17 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.arxiv import ArxivClient, normalize_abstract, parse_feed
 from pipeline.config import load_settings
 from pipeline.errors import InputError, ServiceError
 from pipeline.retry import TransientError
 from pipeline.text import PaperId, parse_id
+from tests.cli_helpers import DATE, EN, draft_sample, load_draft
 from tests.conftest import SAMPLE_PAPER, closed_port
-from tests.servers import ArxivServer, FakePaper, Fault, wrap_old_style
+from tests.servers import ArxivServer, FakePaper, Fault, OpenAIServer, wrap_old_style
 
 
 @pytest.mark.parametrize(
@@ -266,3 +269,70 @@ def test_requests_are_paced_across_runs(
         [parse_id("2506.18896")], refresh=True
     )
     assert sleeps == [pytest.approx(2.0)]
+
+
+def test_a_javascript_link_from_the_feed_never_becomes_a_link(isolated: Path) -> None:
+    """At the source: only http(s) arXiv URLs are kept from a feed."""
+    from pipeline.arxiv import parse_feed
+
+    feed = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/abs/2506.18896v1</id>'
+        b"<title>T</title><summary>S</summary>"
+        b'<link href="javascript:alert(1)" rel="alternate" type="text/html"/></entry></feed>'
+    )
+    [paper], _ = parse_feed(feed)
+    assert paper.url == "https://arxiv.org/abs/2506.18896v1"
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [
+        [Fault(503), Fault(503)],
+        [Fault(truncate=True)],
+        [Fault(body=b"<!doctype html><html><body>Oops</body></html>")],
+        [Fault(hang=3.0)],
+    ],
+    ids=["503-twice", "truncated", "html-page", "hang"],
+)
+def test_arxiv_faults_are_survived(
+    faults: list[Fault], arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    arxiv_server.faults = list(faults)
+    result = draft_sample(env={"DIGEST_TIMEOUT": "1"})
+    assert result.code == 0, result.stderr
+    assert load_draft(isolated, DATE, "2506.18896")["comment_en"] == EN
+    assert len(arxiv_server.requests) == len(faults) + 1
+
+
+def test_arxiv_retry_after_is_honoured(
+    arxiv_server: ArxivServer, model_server: OpenAIServer
+) -> None:
+    arxiv_server.faults = [Fault(429, {"Retry-After": "1"})]
+    draft_sample()
+    first, second = arxiv_server.requests[0]["time"], arxiv_server.requests[1]["time"]
+    assert second - first >= 0.95
+
+
+def test_a_malicious_feed_does_no_harm(arxiv_server: ArxivServer, isolated: Path) -> None:
+    secret = isolated / "secret.txt"
+    secret.write_text("TOP SECRET", encoding="utf-8")
+    evil = (
+        f'<?xml version="1.0"?><!DOCTYPE feed [<!ENTITY x SYSTEM "file://{secret}">]>'
+        '<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/abs/2506.18896v1</id>'
+        "<title>&x;</title><summary>&x;</summary></entry></feed>"
+    ).encode()
+    arxiv_server.faults = [Fault(body=evil)]
+    result = draft_sample()
+    assert result.code == 3 and "DTD" in result.stderr
+    assert "TOP SECRET" not in result.stdout + result.stderr
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=120))
+def test_id_parser_never_crashes(text: str) -> None:
+    try:
+        paper_id = parse_id(text)
+    except InputError:
+        return
+    assert parse_id(paper_id.query) == paper_id
+    assert "/" not in paper_id.base.replace("/", "", 1)

@@ -16,8 +16,9 @@ from pipeline.arxiv import API_PAUSE, ArxivClient, user_agent
 from pipeline.config import load_settings
 from pipeline.errors import InputError, ServiceError
 from pipeline.text import parse_id
+from tests.cli_helpers import serve_landing_pages
 from tests.conftest import SAMPLE_PAPER, closed_port
-from tests.servers import ArxivServer, FakePaper, Fault, OpenAIServer
+from tests.servers import ArxivServer, Fault, OpenAIServer
 
 IDS = [f"2506.{n:05d}" for n in range(1, 4)]
 
@@ -25,10 +26,7 @@ IDS = [f"2506.{n:05d}" for n in range(1, 4)]
 @pytest.fixture
 def pages(arxiv_server: ArxivServer, monkeypatch: pytest.MonkeyPatch) -> ArxivServer:
     """The loopback arXiv serving its landing pages too, with three more papers."""
-    monkeypatch.setenv("DIGEST_ARXIV_ABS_URL", arxiv_server.abs_url)
-    for paper_id in IDS:
-        arxiv_server.add(FakePaper(paper_id, f"Paper {paper_id}", ["Ann Lee"], "An abstract."))
-    return arxiv_server
+    return serve_landing_pages(arxiv_server, monkeypatch, IDS)
 
 
 class Clock:

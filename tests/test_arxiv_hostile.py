@@ -15,9 +15,9 @@ from pipeline.arxiv import PAGE_LIMIT, ArxivClient
 from pipeline.arxiv_page import citation_tags
 from pipeline.config import load_settings
 from pipeline.text import parse_id
-from tests.cli_helpers import Result, load_draft, run
+from tests.cli_helpers import Result, load_draft, run, serve_landing_pages
 from tests.conftest import SAMPLE_PAPER, TRANSLATIONS
-from tests.servers import ArxivServer, FakePaper, OpenAIServer, landing_page
+from tests.servers import ArxivServer, OpenAIServer, landing_page
 
 DATE = "2025-06-24"
 KO = next(iter(TRANSLATIONS))
@@ -29,11 +29,8 @@ HTML = {"Content-Type": "text/html; charset=utf-8"}
 def arxiv_pages(arxiv_server: ArxivServer, monkeypatch: pytest.MonkeyPatch) -> ArxivServer:
     """The loopback arXiv with its API refusing (429) and its landing pages up, three papers
     more."""
-    monkeypatch.setenv("DIGEST_ARXIV_ABS_URL", arxiv_server.abs_url)
-    for paper_id in IDS:
-        arxiv_server.add(FakePaper(paper_id, f"Paper {paper_id}", ["Ann Lee"], "An abstract."))
     arxiv_server.api_status = 429
-    return arxiv_server
+    return serve_landing_pages(arxiv_server, monkeypatch, IDS)
 
 
 def draft(paper_id: str = SAMPLE_PAPER.id, env: dict[str, str] | None = None) -> Result:

@@ -18,7 +18,7 @@ from pipeline.text import LOST_MARK, strip_unprintable, unprintable
 from pipeline.translate import clean_reply
 from tests.cli_helpers import draft_file, load_draft, run
 from tests.conftest import REPO, TRANSLATIONS
-from tests.servers import ArxivServer, OpenAIServer
+from tests.servers import ArxivServer, Fault, OpenAIServer
 
 GLOSSARY = load_glossary(REPO / "glossary.yaml")
 DATE = "2025-06-24"
@@ -209,3 +209,16 @@ def test_the_authors_own_text_is_kept_as_typed_and_blocks(
         assert "\x1b" not in text and "\\u001b" not in text, name
         assert "Red" in text or name == "review", name
     assert load_draft(isolated, DATE, "2506.18896")["comment_en"] == typed  # still as typed
+
+
+def test_half_a_surrogate_pair_in_a_reply_is_no_traceback(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    body = '{"choices": [{"message": {"content": "A PRM judging steps \\ud83d."}}]}'
+    model_server.faults = [Fault(200, {"Content-Type": "application/json"}, body.encode())]
+    result = run("draft", "2506.18896", "--comment", KO, "--date", DATE)
+    assert result.code in (0, 1) and "Traceback" not in result.stderr
+    # the half pair is cleaned away (and said so), never saved as U+FFFD
+    draft = load_draft(isolated, DATE, "2506.18896")
+    assert draft["attempts"][0]["english"] == "A PRM judging steps."
+    assert "\ufffd" not in draft_file(isolated, DATE, "2506.18896").read_text(encoding="utf-8")

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -12,7 +16,15 @@ import yaml
 
 from pipeline.cli import cli
 from pipeline.review import edit_rate
-from tests.cli_helpers import draft_file, load_draft, run, run_process, run_with_tty_stdin
+from tests.cli_helpers import (
+    draft_file,
+    draft_sample,
+    drafted,
+    load_draft,
+    run,
+    run_process,
+    run_with_tty_stdin,
+)
 from tests.conftest import FORMAT_SAMPLE, TRANSLATIONS
 from tests.servers import ArxivServer, FakePaper, Fault, OpenAIServer
 
@@ -662,3 +674,97 @@ def test_which_glossary_is_used(
     assert (
         missing.stderr.strip() == "Error: the glossary nope.yaml does not exist (DIGEST_GLOSSARY)"
     )
+
+
+def test_force_keeps_the_replaced_hand_edit_in_the_history(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    assert run("draft", "2506.18896", "--comment", KO, "--date", DATE).code == 0
+    mine = "My own PRM English, with reasoning templates."
+    assert run("edit", "2506.18896", stdin=mine).code == 0
+    model_server.replies = ["A PRM grading coherence between steps and reasoning templates."]
+    forced = run("translate", "2506.18896", "--force")
+    assert forced.code == 0, forced.stderr
+    assert "your hand-edited comment_en was replaced; it is kept in the draft's history" in (
+        forced.stderr
+    )
+    saved = load_draft(isolated, DATE, "2506.18896")
+    assert {"comment_en": mine, "replaced": "--force"} in saved["history"]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "Here is the translation:",  # chatter only
+        "PRM. 각 단계를 평가.",  # Hangul left
+        "Note: this is a PRM paper about templates, reasoning and steps.",
+        "",
+        KO,  # echoed
+    ],
+)
+def test_every_kind_of_bad_reply_once_is_repaired(
+    bad: str, arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    model_server.replies = [bad]
+    result = draft_sample()
+    assert result.code == 0, result.stderr
+    assert load_draft(isolated, DATE, "2506.18896")["comment_en"] == EN
+
+
+@pytest.mark.parametrize("bad", ["PRM. 각 단계를 평가.", "Note: this is about PRM reasoning.", KO])
+def test_a_bad_reply_always_means_needs_review(
+    bad: str, arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    model_server.responder = lambda request: bad
+    result = draft_sample()
+    assert result.code == 1
+    assert load_draft(isolated, DATE, "2506.18896")["status"] == "needs-review"
+
+
+def test_a_closed_stdin_is_empty_input(isolated: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "--version"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        close_fds=True,
+        preexec_fn=lambda: os.close(0),
+    )
+    assert proc.returncode == 0 and "digest" in proc.stdout
+
+
+def test_ids_the_tool_prints_are_taken_by_every_command(isolated: Path) -> None:
+    """Entries imported from a text digest have title ids; every command takes them."""
+    assert run("import", str(FORMAT_SAMPLE)).code == 0
+    checked = run("check", "--date", DATE)
+    title_id = checked.stdout.splitlines()[0].split(" ")[0]
+    assert not title_id[0].isdigit()  # a title id, not an arXiv id
+    mine = "This study shows that adding noise to rewards speeds up training."
+    assert run("edit", title_id, stdin=mine).code in (0, 1)
+    assert run("check", title_id).code in (0, 1)
+    assert "the English is the author's own" in run("review", title_id).stdout
+    assert run("edit", "not-a-known-title-00000000", stdin="x").code == 2
+
+
+def test_files_the_author_gets_follow_the_umask(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    """A published page must be readable by a web server (0644 under umask 022)."""
+    old = os.umask(0o022)
+    try:
+        drafted()
+        assert run("export", DATE, "--format", "html", "-o", "day.html").code == 0
+        assert run("review", "2506.18896", "--html", "review.html").code == 0
+    finally:
+        os.umask(old)
+    for path in [
+        isolated / "day.html",
+        isolated / "review.html",
+        isolated / "drafts" / DATE / "2506.18896.yaml",
+    ]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+
+
+def test_a_group_without_a_subcommand_shows_its_help() -> None:
+    result = run("glossary")
+    assert result.code == 0 and "suggest" in result.stdout and "Error" not in result.stderr

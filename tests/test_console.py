@@ -1,6 +1,7 @@
 """What the terminal shows (issue 27, item 7): a message never shares a line with the progress
 bar; one line says how many papers arXiv is asked for; one draft on a terminal shows its title,
-comments and tags (the whole entry with --print / -v, and always on a pipe, as the contract says)."""
+comments and tags (the whole entry with --print / -v, and always on a pipe, as the contract says);
+a batch's lines come in input order."""
 
 from __future__ import annotations
 
@@ -131,3 +132,28 @@ def test_one_draft_on_a_terminal_shows_the_title_the_comments_and_the_tags(
     assert piped.stdout == terminal(*args, "--print", stdout_tty=True).stdout
     again = terminal("translate", "2506.18896", stdout_tty=True)
     assert again.stdout == f"{TITLE}\n{KO}\n{EN}\n#rl\n"
+
+
+def test_batch_progress_is_listed_in_input_order(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    """The first entry is the slowest; its line still comes first."""
+    ids = [f"2506.{n:05d}" for n in range(1, 5)]
+    for paper_id in ids:
+        arxiv_server.add(FakePaper(paper_id, f"Paper {paper_id}", ["A"], "Abstract."))
+    notes = "\n\n".join(f"{i}\n{KO} ({chr(ord('a') + n)})" for n, i in enumerate(ids))
+    (isolated / "day.txt").write_text(notes, encoding="utf-8")
+
+    def answer(request: dict) -> str:
+        import time
+
+        comment = request["messages"][-1]["content"]
+        if "(a)" in comment:
+            time.sleep(0.5)  # the first entry finishes last
+        return f"A PRM. It judges whether the steps are coherent ({comment[-5]})."
+
+    model_server.responder = answer
+    result = run("draft", "--notes", "day.txt", "--date", DATE)
+    lines = [line for line in result.stderr.splitlines() if line.startswith("[")]
+    assert [line.split("]")[0] for line in lines] == ["[1/4", "[2/4", "[3/4", "[4/4"]
+    assert [line.split(" ")[1].rstrip(":") for line in lines] == ids

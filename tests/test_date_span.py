@@ -1,5 +1,6 @@
 """A date range is its two ends, matched against the days that have drafts (issue 25): never
-materialised day by day, so ten thousand years cost what one day of drafts costs."""
+materialised day by day, so ten thousand years cost what one day of drafts costs. `today` and
+`yesterday` are dates; an ISO week date is not."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from pipeline.errors import InputError
 from pipeline.store import Day, Store
 from pipeline.text import DateSpan, parse_dates
 from pipeline.workflow import Workflow
-from tests.cli_helpers import run
+from tests.cli_helpers import drafted, run
 from tests.conftest import FORMAT_SAMPLE
+from tests.servers import ArxivServer, OpenAIServer
 
 DAY = "2025-06-24"  # the day of the format sample
 EVERYTHING = "0001-01-01..9999-12-31"
@@ -84,3 +86,19 @@ def test_a_range_takes_the_days_inside_it_only(one_day: Path) -> None:
     text = run("export", "2025-06-23..2025-06-24", "--force").stdout
     assert text.startswith("2025년 6월 24일\n")
     assert run("export", "2025-06-25..2025-07-01").code == 2
+
+
+def test_week_dates_are_not_dates() -> None:
+    result = run("export", "2026-W48-4")
+    assert result.code == 2 and "is not a date" in result.stderr
+
+
+def test_today_and_yesterday_are_dates(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    import datetime as dt
+
+    drafted(dt.date.today().isoformat())
+    assert run("export", "today").stdout.splitlines()[1].startswith("ReasonFlux")
+    assert run("check", "--date", "today").code == 0
+    assert run("export", "yesterday").code == 2  # no drafts that day: bad input, named

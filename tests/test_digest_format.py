@@ -21,7 +21,9 @@ from pipeline.entry import READY, Entry
 from pipeline.export import render_text
 from pipeline.importer import import_digest
 from pipeline.store import Store
+from tests.cli_helpers import run
 from tests.conftest import FORMAT_SAMPLE
+from tests.servers import ArxivServer, FakePaper, OpenAIServer
 
 SAMPLE = FORMAT_SAMPLE.read_bytes()
 
@@ -283,3 +285,37 @@ def test_an_exported_day_imported_again_is_the_same_drafts(tmp_path: Path) -> No
     assert draft is not None and draft.comment_en.endswith("Also continual pretraining.")
     assert "\n" in draft.comment_ko  # what did not change keeps its line breaks
     assert draft.machine_en.endswith("They also used continual pretraining.")
+
+
+def test_the_sample_day_drafts_and_exports_byte_for_byte(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    """The first three entries of the format sample, drafted with the model replying
+    with the author's own English, pass their checks (exit 0) and export as the sample."""
+    from pipeline.digest import parse_digest
+    from tests.servers import last_user_comment
+
+    sample = FORMAT_SAMPLE.read_text(encoding="utf-8")
+    [day] = parse_digest(sample)
+    his = {}
+    for n, item in enumerate(day.entries[:3]):
+        paper_id = f"2506.{n + 1:05d}"
+        arxiv_server.add(FakePaper(paper_id, item.title, item.authors, item.abstract))
+        his[item.comment_ko] = item.comment_en
+    model_server.responder = lambda request: his[last_user_comment(request)]
+    for n, item in enumerate(day.entries[:3]):
+        tags = " ".join(item.tags)
+        result = run(
+            "draft",
+            f"2506.{n + 1:05d}",
+            "--comment",
+            item.comment_ko,
+            "--tags",
+            tags,
+            "--date",
+            day.date,
+        )
+        assert result.code == 0, result.stderr
+    exported = run("export", day.date)
+    assert exported.code == 0, exported.stderr
+    assert len(day.entries) == 3 and exported.stdout == sample  # the whole sample, byte for byte

@@ -80,3 +80,30 @@ def test_an_arxiv_url_without_a_scheme_is_named(model_server: OpenAIServer) -> N
     assert (
         "DIGEST_ARXIV_API_URL='ftp://x' is not a URL: it needs http:// or https://" in draft.stderr
     )
+
+
+def test_doctor_names_a_server_that_is_no_openai_api(
+    arxiv_server: ArxivServer, model_server: OpenAIServer
+) -> None:
+    """A 200 on /models that is not a model list (another web app at that URL)."""
+    result = run("doctor", env={"OPENAI_BASE_URL": arxiv_server.url.rsplit("/api", 1)[0]})
+    assert result.code == 3 and "Traceback" not in result.stderr
+    assert "did not answer with a chat completion" in result.stdout or "is not" in result.stdout
+
+
+def test_a_base_url_without_v1_is_not_blamed_on_the_model(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    """Ollama without /v1 answers 404 on every path."""
+    model_server.models = None
+    model_server.faults = [Fault(404, {}, b"404 page not found")]
+    base = model_server.url.removesuffix("/v1")
+    result = run(
+        "draft", "2506.18896", "--comment", KO, "--date", DATE, env={"OPENAI_BASE_URL": base}
+    )
+    assert result.code == 3 and "has no chat completions endpoint" in result.stderr
+    assert f"{base}/v1" in result.stderr and "DIGEST_MODEL" not in result.stderr
+    model_server.faults = [Fault(404, {}, b"404 page not found")] * 2  # /models and chat
+    doctor = run("doctor", env={"OPENAI_BASE_URL": base})
+    assert doctor.code == 3 and "has no chat completions endpoint" in doctor.stdout
+    assert f"{base}/v1" in doctor.stdout

@@ -7,7 +7,7 @@ import yaml
 
 from pipeline.entry import ERROR, WARNING, Finding, Severity, entry_from_yaml
 from pipeline.errors import InputError
-from tests.test_store import make_entry
+from tests.cli_helpers import make_entry
 
 
 def test_a_severity_is_written_as_its_value_and_read_back_as_the_enum() -> None:

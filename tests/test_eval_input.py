@@ -101,3 +101,22 @@ def test_an_id_given_twice_is_reported_once_and_measured_once(
     notes = json.loads((isolated / "run.json").read_text(encoding="utf-8"))["notes"]
     ids = [note["id"] for note in notes]
     assert sorted(ids) == sorted({json.loads(first)["id"], json.loads(second)["id"]})
+
+
+def test_a_corpus_line_may_hold_a_line_separator(
+    model_server: OpenAIServer, isolated: Path
+) -> None:
+    note = {
+        "id": "2410.00001",
+        "title": "T",
+        "authors": ["A"],
+        "abstract": "An abstract\u2028with a separator.",
+        "comment_ko": "한국어 코멘트입니다.",
+        "comment_en": "An English comment.",
+        "tags": [],
+    }
+    (isolated / "corpus.jsonl").write_text(
+        json.dumps(note, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    result = run("eval", "--corpus", "corpus.jsonl", "--limit", "1")
+    assert "not a JSON object" not in result.stderr

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-from pipeline.evaluate import EvalReport, NoteResult, render_html
-
-
-def note(n: int, english: str) -> NoteResult:
-    his = f"His English number {n}."
-    return NoteResult(
-        id=f"2409.{n:05d}",
-        korean=f"코멘트 {n}.",
-        reference=his,
-        english=english or his,
-        findings=[],
-        chrf=100.0 if not english else float(n),
-        edits=0 if not english else 1,
-        words=4,
-    )
-
-
-def report(results: list[NoteResult]) -> EvalReport:
-    return EvalReport("gpt-5-mini", "3bfd590b0b81", "61a2b15fb58b", "test", len(results), results)
+from pipeline.evaluate import render_html
+from tests.cli_helpers import eval_note, eval_report
 
 
 def test_the_twenty_worst_when_twenty_differ() -> None:
-    page = render_html(report([note(n, f"Another English {n}.") for n in range(1, 31)]))
+    page = render_html(eval_report([eval_note(n, f"Another English {n}.") for n in range(1, 31)]))
     assert "<h2>The 20 notes with the lowest chrF</h2>" in page and "Fewer than" not in page
     assert page.count("<article>") == 20
     assert page.index("2409.00001") < page.index("2409.00002")  # the lowest chrF first
@@ -32,15 +15,15 @@ def test_the_twenty_worst_when_twenty_differ() -> None:
 
 
 def test_fewer_than_twenty_say_why() -> None:
-    results = [note(n, f"Another English {n}." if n <= 2 else "") for n in range(1, 51)]
-    page = render_html(report(results))
+    results = [eval_note(n, f"Another English {n}." if n <= 2 else "") for n in range(1, 51)]
+    page = render_html(eval_report(results))
     assert page.count("<article>") == 2
     assert "<h2>The 2 notes with the lowest chrF</h2>" in page
     assert (
         "Fewer than 20: only 2 of the 50 notes differ from his English or fail a check; "
         "the other 48 are his English word for word." in page
     )
-    one = render_html(report([note(1, "Other."), note(2, "")]))
+    one = render_html(eval_report([eval_note(1, "Other."), eval_note(2, "")]))
     assert "<h2>The 1 note with the lowest chrF</h2>" in one
-    same = render_html(report([note(n, "") for n in range(1, 4)]))
+    same = render_html(eval_report([eval_note(n, "") for n in range(1, 4)]))
     assert "<h2>Every English is his, word for word</h2>" in same and "<article>" not in same

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -28,8 +29,9 @@ from pipeline.export import (
     text_left_out,
     text_problem,
 )
+from tests.cli_helpers import DATE, KO, drafted, load_draft, make_entry, run
 from tests.conftest import FORMAT_SAMPLE, REPO
-from tests.test_store import make_entry
+from tests.servers import ArxivServer, FakePaper, Fault, OpenAIServer
 
 SCHEMA = json.loads(
     (REPO / "pipeline" / "schema" / "digest-v1.schema.json").read_text(encoding="utf-8")
@@ -303,3 +305,89 @@ def test_html_keeps_korean_words_whole_and_lets_long_urls_wrap() -> None:
     assert ":lang(ko){word-break:keep-all}" in page
     assert "overflow-wrap:anywhere" in page
     assert "prefers-color-scheme: dark" in page
+
+
+def test_html_export_escapes_titles_and_comments(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    arxiv_server.add(
+        FakePaper(
+            "2506.00666",
+            "<script>alert('title')</script>",
+            ["<img src=x onerror=alert(1)>"],
+            "A & B <i>",
+        )
+    )
+    model_server.replies = ["A PRM <script>alert('en')</script>."]
+    run("draft", "2506.00666", "--comment", "PRM <script>alert('ko')</script> 평가", "--date", DATE)
+    page = run("export", DATE, "--format", "html", "--force").stdout
+    assert "<script>" not in page and "<img" not in page
+    assert "&lt;script&gt;alert(&#x27;title&#x27;)&lt;/script&gt;" in page
+
+
+def test_a_range_leaves_out_a_day_with_nothing_to_write(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    assert run("draft", "2506.18896", "--comment", KO, "--date", DATE).code == 0
+    arxiv_server.add(FakePaper("2506.08737", "ReDit", ["A"], "Abs."))
+    model_server.faults = [Fault(503)] * 4  # the second day's entry stays without English
+    run("draft", "2506.08737", "--comment", "노이즈 연구.", "--date", "2025-06-25")
+    text = run("export", "2025-06-24..2025-06-25", "--force").stdout
+    assert text.startswith("2025년 6월 24일\n") and "6월 25일" not in text
+
+
+def test_a_comment_without_hangul_is_warned_and_not_exported_as_text(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    """The text format could not carry it; it would merge with the next entry."""
+    english = "An English comment pasted where the Korean should be."
+    model_server.replies = ["A comment in English, kept."]
+    result = run("draft", "2506.18896", "--comment", english, "--date", DATE)
+    assert "warning: korean: the comment has no Hangul" in result.stderr
+    refused = run("export", DATE)
+    assert refused.code == 1 and "the Korean comment has no Hangul" in refused.stderr
+    forced = run("export", DATE, "--force")
+    assert forced.code == 0 and forced.stdout == "2025년 6월 24일\n"  # left out, and said so
+    assert "Warning: 2506.18896 (2025-06-24): the Korean comment has no Hangul" in forced.stderr
+
+
+def test_export_force_never_writes_an_empty_english_line(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    """An entry awaiting translation is left out of the text, marked in the HTML."""
+    model_server.faults = [Fault(503)] * 4
+    assert run("draft", "2506.18896", "--comment", KO, "--date", DATE).code == 3
+    text = run("export", DATE, "--force")
+    assert text.code == 0 and "\n\n" not in text.stdout and KO not in text.stdout
+    page = run("export", DATE, "--force", "--format", "html")
+    assert "awaiting translation" in page.stdout
+
+
+def test_ranges_in_every_format(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    drafted("2025-06-24")
+    arxiv_server.add(FakePaper("2506.08737", "ReDit: Reward Dithering", ["Chenxing Wei"], "Abs."))
+    other = "Reward에 노이즈를 추가하는 것으로 학습 속도를 가속시킬 수 있다는 연구 (https://www.arxiv.org/abs/2506.08737)."
+    assert run("draft", "2506.08737", "--comment", other, "--date", "2025-06-26").code == 0
+    text = run("export", "2025-06-23..2025-06-27")
+    assert text.code == 0
+    assert text.stdout.startswith("2025년 6월 24일\nReasonFlux")
+    assert "\n2025년 6월 26일\nReDit" in text.stdout
+    document = json.loads(run("export", "2025-06-23..2025-06-27", "--format", "json").stdout)
+    assert [day["date"] for day in document["days"]] == ["2025-06-24", "2025-06-26"]
+    page = run("export", "2025-06-23..2025-06-27", "--format", "html").stdout
+    assert page.count("<h2") >= 2 and "6월 26일" in page
+    empty = run("export", "2025-07-01..2025-07-03")
+    assert empty.code == 2 and "no drafts" in empty.stderr
+    assert run("export", "2025-06-27..2025-06-23").code == 2  # ends before it starts
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html", "json"])
+def test_a_range_of_one_day_with_drafts_is_that_day(
+    fmt: str, arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    drafted()
+    result = run("export", "2025-06-20..2025-06-30", "--format", fmt)
+    assert result.code == 0 and "ReasonFlux" in result.stdout
+    assert load_draft(isolated, DATE, "2506.18896")["status"] == "ready"

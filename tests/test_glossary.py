@@ -10,27 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.errors import InputError
-from pipeline.glossary import Glossary, Term, load_glossary, parse_glossary
+from pipeline.glossary import Glossary, load_glossary, parse_glossary
+from tests.cli_helpers import KO, SMALL_GLOSSARY, big_glossary, run
 from tests.conftest import REPO
-
-SMALL = """\
-terms:
-  강화학습: [reinforcement learning, RL]
-  보상: reward
-  보상 모델: [reward model]
-  학습: [training, learning]
-  추론:
-    en: [reasoning, inference]
-    note: reasoning for how a model thinks
-  Reward: [reward]
-keep:
-  - RLVR
-"""
 
 
 @pytest.fixture
 def small() -> Glossary:
-    return parse_glossary(SMALL, "g.yaml")
+    return parse_glossary(SMALL_GLOSSARY, "g.yaml")
 
 
 def found(glossary: Glossary, text: str) -> list[tuple[str, str]]:
@@ -175,20 +162,6 @@ def test_a_missing_glossary_is_empty(tmp_path: Path) -> None:
     assert load_glossary(tmp_path / "none.yaml").terms == []
 
 
-def big_glossary(size: int) -> Glossary:
-    syllables = [chr(0xAC00 + i * 37 % 11172) for i in range(400)]
-    terms = [
-        Term(
-            syllables[i % 400] + syllables[(i // 400) % 400] + syllables[(i * 7) % 400],
-            (f"term{i}",),
-        )
-        for i in range(size)
-    ]
-    terms.append(Term("강화학습", ("reinforcement learning",)))
-    unique = {t.source: t for t in terms}
-    return Glossary(list(unique.values()), ["RLVR"])
-
-
 def test_matching_stays_fast_with_ten_thousand_terms() -> None:
     glossary = big_glossary(10_000)
     assert len(glossary.terms) > 9_000
@@ -204,7 +177,26 @@ def test_matching_stays_fast_with_ten_thousand_terms() -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
 def test_find_never_crashes_and_spans_are_valid(text: str) -> None:
-    glossary = parse_glossary(SMALL, "g.yaml")
+    glossary = parse_glossary(SMALL_GLOSSARY, "g.yaml")
     for match in glossary.find(text):
         assert 0 <= match.start < match.end <= len(text)
         assert text[match.start : match.end] == match.text
+
+
+@pytest.mark.parametrize(
+    ("glossary", "where"),
+    [
+        ("terms:\n  보상: [reward\n", r"g.yaml:\d+:\d+: YAML syntax error"),
+        ("terms:\n  보상: reward\n  보 상: prize\n", "g.yaml:3: duplicate term"),
+        ("terms: [보상]\n", "g.yaml:1: 'terms' must be a mapping"),
+    ],
+)
+def test_a_broken_glossary_is_exit_2_with_file_and_line(
+    glossary: str, where: str, isolated: Path
+) -> None:
+    (isolated / "g.yaml").write_text(glossary, encoding="utf-8")
+    result = run("draft", "2506.18896", "--comment", KO, env={"DIGEST_GLOSSARY": "g.yaml"})
+    assert result.code == 2
+    import re
+
+    assert re.match("Error: " + where, result.stderr.strip())

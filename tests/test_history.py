@@ -19,9 +19,9 @@ from pipeline.suggest import korean_stems, mine_terms
 from pipeline.tags import near_duplicates, new_tag_warnings, vocabulary
 from pipeline.text import normalize_tag, parse_tags
 from pipeline.vault import NO_COMMENT, NO_DATE, NO_LINK, Skip, parse_note
-from tests.cli_helpers import run
+from tests.cli_helpers import DATE, KO, make_entry, run
 from tests.conftest import CORPUS
-from tests.test_store import make_entry
+from tests.servers import ArxivServer, OpenAIServer
 
 VAULT = CORPUS / "vault-sample"
 
@@ -240,7 +240,7 @@ def test_the_history_finds_close_neighbours(tmp_path: Path) -> None:
 def test_the_history_parses_only_what_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Issue 15: a run after another draft was saved parses that draft, not the history."""
+    """A run after another draft was saved parses that draft, not the history."""
     history = corpus_history(tmp_path)
     assert history.count()[0] == 300
     store = history.store
@@ -432,3 +432,17 @@ def test_a_vault_without_notes_and_an_unreadable_note(isolated: Path) -> None:
         "1 imported" in mixed.stderr
         and "1 skipped (1 unreadable: not UTF-8 or no permission)" in mixed.stderr
     )
+
+
+def test_a_history_file_damaged_inside_is_rebuilt(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    assert run("draft", "2506.18896", "--comment", KO, "--date", DATE).code == 0
+    [history] = list((isolated / "cache" / "history").glob("*.sqlite3"))
+    data = bytearray(history.read_bytes())
+    half = len(data) // 2
+    data[half:] = (b"\x00\xff" * len(data))[: len(data) - half]  # its middle and end overwritten
+    history.write_bytes(bytes(data))
+    again = run("draft", "2506.18896", "--comment", KO + " 다시", "--date", DATE, "--tags", "rl")
+    assert again.code in (0, 1) and "Traceback" not in again.stderr, again.stderr
+    assert run("tags").code == 0

@@ -15,8 +15,7 @@ from pipeline.entry import Entry
 from pipeline.history import History
 from pipeline.store import Store
 from pipeline.tags import vocabulary
-from tests.cli_helpers import run
-from tests.test_store import make_entry
+from tests.cli_helpers import make_entry, run
 
 LONG_AGO = 1_600_000_000  # 2020: a folder whose mtime is this is settled, not "racily" new
 

@@ -1,5 +1,5 @@
-"""Ctrl-C names the command that finishes the rest, and a batch's summary advises only what
-helps (issue 27, item 5)."""
+"""Ctrl-C keeps what the author typed and names the command that finishes the rest, a batch stops
+at once, and a batch's summary advises only what helps (issue 27, item 5)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pipeline.cli import Interrupted
 from pipeline.cli import run as run_cli
 from pipeline.console import Console
 from pipeline.workflow import Workflow
-from tests.cli_helpers import load_draft, run
+from tests.cli_helpers import EN, load_draft, run, start, wait_for
 from tests.servers import ArxivServer, FakePaper, Fault, OpenAIServer
 
 DATE = "2025-06-24"
@@ -133,3 +133,63 @@ def test_a_batch_summary_advises_only_what_helps(
     assert "  failed: 2506.18896 (run the same command again to retry them)" in lines
     assert "  failed: 2506.99999 (fix each as its error above says)" in lines
     assert not any("2506.99999" in line and "again" in line for line in lines)
+
+
+def test_ctrl_c_during_translation_keeps_the_comment(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    model_server.latency = 30
+    proc = start(["draft", "2506.18896", "--comment", KO, "--date", DATE])
+    wait_for(lambda: len(model_server.requests) == 1)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 130 and "Traceback" not in stderr
+    assert "interrupted" in stderr
+    entry = load_draft(isolated, DATE, "2506.18896")
+    assert entry["comment_ko"] == KO and entry["status"] == "awaiting-translation"
+    model_server.latency = 0
+    assert run("translate", "2506.18896").code == 0
+
+
+def test_ctrl_c_during_a_batch_exits_at_once(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    ids = [f"2506.{i:05d}" for i in range(1, 5)]
+    for paper_id in ids:
+        arxiv_server.add(FakePaper(paper_id, paper_id, ["A"], "x"))
+    (isolated / "n.txt").write_text("\n\n".join(f"{i}\n{KO}" for i in ids), encoding="utf-8")
+    model_server.latency = 30
+    proc = start(["draft", "--notes", "n.txt", "--date", DATE, "--jobs", "2"])
+    wait_for(lambda: len(model_server.requests) == 2)
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=20)
+    assert proc.returncode == 130 and time.monotonic() - started < 5
+    for paper_id in ids:  # every comment is on disk, awaiting translation
+        assert load_draft(isolated, DATE, paper_id)["status"] == "awaiting-translation"
+
+
+@pytest.mark.parametrize("how", ["--comment", "stdin"])
+def test_ctrl_c_while_arxiv_is_retried_keeps_the_comment(
+    how: str, arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    """What the author typed or piped is on disk before the first request."""
+    arxiv_server.faults = [Fault(503)] * 50
+    args = ["draft", "2506.18896", "--date", DATE]
+    proc = (
+        start([*args, "--comment", KO], env_retry_wait="1")
+        if how == "--comment"
+        else start(args, stdin=KO + "\n#rl\n", env_retry_wait="1")
+    )
+    wait_for(lambda: len(arxiv_server.requests) >= 1)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 130 and "Traceback" not in stderr
+    # the message names the command that finishes the draft, with nothing to type again
+    resume = f"to finish the rest: digest draft 2506.18896 --date {DATE}"
+    assert stderr.strip().splitlines()[-1].endswith(resume), stderr
+    assert load_draft(isolated, DATE, "2506.18896")["comment_ko"] == KO
+    arxiv_server.faults = []
+    finished = run("draft", "2506.18896", "--date", DATE)
+    assert finished.code == 0, finished.stderr
+    assert load_draft(isolated, DATE, "2506.18896")["comment_en"] == EN

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.entry import ERROR, WARNING
-from pipeline.judge import CATEGORIES, SEVERITIES, judge_messages, parse_judgement
+from pipeline.judge import CATEGORIES, MAX_FINDINGS, SEVERITIES, judge_messages, parse_judgement
 
 KO = "Reward에 노이즈를 추가하는 것으로 학습 속도를 2배 가속시킬 수 있다는 연구."
 EN = "A study showing that adding noise to the reward makes training twice as fast."
@@ -197,9 +197,9 @@ def test_control_characters_in_a_judges_reply_never_reach_a_finding() -> None:
 
 
 def test_through_the_workflow_a_made_up_addition_blocks_nothing(isolated: Path) -> None:
-    from tests.test_workflow import EN as WF_EN
-    from tests.test_workflow import KO as WF_KO
-    from tests.test_workflow import FakeModel, is_judge, judgement, workflow
+    from tests.cli_helpers import FAKE_EN as WF_EN
+    from tests.cli_helpers import KO as WF_KO
+    from tests.cli_helpers import FakeModel, is_judge, judgement, workflow
 
     made_up = judgement(("addition", "major", "The authors also release their code."))
     model = FakeModel(lambda messages: made_up if is_judge(messages) else WF_EN)
@@ -214,3 +214,16 @@ def test_through_the_workflow_a_made_up_addition_blocks_nothing(isolated: Path) 
             "not in the English",
         )
     ]
+
+
+def test_a_degenerate_judgement_is_one_warning_and_a_long_one_is_bounded() -> None:
+    [deep] = parse_judgement("Errors: " + "[" * 3000)
+    assert deep.check == "judge" and not deep.is_error
+    many = json.dumps(
+        {
+            "errors": [
+                {"category": "fluency", "severity": "minor", "span": f"w{n}"} for n in range(500)
+            ]
+        }
+    )
+    assert len(parse_judgement(many)) == MAX_FINDINGS

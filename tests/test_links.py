@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 
 from pipeline.export import linked
 from pipeline.store import Store
-from tests.cli_helpers import run
-from tests.test_store import make_entry
+from tests.cli_helpers import make_entry, run
 
 
 @pytest.mark.parametrize(

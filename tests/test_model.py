@@ -11,8 +11,9 @@ from pipeline.concurrency import AdaptiveLimit, Jobs, Limit
 from pipeline.config import load_settings
 from pipeline.model import Messages, Model, Translation
 from pipeline.translate import ReplyCache, Translator, build_messages
+from tests.cli_helpers import FAKE_EN as EN
+from tests.cli_helpers import KO, FakeModel
 from tests.servers import OpenAIServer
-from tests.test_workflow import EN, KO, FakeModel
 
 MESSAGES = build_messages(KO, [])
 

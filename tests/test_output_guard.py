@@ -1,5 +1,6 @@
 """An output the author names never lands on what digest keeps (issue 25): -o, --html and --save
-into the drafts folder, onto a draft, the cache or the glossary are exit 2, and nothing changes."""
+into the drafts folder, onto a draft, the cache or the glossary are exit 2, and nothing changes.
+A link is written through, `-` is stdout."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import draft_file, run
+from tests.cli_helpers import DATE, KO, draft_file, run
 from tests.conftest import FORMAT_SAMPLE
+from tests.servers import ArxivServer, OpenAIServer
 
 DAY = "2025-06-24"
 ID = "reasonflux-prm-trajectory-aware-prms-ec1f9268"  # an entry of the format sample
@@ -73,3 +75,19 @@ def test_output_elsewhere_is_written(drafts: Path, isolated: Path) -> None:
     assert run("export", DAY, "--force", "-o", "digest.txt").code == 0
     assert (isolated / "digest.txt").read_text(encoding="utf-8").startswith("2025년 6월 24일")
     assert run("export", DAY, "--force", "-o", "-").stdout.startswith("2025년 6월 24일")
+
+
+def test_output_paths_a_link_a_dash_and_a_device(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    assert run("draft", "2506.18896", "--comment", KO, "--date", DATE).code == 0
+    real = isolated / "site" / "real.html"
+    real.parent.mkdir()
+    real.write_text("old", encoding="utf-8")
+    (isolated / "today.html").symlink_to(real)
+    assert run("export", DATE, "--format", "html", "-o", "today.html").code == 0
+    assert (isolated / "today.html").is_symlink() and "ReasonFlux" in real.read_text(
+        encoding="utf-8"
+    )
+    dashed = run("export", DATE, "-o", "-")
+    assert dashed.stdout.startswith("2025년 6월 24일") and not (isolated / "-").exists()

@@ -9,9 +9,7 @@ import pytest
 
 from pipeline import evaluate, export, review
 from pipeline.page import PALETTE, render_page
-from tests.test_eval_page import note, report
-from tests.test_review import period_entries
-from tests.test_store import make_entry
+from tests.cli_helpers import eval_note, eval_report, make_entry, period_entries
 
 COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}\b|\brgba?\(|\bhsla?\(")
 
@@ -24,7 +22,7 @@ def pages() -> dict[str, str]:
         "period": review.render_period_html(
             review.period_review(period_entries(), "2025-06-01", "2025-06-30")
         ),
-        "eval": evaluate.render_html(report([note(1, "Other."), note(2, "")])),
+        "eval": evaluate.render_html(eval_report([eval_note(1, "Other."), eval_note(2, "")])),
     }
 
 

@@ -1,13 +1,17 @@
 """Text that cannot go into a draft is kept beside the drafts (DRAFTS/.recovered), never in the
-system temp folder, and only what is true is printed (issue 27, item 4)."""
+system temp folder, and only what is true is printed (issue 27, item 4). A mistyped id leaves no
+draft and no empty day; a full disk is exit 4 with the text kept."""
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
 
-from tests.cli_helpers import load_draft, run
+import pytest
+
+from tests.cli_helpers import draft_sample, drafted, load_draft, run
 from tests.servers import ArxivServer, OpenAIServer
 
 DATE = "2025-06-24"
@@ -79,3 +83,90 @@ def test_text_the_editor_returns_that_cannot_be_taken_is_kept_beside_the_drafts(
     assert kept.parent == isolated / "drafts" / ".recovered"
     assert kept.read_text(encoding="utf-8").startswith(KO)
     assert temp_listing() == before
+
+
+def test_a_full_disk_is_the_machine_not_the_input(
+    arxiv_server: ArxivServer, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exit 4, said as such, and the typed comment kept elsewhere."""
+    import pipeline.yamlio
+
+    def full(path: Path, data: bytes, *, durable: bool = True) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(pipeline.yamlio, "atomic_write_bytes", full)
+    result = run("draft", "2506.18896", "--comment", KO, "--date", DATE)
+    assert result.code == 4, result.stderr
+    error = result.stderr.strip().splitlines()[-1]
+    assert "No space left on device; free some space and retry" in error
+    kept = Path(error.split("your comment is kept in ", 1)[1].split(":", 1)[0])
+    assert kept.read_text(encoding="utf-8") == KO + "\n"
+    kept.unlink()
+
+
+def test_a_mistyped_id_keeps_a_piped_comment_in_a_recovery_file(
+    arxiv_server: ArxivServer, isolated: Path
+) -> None:
+    result = run("draft", "2506.1889", "--date", DATE, stdin=KO + "\n")
+    assert result.code == 2
+    error = result.stderr.strip().splitlines()[-1]
+    assert "arXiv has no paper 2506.1889" in error and "your comment is kept in" in error
+    kept = Path(error.split("your comment is kept in ", 1)[1].split(":", 1)[0])
+    assert kept.read_text(encoding="utf-8") == KO + "\n"
+    assert not (isolated / "drafts" / DATE / "2506.1889.yaml").exists()  # no draft of no paper
+    kept.unlink()
+
+
+def test_drafts_folder_not_writable_is_exit_2(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    (isolated / "a-file").write_text("x", encoding="utf-8")
+    result = draft_sample(env={"DIGEST_DRAFTS_DIR": str(isolated / "a-file" / "drafts")})
+    assert result.code == 2
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith("Error: cannot create the drafts folder")
+    # nowhere beside the drafts: the temp folder, and the message says what that means
+    assert "(a temporary folder, emptied at reboot: move it)" in error
+    Path(error.split("your comment is kept in ", 1)[1].split(" (", 1)[0]).unlink()
+
+
+def test_a_mistyped_id_leaves_no_empty_day(arxiv_server: ArxivServer, isolated: Path) -> None:
+    result = run("draft", "2506.1889", "--comment", KO, "--date", "2025-06-27")
+    assert result.code == 2 and not (isolated / "drafts" / "2025-06-27").exists()
+    Path(result.stderr.split("kept in ", 1)[1].split(":", 1)[0]).unlink()
+
+
+def test_english_typed_for_edit_is_kept_when_it_cannot_be_saved(
+    arxiv_server: ArxivServer,
+    model_server: OpenAIServer,
+    isolated: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import errno
+
+    import pipeline.yamlio
+
+    drafted()
+
+    def full(path: Path, data: bytes, *, durable: bool = True) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(pipeline.yamlio, "atomic_write_bytes", full)
+    result = run("edit", "2506.18896", stdin="My careful English.")
+    assert result.code == 4
+    kept = Path(result.stderr.split("your English is kept in ", 1)[1].split(":", 1)[0])
+    assert kept.read_text(encoding="utf-8") == "My careful English.\n"
+    kept.unlink()
+
+
+def test_a_mistyped_id_in_a_notes_file_leaves_no_draft(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    (isolated / "day.txt").write_text(
+        f"2506.18896\n{KO}\n\n2506.1889\n{KO} 오타\n", encoding="utf-8"
+    )
+    result = run("draft", "--notes", "day.txt", "--date", DATE)
+    assert result.code == 2 and "arXiv has no paper 2506.1889" in result.stderr
+    assert "no draft kept; the comment is in the notes file" in result.stderr
+    assert not (isolated / "drafts" / DATE / "2506.1889.yaml").exists()
+    assert load_draft(isolated, DATE, "2506.18896")["status"] == "ready"

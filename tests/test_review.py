@@ -32,8 +32,8 @@ from pipeline.review import (
     word_diff,
     words,
 )
-from tests.cli_helpers import run
-from tests.test_store import make_entry
+from tests.cli_helpers import DATE, drafted, make_entry, period_entries, run
+from tests.servers import ArxivServer, OpenAIServer
 
 
 def test_tokens_are_words_spaces_and_punctuation() -> None:
@@ -217,29 +217,6 @@ def test_terminal_summary_uses_the_same_measure() -> None:
     assert summary_line(reviews[2:]) == "No entry has machine English to compare."
 
 
-def period_entries() -> list[Entry]:
-    """Three weeks in which the author edits less and less, replacing "made" by "designed"."""
-    entries = []
-    for day in range(1, 22, 2):
-        date = f"2025-06-{day:02d}"
-        for n in range(2):
-            edited = n == 0 and day < 15
-            entries.append(
-                make_entry(
-                    f"2506.{day:03d}{n}",
-                    date,
-                    machine_en="They made it judge each step of the proof.",
-                    comment_en=(
-                        "They designed it to judge each step."
-                        if edited
-                        else "They made it judge each step of the proof."
-                    ),
-                )
-            )
-    entries.append(make_entry("2506.99999", "2025-05-30", machine_en="Old.", comment_en="New."))
-    return entries
-
-
 def test_daily_rates_pool_each_days_words() -> None:
     days = daily_rates(period_entries())
     assert [d.date for d in days][:3] == ["2025-05-30", "2025-06-01", "2025-06-03"]
@@ -351,3 +328,16 @@ def test_the_screenshot_script_builds_its_pages_and_skips_without_a_browser(
     out = capsys.readouterr().out
     assert out.startswith("screenshots: skipped") and out.count("\n") == 1
     assert not (isolated / "shots").exists()
+
+
+def test_review_since_shows_the_rate_per_day_and_a_page(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    """The trend over a period, in the terminal and as a page with an inline SVG."""
+    drafted()
+    assert run("edit", "2506.18896", stdin="A PRM that grades each reasoning step.").code == 0
+    result = run("review", "--since", "2025-06-01", "--html", "trend.html")
+    assert result.code == 0 and "2025-06-24" in result.stdout
+    page = (isolated / "trend.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "<script" not in page
+    assert run("review", "--since", "2025-06-01", "--date", DATE).code == 2  # one at a time

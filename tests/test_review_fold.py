@@ -9,8 +9,7 @@ from pathlib import Path
 
 from pipeline.review import RATE_DEFINITION
 from pipeline.store import Store
-from tests.cli_helpers import run
-from tests.test_store import make_entry
+from tests.cli_helpers import make_entry, run
 
 DATE = "2025-06-24"
 

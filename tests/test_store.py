@@ -1,33 +1,20 @@
-"""Drafts on disk: atomic, readable YAML; broken files reported with file and line."""
+"""Drafts on disk: atomic, readable YAML; broken files reported with file and line; keys added by
+hand kept; order numbers never given twice; a killed writer's temporary file cleaned."""
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from pipeline.entry import ERROR, READY, Entry, Finding, entry_from_yaml
+from pipeline.entry import ERROR, Finding, entry_from_yaml
 from pipeline.errors import InputError
-from pipeline.store import Store, file_safe
-
-
-def make_entry(entry_id: str = "2506.18896", date: str = "2025-06-24", **changes: object) -> Entry:
-    entry = Entry(
-        id=entry_id,
-        date=date,
-        title="A Title",
-        authors=["Ann", "Bob"],
-        abstract="Line one.\nLine two.",
-        comment_ko="첫 줄.\n둘째 줄.",
-        machine_en="First line.\nSecond line.",
-        comment_en="First line.\nSecond line.",
-        tags=["rl"],
-        status=READY,
-    )
-    for key, value in changes.items():
-        setattr(entry, key, value)
-    return entry
+from pipeline.store import STALE_TEMP_SECONDS, Store, file_safe
+from tests.cli_helpers import DATE, KO, draft_file, draft_sample, make_entry, run
+from tests.servers import ArxivServer, OpenAIServer
 
 
 def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
@@ -149,3 +136,83 @@ def test_an_unquoted_date_typed_by_hand_is_read(tmp_path: Path) -> None:
     text = make_entry().to_yaml().replace("date: '2025-06-24'", "date: 2025-06-24")
     assert "date: 2025-06-24\n" in text
     assert entry_from_yaml(text, "x.yaml").date == "2025-06-24"
+
+
+def test_an_unreadable_draft_does_not_give_its_order_number_again(tmp_path: Path) -> None:
+    """Orders come from a counter; a day without one starts past every file's order."""
+    store = Store(tmp_path)
+    store.save(make_entry("2506.00001"))
+    broken = tmp_path / DATE / "2506.00002.yaml"
+    broken.write_text("order: 2\ntitle: [unclosed\n", encoding="utf-8")
+    (tmp_path / DATE / ".order").unlink()  # as in a drafts folder from before the counter
+    entry = make_entry("2506.00003")
+    store.save(entry)
+    assert entry.order == 3
+    fixed = make_entry("2506.00004")
+    store.save(fixed)
+    assert fixed.order == 4
+
+
+def test_a_temporary_file_left_by_a_killed_writer_is_cleaned(tmp_path: Path) -> None:
+    folder = tmp_path / DATE
+    folder.mkdir()
+    stale = folder / ".2506.00001.yaml.abc123.tmp"
+    fresh = folder / ".2506.00002.yaml.def456.tmp"  # a writer at work right now
+    for temp in (stale, fresh):
+        temp.write_text("half a draft", encoding="utf-8")
+    old = time.time() - STALE_TEMP_SECONDS - 60
+    os.utime(stale, (old, old))
+    Store(tmp_path).save(make_entry("2506.00001"))
+    assert not stale.exists() and fresh.exists()
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda d: d.pop("comment_ko"), "missing key 'comment_ko'"),
+        (lambda d: d.update(tags="rl"), "'tags' must be a list"),
+        (lambda d: d.update(order="first"), "'order' must be a whole number"),
+        (lambda d: d.update(status="done"), "'status' must be one of"),
+        (lambda d: d.update(date="June 24"), "'date' must be a date"),
+    ],
+)
+def test_drafts_broken_by_hand(
+    damage, message: str, arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    assert draft_sample().code == 0
+    path = draft_file(isolated, DATE, "2506.18896")
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    damage(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = run("check", "2506.18896")
+    assert result.code == 2
+    assert result.stderr.startswith(f"Error: {path}:") and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_id_typed_without_quotes_keeps_its_final_zero(isolated: Path) -> None:
+    from pipeline.store import Store
+    from tests.cli_helpers import make_entry
+
+    store = Store(isolated / "drafts")
+    path = store.save(make_entry("2506.00910"))
+    path.write_text(path.read_text(encoding="utf-8").replace("id: '2506.00910'", "id: 2506.00910"))
+    assert store.load(path).id == "2506.00910"
+    other = path.with_name("2506.00911.yaml")
+    other.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")  # says 00910
+    result = run("check", "--date", DATE)
+    assert (
+        result.code == 2
+        and "does not match" not in result.stderr
+        or "but its file" in result.stderr
+    )
+
+
+def test_keys_added_by_hand_are_kept(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    assert run("draft", "2506.18896", "--comment", KO, "--date", DATE).code == 0
+    path = draft_file(isolated, DATE, "2506.18896")
+    path.write_text(path.read_text(encoding="utf-8") + "my_note: ask Jiaru about the PRM\n")
+    assert run("translate", "2506.18896").code == 0
+    assert yaml.safe_load(path.read_text(encoding="utf-8"))["my_note"] == "ask Jiaru about the PRM"

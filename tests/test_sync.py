@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.note import Kind, read_note
-from tests.cli_helpers import run
+from tests.cli_helpers import run, start, wait_for
 from tests.conftest import DATA
 from tests.servers import ArxivServer, FakePaper, OpenAIServer, last_user_comment
-from tests.test_hardening import start, wait_for
 
 SAMPLE = DATA / "vault-sample"
 CURRENT = "250801"  # his layout since August 2025

@@ -1,5 +1,5 @@
-"""Issue 28 through the command line: arXiv's API answering 429 to everything does not stop the
-author's day. Landing pages give the papers; with the pages down too, every comment is translated
+"""arXiv refusing or away, through the command line: its API answering 429 to everything, or no
+answer at all, does not stop the author's day. Landing pages give the papers; with the pages down too, every comment is translated
 and saved and waits for its paper; when arXiv answers again the same command fills the papers
 and asks the model nothing; every arXiv request carries the contact."""
 
@@ -13,8 +13,8 @@ import pytest
 from pipeline.arxiv import ArxivClient
 from pipeline.config import load_settings
 from pipeline.text import parse_id
-from tests.cli_helpers import load_draft, run
-from tests.conftest import SAMPLE_PAPER, TRANSLATIONS
+from tests.cli_helpers import EN, KO, draft_sample, load_draft, run
+from tests.conftest import SAMPLE_PAPER, TRANSLATIONS, closed_port
 from tests.servers import ArxivServer, FakePaper, OpenAIServer, last_user_comment
 
 DATE = "2025-06-24"
@@ -288,3 +288,71 @@ def test_doctor_ends_a_pause_when_the_api_answers(
     line = next(x for x in result.stdout.splitlines() if x.startswith("arXiv"))
     assert result.code == 0 and "it had refused a while ago; drafts ask it again" in line
     assert not (isolated / PAUSE_FILE).exists()
+
+
+def test_arxiv_down_keeps_a_piped_comment_and_drafting_again_finishes_it(
+    isolated: Path, arxiv_server: ArxivServer, model_server: OpenAIServer
+) -> None:
+    down = {"DIGEST_ARXIV_API_URL": f"http://127.0.0.1:{closed_port()}/api/query"}
+    result = run("draft", "2506.18896", "--date", DATE, stdin=f"{KO}\n#rl\n", env=down)
+    assert result.code == 3
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: arXiv failed after retries: cannot reach arXiv")
+    assert "landing page failed after retries" in last  # the fallback did not answer either
+    assert (
+        "your comment and its English are saved in" in last
+        and "`digest draft 2506.18896 --date 2025-06-24`" in last
+    )
+    saved = load_draft(isolated, DATE, "2506.18896")
+    assert (saved["comment_ko"], saved["tags"], saved["title"]) == (KO, ["rl"], "")
+    # the paper is context, not a requirement: translated and checked all the same
+    assert saved["comment_en"] == EN and len(model_server.requests) == 1
+    refused = run("export", DATE)
+    assert refused.code == 1 and "not fetched yet" in refused.stderr
+    assert "fix them (digest draft 2506.18896 --date 2025-06-24)" in refused.stderr
+    # arXiv answers again: the same command, with nothing new on stdin, finishes the draft
+    done = run("draft", "2506.18896", "--date", DATE)
+    assert done.code == 0, done.stderr
+    data = load_draft(isolated, DATE, "2506.18896")
+    assert data["title"].startswith("ReasonFlux-PRM") and data["authors"][0] == "Jiaru Zou"
+    assert (data["comment_en"], data["status"], data["tags"]) == (EN, "ready", ["rl"])
+    assert len(model_server.requests) == 1  # the English is not made again for the paper
+    assert run("export", DATE).code == 0
+
+
+def test_translate_fetches_what_arxiv_could_not_give_before(
+    isolated: Path, arxiv_server: ArxivServer, model_server: OpenAIServer
+) -> None:
+    down = {"DIGEST_ARXIV_API_URL": f"http://127.0.0.1:{closed_port()}/api/query"}
+    assert draft_sample(env=down).code == 3  # --comment: saved as well
+    assert load_draft(isolated, DATE, "2506.18896")["comment_ko"] == KO
+    result = run("translate", "2506.18896")
+    assert result.code == 0, result.stderr
+    assert result.stdout.startswith("ReasonFlux-PRM") and f"\n{EN}\n" in result.stdout
+    assert len(arxiv_server.requests) == 1
+
+
+def test_a_notes_file_finishes_a_draft_saved_while_arxiv_was_down(
+    isolated: Path, arxiv_server: ArxivServer, model_server: OpenAIServer
+) -> None:
+    down = {"DIGEST_ARXIV_API_URL": f"http://127.0.0.1:{closed_port()}/api/query"}
+    assert draft_sample(env=down).code == 3
+    (isolated / "day.txt").write_text(f"2506.18896\n{KO}\n", encoding="utf-8")
+    result = run("draft", "--notes", "day.txt", "--date", DATE)
+    assert result.code == 0, result.stderr
+    data = load_draft(isolated, DATE, "2506.18896")
+    assert data["title"].startswith("ReasonFlux-PRM") and data["comment_en"] == EN
+
+
+def test_arxiv_down_before_the_editor_opens_writes_nothing(
+    isolated: Path, model_server: OpenAIServer
+) -> None:
+    editor = isolated / "ed.sh"
+    editor.write_text(f"#!/bin/sh\ntouch {isolated}/opened\n", encoding="utf-8")
+    editor.chmod(0o755)
+    down = {"DIGEST_ARXIV_API_URL": f"http://127.0.0.1:{closed_port()}/api/query"}
+    result = run(
+        "draft", "2506.18896", "--date", DATE, env={**down, "EDITOR": str(editor)}, tty=True
+    )
+    assert result.code == 3 and "arXiv failed after retries" in result.stderr
+    assert not (isolated / "opened").exists() and not (isolated / "drafts" / DATE).exists()

@@ -1,6 +1,8 @@
 """His vault is never damaged (issue 22), on copies of his real notes: an update changes only
 what changed, each note is written on its own, import reads each note exactly and settles, odd
-files never block, and neither a second digest nor an Obsidian save is ever raced."""
+files never block, and neither a second digest nor an Obsidian save is ever raced. Through the
+command line: a note follows its draft, an edit in Obsidian comes back into the draft, and edits
+on both sides are never overwritten."""
 
 from __future__ import annotations
 
@@ -22,9 +24,9 @@ from pipeline.vault import (
     index_vault,
     write_notes,
 )
-from tests.cli_helpers import run
+from tests.cli_helpers import DATE, EN, KO, drafted, load_draft, run, start
 from tests.conftest import DATA
-from tests.test_hardening import start
+from tests.servers import ArxivServer, OpenAIServer
 
 SAMPLE = DATA / "vault-sample"
 SHAPES = DATA / "vault-shapes"
@@ -508,3 +510,117 @@ def test_digest_vault_names_the_vault_for_import_and_export(isolated: Path) -> N
     assert exported.code == 0 and "2 unchanged" in exported.stderr, exported.stderr
     missing = run("import", "--vault")
     assert missing.code == 2 and "DIGEST_VAULT" in missing.stderr
+
+
+def test_the_day_goes_into_the_vault_in_his_layout(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    drafted()
+    vault = isolated / "vault"
+    vault.mkdir()
+    first = run("export", DATE, "--format", "vault", "-o", str(vault))
+    assert first.code == 0, first.stderr
+    note = vault / "arXiv" / "250623 ReasonFlux-PRM.md"  # published 2025-06-23, title cut at ':'
+    text = note.read_bytes().decode("utf-8")
+    assert text.startswith("https://arxiv.org/abs/2506.18896\n\n*ReasonFlux-PRM: Trajectory")
+    assert text.endswith(f"{KO}\n\n{EN}\n\n#rl ")  # one trailing space, no final newline
+    assert "1 written" in first.stderr
+    again = run("export", DATE, "--format", "vault", "-o", str(vault))
+    assert again.code == 0 and "1 unchanged" in again.stderr
+    # his addition below the tags line is his: the note still says what the draft says
+    note.write_text(text + "\n\nMy own addition in Obsidian.", encoding="utf-8")
+    kept = run("export", DATE, "--format", "vault", "-o", str(vault))
+    assert kept.code == 0 and "1 unchanged" in kept.stderr
+    # his edit of the English in Obsidian is left, unless --force (his addition stays)
+    edited = note.read_text(encoding="utf-8").replace(EN, "His own English.")
+    note.write_text(edited, encoding="utf-8")
+    left = run("export", DATE, "--format", "vault", "-o", str(vault))
+    assert left.code == 1 and "1 left" in left.stderr
+    assert note.read_text(encoding="utf-8") == edited
+    forced = run("export", DATE, "--format", "vault", "-o", str(vault), "--force")
+    assert forced.code == 0
+    assert note.read_bytes().decode("utf-8") == text + "\n\nMy own addition in Obsidian."
+    assert run("export", DATE, "--format", "vault").code == 2  # -o names the vault
+
+
+def test_a_note_he_filed_elsewhere_is_that_note(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    drafted()
+    vault = isolated / "vault"
+    vault.mkdir()
+    assert run("export", DATE, "--format", "vault", "-o", str(vault)).code == 0
+    filed = vault / "arXiv" / "2025" / "250623 ReasonFlux-PRM.md"
+    filed.parent.mkdir()
+    (vault / "arXiv" / "250623 ReasonFlux-PRM.md").rename(filed)
+    again = run("export", DATE, "--format", "vault", "-o", str(vault))
+    assert again.code == 0 and "1 unchanged" in again.stderr
+    assert not (vault / "arXiv" / "250623 ReasonFlux-PRM.md").exists()
+
+
+def exported_to_vault(isolated: Path) -> Path:
+    drafted()
+    vault = isolated / "vault"
+    vault.mkdir()
+    assert run("export", DATE, "--format", "vault", "-o", str(vault)).code == 0
+    return vault / "arXiv" / "250623 ReasonFlux-PRM.md"
+
+
+def test_a_note_nobody_touched_follows_the_draft(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    note = exported_to_vault(isolated)
+    mine = "A PRM that grades each reasoning step."
+    assert run("edit", "2506.18896", stdin=mine).code == 0
+    again = run("export", DATE, "--format", "vault", "-o", str(note.parent.parent))
+    assert again.code == 0 and "1 updated" in again.stderr  # no --force needed
+    assert mine in note.read_text(encoding="utf-8")
+
+
+def test_a_note_edited_in_the_vault_comes_back_into_its_draft(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    note = exported_to_vault(isolated)
+    text = note.read_text(encoding="utf-8").replace(EN, "My English, written in Obsidian.")
+    note.write_text(text, encoding="utf-8")
+    result = run("import", "--vault", str(note.parent.parent))
+    assert result.code == 0 and "1 updated" in result.stderr, result.stderr
+    assert (
+        load_draft(isolated, DATE, "2506.18896")["comment_en"] == "My English, written in Obsidian."
+    )
+    assert not (isolated / "drafts" / "2025-06-23").exists()  # no second draft on the paper's day
+    history = load_draft(isolated, DATE, "2506.18896")["history"]
+    assert {"comment_en": EN, "replaced": "import of arXiv/250623 ReasonFlux-PRM.md"} in history
+
+
+def test_edits_on_both_sides_are_never_overwritten(
+    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+) -> None:
+    note = exported_to_vault(isolated)
+    vault = note.parent.parent
+    obsidian = note.read_text(encoding="utf-8") + "\n\nMy paragraph in Obsidian."
+    note.write_text(obsidian, encoding="utf-8")
+    mine = "A PRM, edited here: whether the steps are coherent and the templates fit."
+    assert run("edit", "2506.18896", stdin=mine).code == 0
+    left = run("export", DATE, "--format", "vault", "-o", str(vault))
+    assert (
+        left.code == 1 and "1 left" in left.stderr and note.read_text(encoding="utf-8") == obsidian
+    )
+    # the import takes his side (his paragraph), the draft keeps its own (the English) ...
+    merged = run("import", "--vault", str(vault))
+    assert "1 updated" in merged.stderr, merged.stderr
+    assert load_draft(isolated, DATE, "2506.18896")["comment_en"] == mine
+    # ... and the export writes both into the note
+    written = run("export", DATE, "--format", "vault", "-o", str(vault))
+    assert written.code == 0 and "1 updated" in written.stderr
+    text = note.read_text(encoding="utf-8")
+    assert mine in text and text.endswith("My paragraph in Obsidian.")
+    # where both sides changed the same part, the draft's stays; --force writes it, his is kept
+    note.write_text(text.replace(mine, "His English in Obsidian."), encoding="utf-8")
+    assert run("edit", "2506.18896", stdin=mine + " Again.").code == 0
+    skipped = run("import", "--vault", str(vault))
+    assert "1 skipped (1 edited on both sides)" in skipped.stderr
+    forced = run("export", DATE, "--format", "vault", "-o", str(vault), "--force")
+    assert forced.code == 0 and "1 overwritten" in forced.stderr
+    history = load_draft(isolated, DATE, "2506.18896")["history"]
+    assert any("His English in Obsidian." in h.get("note", "") for h in history)

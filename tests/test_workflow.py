@@ -3,98 +3,20 @@ the judge, editing, checking and selection, as the workflow layer returns them."
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from pipeline.arxiv import FetchResult, Paper
 from pipeline.config import load_settings
 from pipeline.entry import Entry
 from pipeline.errors import InputError, ServiceError
-from pipeline.glossary import parse_glossary
-from pipeline.judge import JUDGE_SYSTEM
-from pipeline.model import Messages, Reply, Translation
 from pipeline.results import RunResult
-from pipeline.text import PaperId, parse_dates, parse_day
-from pipeline.translate import clean_reply
+from pipeline.text import parse_dates, parse_day
 from pipeline.translation import translate_checked
-from pipeline.usage import Usage
-from pipeline.workflow import Workflow
-
-KO = "PRM. 각 단계가 일관되는지, 추론의 템플릿이 적절한지 등을 평가하게 했군요."
-EN = "A PRM. It judges whether the steps are coherent and the reasoning templates fit."
-GLOSSARY = parse_glossary(
-    "terms:\n  추론: [reasoning, inference]\n  보상 모델:\n    en: reward model\n    strict: true\n"
-    "keep: [PRM]\n",
-    "glossary.yaml",
-)
-
-
-@dataclass
-class FakeModel:
-    """The model at its interface (a pipeline.model.Model): `answer(messages)` makes each reply;
-    requests are recorded."""
-
-    answer: Callable[[Messages], str]
-    requests: list[Messages] = field(default_factory=list)
-    model: str = "fake-model"
-
-    def use_jobs(self, jobs: int | None) -> None:
-        """The fake answers at once: no limit on requests in flight to learn."""
-
-    def remember_limit(self) -> None:
-        """Nothing learned to keep."""
-
-    def complete(self, messages: Messages, judge: bool = False) -> Reply:
-        self.requests.append(messages)
-        return Reply(self.answer(messages), self.model, Usage(requests=1, prompt=8, completion=2))
-
-    def translate(self, comment_ko: str, messages: Messages) -> Translation:
-        reply = self.complete(messages)
-        text, removed = clean_reply(reply.content, comment_ko)
-        return Translation(text, reply.model, removed, usage=reply.usage)
-
-
-class FakeArxiv:
-    def __init__(self) -> None:
-        self.papers = {"2506.18896": Paper("2506.18896", "v1", "ReasonFlux-PRM", ["Ann"], "PRMs.")}
-        self.asked = 0
-
-    def fetch(self, ids: list[PaperId], *, refresh: bool = False) -> FetchResult:
-        self.asked += 1
-        result = FetchResult()
-        for paper_id in ids:
-            if paper_id.base in self.papers:
-                result.papers[paper_id.query] = self.papers[paper_id.base]
-            else:
-                result.problems[paper_id.query] = InputError(f"arXiv has no paper {paper_id}")
-        return result
-
-    def fetch_one(self, paper_id: PaperId, *, refresh: bool = False) -> Paper:
-        result = self.fetch([paper_id], refresh=refresh)
-        if paper_id.query in result.problems:
-            raise result.problems[paper_id.query]
-        return result.papers[paper_id.query]
-
-
-def is_judge(messages: list[dict[str, str]]) -> bool:
-    return messages[0]["content"] == JUDGE_SYSTEM
-
-
-def judgement(*errors: tuple[str, str, str]) -> str:
-    return json.dumps({"errors": [{"category": c, "severity": s, "span": t} for c, s, t in errors]})
-
-
-# The arg-type ignores in this file: workflow.py still types its model as translate.Translator
-# and its arXiv as ArxivClient. Each goes when the workflow takes pipeline.model.Model (and an
-# arXiv protocol); mypy's warn_unused_ignores then says so.
-def workflow(model: FakeModel, isolated: Path, **settings: Any) -> Workflow:
-    base = replace(load_settings(), **settings)
-    return Workflow(base, glossary=GLOSSARY, arxiv=FakeArxiv(), translator=model)
+from tests.cli_helpers import FAKE_EN as EN
+from tests.cli_helpers import FAKE_GLOSSARY as GLOSSARY
+from tests.cli_helpers import KO, FakeModel, is_judge, judgement, workflow
 
 
 def test_a_draft_in_process(isolated: Path) -> None:
