@@ -1,0 +1,312 @@
+"""A hostile review of `digest sync`, `digest new` and the merge rules (issues 22 and 23).
+
+Each test reproduces one suspicion on copies of his real notes (tests/data/vault-sample/) or
+on small notes in his layout, against the loopback servers. A test that fails shows a bug; a
+test that passes clears the suspicion."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from pipeline.note import Kind, read_note
+from tests.cli_helpers import run
+from tests.conftest import DATA
+from tests.servers import ArxivServer, FakePaper, OpenAIServer, last_user_comment
+
+SAMPLE = DATA / "vault-sample"
+CURRENT = "250801"  # his layout since August 2025
+SINCE = ("--since", "2025-08-01")
+MHC = "arXiv/251231 mHC.md"
+
+
+def without_english(text: str) -> str:
+    note = read_note(text)
+    return "".join(p.gap + p.text for p in note.pieces if p.kind is not Kind.ENGLISH) + note.tail
+
+
+class Vault:
+    """A copy of his vault whose current-layout notes lost their English, and what it was."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        shutil.copytree(SAMPLE, root)
+        (root / ".obsidian").mkdir()
+        self.english: dict[str, str] = {}
+        self.originals: dict[Path, bytes] = {}
+        for path in sorted(root.rglob("*.md")):
+            self.originals[path] = path.read_bytes()
+            if path.name < CURRENT:
+                continue
+            note = read_note(path.read_bytes().decode("utf-8"))
+            self.english[note.content.comment_ko] = note.content.comment_en
+            path.write_bytes(without_english(path.read_bytes().decode("utf-8")).encode("utf-8"))
+
+    def answer(self, request: dict) -> str:
+        return self.english.get(last_user_comment(request), "Some other English.")
+
+
+@pytest.fixture
+def vault(isolated: Path, model_server: OpenAIServer, arxiv_server: ArxivServer) -> Vault:
+    copy = Vault(isolated / "Obsidian")
+    model_server.responder = copy.answer
+    return copy
+
+
+def snapshot(*folders: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file below the folders: its bytes and its modification time."""
+    files = {}
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and ".digest" not in path.parts:
+                files[str(path)] = (path.read_bytes(), path.stat().st_mtime_ns)
+    return files
+
+
+def small_vault(isolated: Path) -> Path:
+    root = isolated / "Obsidian"
+    (root / "arXiv").mkdir(parents=True)
+    (root / ".obsidian").mkdir()
+    return root
+
+
+TODAY = dt.date.today().isoformat()
+
+
+# -- a second sync ---------------------------------------------------------------------------------
+def test_a_second_sync_writes_no_file_when_a_note_is_held(
+    vault: Vault, model_server: OpenAIServer, arxiv_server: ArxivServer, isolated: Path
+) -> None:
+    """A note held (its English fails a check): the second sync asks nothing and writes no
+    file, neither in the vault nor among the drafts."""
+    mhc = vault.root / MHC
+    korean = read_note(mhc.read_text(encoding="utf-8")).content.comment_ko
+    vault.english[korean] = "Korean left here: 한국어."
+    assert run("sync", str(vault.root), *SINCE).code == 1
+    before = snapshot(vault.root, isolated / "drafts")
+    asked = len(model_server.requests), len(arxiv_server.requests)
+    again = run("sync", str(vault.root), *SINCE)
+    assert again.code == 1
+    assert (len(model_server.requests), len(arxiv_server.requests)) == asked
+    after = snapshot(vault.root, isolated / "drafts")
+    assert [k for k in after if after[k] != before.get(k)] == []
+
+
+def test_the_daily_export_after_sync_leaves_every_note_as_it_is(vault: Vault) -> None:
+    """His daily flow: sync, then `digest export DATE --format vault`: the notes sync just
+    wrote say what their drafts say, so the export changes no byte."""
+    assert run("sync", str(vault.root), *SINCE).code == 0
+    before = {p: p.read_bytes() for p in vault.originals}
+    exported = run("export", TODAY, "--format", "vault", "-o", str(vault.root))
+    assert exported.code == 0, exported.stderr
+    assert [p.name for p in before if p.read_bytes() != before[p]] == []
+
+
+def test_export_after_sync_never_rewrites_his_title_line(
+    isolated: Path, model_server: OpenAIServer, arxiv_server: ArxivServer
+) -> None:
+    """A note whose title line has no authors: sync fetches the paper for context; the
+    authors arXiv gave must not be written into his title line by the export that follows."""
+    root = small_vault(isolated)
+    arxiv_server.add(FakePaper("2512.00001", "A Paper: Long Title", ["Ann Lee"], "Abstract."))
+    note = root / "arXiv/251201 A Paper.md"
+    note.write_text(
+        "https://arxiv.org/abs/2512.00001\n\n*A Paper*\n\n보상에 노이즈를 추가하는 방법.\n", "utf-8"
+    )
+    model_server.responder = lambda request: "Adding noise to the reward."
+    assert run("sync", str(root)).code == 0
+    synced = note.read_text(encoding="utf-8")
+    assert "Adding noise to the reward." in synced
+    exported = run("export", TODAY, "--format", "vault", "-o", str(root))
+    assert exported.code == 0, exported.stderr
+    assert note.read_text(encoding="utf-8") == synced
+
+
+# -- digest new ------------------------------------------------------------------------------------
+def test_a_note_made_by_new_takes_the_korean_he_drafted_in_the_terminal(
+    isolated: Path, model_server: OpenAIServer, arxiv_server: ArxivServer
+) -> None:
+    """`digest new` makes the note, he then drafts the Korean with `digest draft` (not in
+    Obsidian): the note digest itself made is no edit of his, so the export writes into it."""
+    root = small_vault(isolated)
+    arxiv_server.add(FakePaper("2512.00002", "Noisy Rewards: A Study", ["Ann Lee"], "We study."))
+    model_server.responder = lambda request: "Adding noise to the reward."
+    made = run("new", "2512.00002", "--vault", str(root))
+    assert made.code == 0, made.stderr
+    path = Path(made.stdout.strip())
+    assert run("draft", "2512.00002", "--comment", "보상에 노이즈를 추가.").code == 0
+    exported = run("export", TODAY, "--format", "vault", "-o", str(root))
+    assert "edited in the vault since" not in exported.stderr
+    assert exported.code == 0, exported.stderr
+    text = path.read_text(encoding="utf-8")
+    assert "보상에 노이즈를 추가." in text and "Adding noise to the reward." in text
+    assert list((root / "arXiv").glob("*.md")) == [path]  # no second note
+
+
+def test_new_for_a_paper_arxiv_does_not_know_is_one_error_line(
+    isolated: Path, arxiv_server: ArxivServer
+) -> None:
+    root = small_vault(isolated)
+    result = run("new", "2512.99999", "--vault", str(root))
+    assert result.code == 2, result.stderr
+    assert "Error: arXiv has no paper 2512.99999" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not list((root / "arXiv").glob("*.md"))
+
+
+def test_new_when_arxiv_is_down_is_a_service_error(isolated: Path) -> None:
+    root = small_vault(isolated)
+    result = run("new", "2512.00002", "--vault", str(root), env={"DIGEST_RETRY_ATTEMPTS": "1"})
+    assert result.code == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not list((root / "arXiv").glob("*.md"))
+
+
+# -- what the note holds ---------------------------------------------------------------------------
+def test_sync_keeps_a_crlf_note_whole_and_settles(vault: Vault, model_server: OpenAIServer) -> None:
+    """A note saved with Windows line ends: the English comes in with his line ends, and the
+    second sync asks nothing."""
+    mhc = vault.root / MHC
+    mhc.write_bytes(mhc.read_bytes().replace(b"\n", b"\r\n"))
+    his = vault.originals[mhc].replace(b"\n", b"\r\n")
+    result = run("sync", str(vault.root), *SINCE)
+    assert result.code == 0, result.stderr
+    assert mhc.read_bytes() == his
+    asked = len(model_server.requests)
+    again = run("sync", str(vault.root), *SINCE)
+    assert again.code == 0 and len(model_server.requests) == asked
+    assert mhc.read_bytes() == his
+
+
+def test_sync_keeps_decomposed_hangul_as_he_typed_it(
+    vault: Vault, model_server: OpenAIServer
+) -> None:
+    """Korean typed on a Mac may be stored decomposed (NFD): its bytes stay; the English comes
+    in after it."""
+    mhc = vault.root / MHC
+    text = mhc.read_text(encoding="utf-8")
+    korean = read_note(text).content.comment_ko
+    nfd = unicodedata.normalize("NFD", korean)
+    assert nfd != korean
+    vault.english[nfd] = vault.english[korean]
+    mhc.write_text(text.replace(korean, nfd), encoding="utf-8")
+    result = run("sync", str(vault.root), *SINCE)
+    assert result.code == 0, result.stderr
+    after = mhc.read_text(encoding="utf-8")
+    assert nfd in after and "DeepSeek improved" in after
+
+
+@pytest.mark.parametrize("odd", ["\u202a", "\ufffd", "\x0c"], ids=["bidi", "lost", "formfeed"])
+def test_a_korean_with_an_unprintable_character_still_gets_its_english(
+    isolated: Path, model_server: OpenAIServer, arxiv_server: ArxivServer, odd: str
+) -> None:
+    """A character pasted with his Korean (a bidi mark, a U+FFFD, a form feed): his Korean
+    stays byte for byte, and the English is written after it (or the note is held with a
+    reason he can act on), never `left` with a reason about headings and quotes."""
+    root = small_vault(isolated)
+    arxiv_server.add(FakePaper("2512.00001", "A Paper", ["Ann Lee"], "Abstract."))
+    korean = f"보상에 노이즈를{odd} 추가하는 방법."
+    note = root / "arXiv/251201 A Paper.md"
+    head = "https://arxiv.org/abs/2512.00001\n\n*A Paper* (Ann Lee)\n\n> Abstract.\n\n"
+    note.write_text(head + korean + "\n\n#rl ", encoding="utf-8")
+    model_server.responder = lambda request: "Adding noise to the reward."
+    result = run("sync", str(root))
+    assert "would not read back" not in result.stderr, result.stderr
+    text = note.read_text(encoding="utf-8")
+    assert text.startswith(head + korean + "\n\n")
+    assert result.code in (0, 1)
+    if result.code == 0:
+        assert "Adding noise to the reward." in text
+
+
+def test_an_english_paragraph_with_a_korean_word_is_not_a_second_korean(
+    isolated: Path, model_server: OpenAIServer, arxiv_server: ArxivServer
+) -> None:
+    """His English quoting a Korean term is still his English: the note is not bare, so sync
+    asks nothing and writes nothing."""
+    root = small_vault(isolated)
+    text = (
+        "https://arxiv.org/abs/2512.00001\n\n*A Paper* (Ann Lee)\n\n> Abstract.\n\n"
+        "보상에 노이즈를 추가하는 방법.\n\nAdding noise to the reward (보상).\n\n#rl "
+    )
+    note = root / "arXiv/251201 A Paper.md"
+    note.write_text(text, encoding="utf-8")
+    model_server.responder = lambda request: "Adding noise to the reward (reward)."
+    result = run("sync", str(root))
+    assert note.read_text(encoding="utf-8") == text, result.stderr
+    assert not model_server.requests
+
+
+# -- failures --------------------------------------------------------------------------------------
+def test_a_failed_translation_writes_nothing_into_the_note(
+    vault: Vault, model_server: OpenAIServer
+) -> None:
+    """He changes the Korean with `digest draft` while the model is down; a sync with the
+    model still down must not put his new Korean into the note beside the old English (the
+    note would claim that English translates the new Korean)."""
+    assert run("sync", str(vault.root), *SINCE).code == 0
+    mhc = vault.root / MHC
+    synced = mhc.read_bytes()
+    korean = read_note(synced.decode("utf-8")).content.comment_ko + " 더."
+    env = {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "DIGEST_RETRY_ATTEMPTS": "1"}
+    drafted = run("draft", "2512.24880", "--comment", korean, env=env)
+    assert drafted.code == 3, drafted.stderr
+    result = run("sync", str(vault.root), *SINCE, env=env)
+    assert result.code == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    assert mhc.read_bytes() == synced
+
+
+def test_sync_with_the_model_down_is_exit_3_and_the_notes_stay(vault: Vault) -> None:
+    env = {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "DIGEST_RETRY_ATTEMPTS": "1"}
+    before = {p: p.read_bytes() for p in vault.originals}
+    result = run("sync", str(vault.root), *SINCE, env=env)
+    assert result.code == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    assert all(p.read_bytes() == data for p, data in before.items())
+
+
+def test_a_broken_draft_stops_only_its_own_note(vault: Vault) -> None:
+    """A draft he broke by hand (invalid YAML): its note is named, the others are synced."""
+    assert run("sync", str(vault.root), *SINCE).code == 0
+    [broken] = list(Path("drafts").rglob("2512.24880.yaml"))
+    broken.write_text("id: [unclosed\n", encoding="utf-8")
+    youtu = vault.root / "arXiv/251231 Youtu-LLM.md"
+    text = youtu.read_text(encoding="utf-8")
+    english = read_note(text).content.comment_en
+    youtu.write_text(text.replace(english, ""), encoding="utf-8")  # he takes the English out
+    result = run("sync", str(vault.root), *SINCE)
+    assert "Traceback" not in result.stderr
+    assert result.code in (1, 2), result.stderr
+    assert "2512.24880" in result.stderr
+    assert english in youtu.read_text(encoding="utf-8"), result.stderr
+    assert english in youtu.read_text(encoding="utf-8")
+
+
+def test_sync_of_a_file_says_it_is_not_a_folder(isolated: Path) -> None:
+    root = small_vault(isolated)
+    note = root / "arXiv/251201 A Paper.md"
+    note.write_text("https://arxiv.org/abs/2512.00001\n\n보상.\n", encoding="utf-8")
+    result = run("sync", str(note))
+    assert result.code == 2
+    assert "does not exist" not in result.stderr, result.stderr
+
+
+# -- two notes of one paper -----------------------------------------------------------------------
+def test_obsidians_duplicate_never_takes_the_english_of_the_original(
+    vault: Vault, model_server: OpenAIServer
+) -> None:
+    """Obsidian names a copy `X 1.md`, which sorts before `X.md`. With his original note
+    awaiting its English and a copy of it beside, the English goes into the original."""
+    mhc = vault.root / MHC
+    copy = vault.root / "arXiv/251231 mHC 1.md"
+    shutil.copy2(mhc, copy)
+    os.utime(copy)  # the copy is the newer file
+    result = run("sync", str(vault.root), *SINCE)
+    assert result.code == 0, result.stderr
+    assert mhc.read_bytes() == vault.originals[mhc]
