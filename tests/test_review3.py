@@ -10,11 +10,16 @@ import datetime as dt
 import os
 import shutil
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from pipeline.note import Kind, read_note
+from pipeline.entry import AWAITING, READY, Entry
+from pipeline.merge import take_note
+from pipeline.note import Kind, new_note, read_note
+from pipeline.vault import note_content, note_digest
 from tests.cli_helpers import run
 from tests.conftest import DATA
 from tests.servers import ArxivServer, FakePaper, OpenAIServer, last_user_comment
@@ -310,3 +315,86 @@ def test_obsidians_duplicate_never_takes_the_english_of_the_original(
     result = run("sync", str(vault.root), *SINCE)
     assert result.code == 0, result.stderr
     assert mhc.read_bytes() == vault.originals[mhc]
+
+
+# -- the merge rule, as a table --------------------------------------------------------------------
+def _draft(**changes: Any) -> Entry:
+    entry = Entry(
+        id="2506.00001",
+        date="2025-06-24",
+        title="A Paper",
+        authors=["Ann Lee"],
+        abstract="An abstract.",
+        comment_ko="보상에 노이즈를 추가.",
+        machine_en="Adding noise to the reward.",
+        comment_en="Adding noise to the reward.",
+        tags=["rl"],
+        status=READY,
+    )
+    return replace(entry, **changes)
+
+
+def _synced(**changes: Any) -> Entry:
+    """A draft as a sync leaves it: it records its note."""
+    entry = _draft(**changes)
+    entry.source, entry.source_file = "vault", "arXiv/250624 A Paper.md"
+    text = new_note(note_content(entry))
+    entry.note, entry.source_hash = text, note_digest(text.encode("utf-8"))
+    entry.imported = entry.content_fingerprint()
+    return entry
+
+
+def _from_note(base: Entry, **changes: Any) -> Entry:
+    """The draft a note makes after he edited it in Obsidian."""
+    entry = replace(base, **changes)
+    text = new_note(note_content(entry)) + "\n\n[[his link]]"
+    entry.note, entry.source_hash = text, note_digest(text.encode("utf-8"))
+    entry.imported = entry.content_fingerprint()
+    return entry
+
+
+def _checked(entry: Entry) -> None:
+    entry.checks, entry.status = [], READY
+
+
+def test_his_obsidian_english_of_the_old_korean_never_pairs_with_the_new_korean() -> None:
+    """The draft has a new Korean and the model's English of it (`digest draft` again); in
+    Obsidian he polished the old English of the old Korean. Taking his English beside the new
+    Korean, silently, would publish an English of another comment: it is a conflict to tell
+    (or the draft awaits a translation of the new Korean)."""
+    base = _synced()
+    current = replace(
+        base,
+        comment_ko="완전히 다른 새 코멘트.",
+        machine_en="A new comment.",
+        comment_en="A new comment.",
+    )
+    note = _from_note(base, comment_en="Adding noise to the reward, polished.")
+    merged = take_note(current, note, _checked)
+    after = merged.entry or current
+    silently_mixed = (
+        after.comment_ko == "완전히 다른 새 코멘트."
+        and after.comment_en == "Adding noise to the reward, polished."
+        and after.status != AWAITING
+        and not merged.notes
+    )
+    assert not silently_mixed, merged
+
+
+# -- a paper drafted in the terminal, its note written by hand --------------------------------------
+def test_a_note_he_writes_for_a_paper_drafted_in_the_terminal_is_not_silently_ignored(
+    isolated: Path, model_server: OpenAIServer, arxiv_server: ArxivServer
+) -> None:
+    """He drafted the paper with `digest draft`, then wrote its note in Obsidian with the same
+    Korean: sync writes the draft's English into it, or names the note and exits 1 (never
+    exit 0 with the note left bare)."""
+    root = small_vault(isolated)
+    korean = "PRM. 각 단계가 일관되는지, 추론의 템플릿이 적절한지 등을 평가하게 했군요."
+    assert run("draft", "2506.18896", "--comment", korean).code == 0
+    note = root / "arXiv/250623 ReasonFlux-PRM.md"
+    note.write_text(f"https://arxiv.org/abs/2506.18896\n\n{korean}\n\n#prm ", encoding="utf-8")
+    result = run("sync", str(root))
+    english = "evaluate things like whether the steps are coherent"
+    assert english in note.read_text(encoding="utf-8") or (
+        result.code == 1 and "250623 ReasonFlux-PRM.md" in result.stderr
+    ), result.stderr
