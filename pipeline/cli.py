@@ -816,12 +816,14 @@ def import_cmd(
         summary = workflow.import_digest(file)
     for note in summary.notes:
         console.err(f"Note: {note}")
+    for problem in summary.broken:
+        console.err(f"Error: {problem}")
     console.err(f"{vault or file}: {summary.line()}")
     if list_skipped:
         for reason, names in sorted(summary.skipped.items()):
             for name in names:
                 console.err(f"  skipped ({reason}): {name}")
-    return 0
+    return int(ExitCode.BAD_INPUT) if summary.broken else 0  # the rest imported all the same
 
 
 @cli.command()

@@ -22,6 +22,7 @@ from pipeline.vault import (
     VaultNote,
     list_notes,
     note_date,
+    note_order,
     parse_note,
     read_note_bytes,
     vault_root,
@@ -62,6 +63,7 @@ class ImportSummary:
     skipped: dict[str, list[str]] = field(default_factory=dict)  # reason -> files
     drafts: dict[str, NoteDraft] = field(default_factory=dict)  # paper -> its note's draft
     notes: list[str] = field(default_factory=list)  # what the author should know (conflicts)
+    broken: list[str] = field(default_factory=list)  # drafts that cannot be read: why, each
 
     def line(self) -> str:
         parts = [
@@ -76,6 +78,7 @@ class ImportSummary:
         return ", ".join(parts)
 
 
+BROKEN_DRAFT = "its draft cannot be read"
 ANOTHER_NOTE = "a second note of a paper (the paper's draft is another note's)"
 
 
@@ -205,7 +208,7 @@ def import_vault(
     """Every usable note of the vault becomes a draft; importing again changes nothing.
 
     A note's paper is the arXiv link on its first line (note.read_note). A paper with several
-    notes has one draft: from the note its draft already records, else from the first by path;
+    notes has one draft: from the note its draft already records, else from the first (an original before its Obsidian copy, then by path);
     the others are named as skipped, never swapped in. A paper that already has a draft, on
     any day, is that draft. A draft edited here since it was last imported or exported is not
     overwritten, nor is one drafted here that the note contradicts: both are skipped with the
@@ -283,12 +286,17 @@ def import_vault(
         read = _read_unread(notes, paths, summary)
         if not read:
             continue
-        source_file, note = _the_note(read, store, date, paper)
-        _name_the_others(summary, read, source_file, paper)
-        entry = note_entry(note, source_file)
-        bare = not note.content.comment_en
-        date = date or (new_day if bare and new_day else entry.date)
-        made, draft = store_note(store, date, entry, recheck)
+        try:
+            source_file, note = _the_note(read, store, date, paper)
+            _name_the_others(summary, read, source_file, paper)
+            entry = note_entry(note, source_file)
+            bare = not note.content.comment_en
+            date = date or (new_day if bare and new_day else entry.date)
+            made, draft = store_note(store, date, entry, recheck)
+        except InputError as exc:  # its draft broken by hand: that paper alone waits for a fix
+            summary.skipped.setdefault(BROKEN_DRAFT, []).extend(name for name, _ in read)
+            summary.broken.append(str(exc))
+            continue
         summary.notes += made.notes
         if made.outcome == "imported":
             drafted.setdefault(file_safe(entry.id), []).append(date)
@@ -330,8 +338,8 @@ def _name_the_others(
 def _the_note(
     notes: list[tuple[str, VaultNote]], store: Store, date: str | None, paper: str
 ) -> tuple[str, VaultNote]:
-    """Of a paper's notes, the one its draft records, else the first by path."""
-    notes = sorted(notes, key=lambda item: item[0])
+    """Of a paper's notes, the one its draft records, else the first (vault.note_order)."""
+    notes = sorted(notes, key=lambda item: note_order(item[0]))
     if len(notes) > 1 and date is not None:
         try:
             draft = store.get(date, paper)

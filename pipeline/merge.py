@@ -317,24 +317,51 @@ def take_note(current: Entry | None, note: Entry, check: Check) -> Merged:
         return Merged(entry, "unchanged")
     base = _as_read(current.note, current) if current.note else None
     theirs, conflicts = [], []
-    if base is None:  # no note recorded: the draft as imported is the base
-        if current.content_fingerprint() != (current.imported or note.imported):
+    if base is None and current.imported and current.content_fingerprint() == current.imported:
+        # no note recorded, the draft as an import made it: what differs is his
+        theirs = [n for n in _FIELDS if not _same(n, getattr(note, n), getattr(current, n))]
+    elif base is None:
+        # drafted (or edited) here, and this note never recorded: it is the draft's note when
+        # its comment says nothing against the draft's (each of Korean, English and tags the
+        # same, or on one side only); the draft takes what only the note has, and its head and
+        # abstract (his, as any draft of a note takes them)
+        said = [n for n in ("comment_ko", "comment_en", "tags") if getattr(note, n)]
+        against = [
+            n
+            for n in said
+            if getattr(current, n) and not _same(n, getattr(note, n), getattr(current, n))
+        ]
+        if against:
             reason = (
                 "edited here since the import"
                 if current.imported
                 else "drafted here, and the note says otherwise"
             )
-            return Merged(None, reason)
-        theirs = [n for n in _FIELDS if not _same(n, getattr(note, n), getattr(current, n))]
+            notes = [
+                f"{current.id}: {', '.join(against)} differ between {note.source_file} and the "
+                "draft made here; neither is changed (make them agree, in the note or with "
+                "`digest edit`)"
+            ]
+            return Merged(None, reason, notes)
+        theirs = [
+            n
+            for n in ("title", "authors", "abstract", *said)
+            if getattr(note, n) and not _same(n, getattr(note, n), getattr(current, n))
+        ]
     else:
         for name in _FIELDS:
             was, ours, new = getattr(base, name), getattr(current, name), getattr(note, name)
             if _same(name, new, was) or _same(name, new, ours):
                 continue  # the note did not change it, or says what the draft says
             if _same(name, ours, was) or (
-                name == "comment_en" and ours == current.machine_en and bool(new)
+                name == "comment_en"
+                and ours == current.machine_en
+                and bool(new)
+                and _same("comment_ko", current.comment_ko, base.comment_ko)
             ):
-                theirs.append(name)  # only the note changed it (or his English beats the model's)
+                # only the note changed it; or his English beats the model's, when both are of
+                # the Korean the note has (not of a Korean changed here since)
+                theirs.append(name)
             else:
                 conflicts.append(name)
     entry = _own(current)

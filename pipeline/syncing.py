@@ -42,6 +42,7 @@ class Synced:
     notes: list[NoteResult] = field(default_factory=list)  # written, held or left (not unchanged)
     paper_problem: str = ""  # why arXiv gave no paper (the English was made without it)
     import_notes: list[str] = field(default_factory=list)  # the import's (conflicts, ...)
+    broken: list[str] = field(default_factory=list)  # drafts that cannot be read: why, each
 
 
 class Syncing(Publishing):
@@ -60,13 +61,9 @@ class Syncing(Publishing):
         """Every note with his Korean and no English gets its English (see the module);
         `batch` runs the translations (with the caller's progress), `progress` the import."""
         from pipeline.importer import import_vault
-        from pipeline.vault import vault_root, write_notes
+        from pipeline.vault import write_notes
 
-        if not folder.is_dir():
-            raise InputError(
-                f"vault folder {folder} does not exist (check the path or DIGEST_VAULT)"
-            )
-        vault = vault_root(folder)
+        vault = _vault_of(folder)
         summary = import_vault(
             vault,
             self.store,
@@ -77,7 +74,7 @@ class Syncing(Publishing):
             new_day=today(),
             allow_empty=True,  # a vault he has just begun: nothing to sync yet
         )
-        synced = Synced(summary.line(), import_notes=list(summary.notes))
+        synced = Synced(summary.line(), import_notes=summary.notes, broken=summary.broken)
         awaiting = {str(path) for path in self.history.awaiting(None)}
         entries: list[Entry] = []
         for paper, draft in summary.drafts.items():
@@ -103,8 +100,9 @@ class Syncing(Publishing):
             synced.outcomes = outcomes
             fresh = {(o.entry.date, o.entry.id): o.entry for o in outcomes if o.entry is not None}
             entries = [fresh.get((e.date, e.id), e) for e in entries]
-        # a draft whose translation failed has no English for its note: nothing to write
-        ready = [e for e in entries if e.comment_en.strip()]
+        # a draft whose translation failed has no English of its Korean for its note: nothing
+        # to write (an older English beside the new Korean would say what he did not)
+        ready = [e for e in entries if e.comment_en.strip() and e.status != AWAITING]
         if ready:
             # never force over the note: it was read a moment ago, so a note that differs now
             # was saved in Obsidian meanwhile, and his save wins (the next sync takes it up);
@@ -149,14 +147,10 @@ class Syncing(Publishing):
         never replaced (and arXiv is not asked). A paper he has drafted already gets its
         draft's note (his Korean, its English, his tags; the draft records it); any other, an
         empty paragraph for his Korean."""
-        from pipeline.vault import index_vault, vault_root
+        from pipeline.vault import index_vault
 
         paper_id = parse_id(paper_text)
-        if not folder.is_dir():
-            raise InputError(
-                f"vault folder {folder} does not exist (check the path or DIGEST_VAULT)"
-            )
-        vault = vault_root(folder)
+        vault = _vault_of(folder)
         known = index_vault(vault).note_of(paper_id.base)
         if known is not None:
             return vault / known, False
@@ -244,3 +238,14 @@ class Syncing(Publishing):
             except OSError as exc:
                 raise write_failure(path, exc) from None
         return path, True
+
+
+def _vault_of(folder: Path) -> Path:
+    """The vault a folder is in (a folder of it, or the vault itself)."""
+    from pipeline.vault import vault_root
+
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder} is a file, not a vault folder (give the vault's folder)")
+    if not folder.is_dir():
+        raise InputError(f"vault folder {folder} does not exist (check the path or DIGEST_VAULT)")
+    return vault_root(folder)

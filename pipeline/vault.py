@@ -248,11 +248,21 @@ class VaultIndex:
     odd: list[tuple[Path, str]] = field(default_factory=list)
 
     def note_of(self, paper: str, own: str = "") -> PurePosixPath | None:
-        """The paper's note: the one the draft knows, else the first by path."""
+        """The paper's note: the one the draft knows, else the first (note_order)."""
         known = self.by_paper.get(paper, [])
         if own and PurePosixPath(own) in known:
             return PurePosixPath(own)
         return known[0] if known else None
+
+
+_COPY_SUFFIX = re.compile(r" \d+$")  # Obsidian's name for a copy: "X 1.md" beside "X.md"
+
+
+def note_order(path: str | PurePosixPath) -> tuple[bool, str]:
+    """Of a paper's notes, which comes first: an original before Obsidian's copies of it
+    ("X 1.md" sorts before "X.md" by name), then by path."""
+    path = PurePosixPath(path)
+    return bool(_COPY_SUFFIX.search(path.stem)), str(path)
 
 
 def index_vault(vault: Path) -> VaultIndex:
@@ -268,7 +278,7 @@ def index_vault(vault: Path) -> VaultIndex:
             relative = PurePosixPath(path.relative_to(vault).as_posix())
             index.by_paper.setdefault(paper, []).append(relative)
     for paths in index.by_paper.values():
-        paths.sort(key=str)
+        paths.sort(key=note_order)
     return index
 
 
@@ -346,6 +356,18 @@ def _file_title(entry: Entry) -> str:
         except Skip:
             pass
     return collapse(entry.title)
+
+
+_COMMENTS = frozenset({"comment_ko", "comment_en"})
+
+
+def _holds_no_comment(text: str) -> bool:
+    """A note of a paper with neither Korean nor English in it (one `digest new` made)."""
+    try:
+        content = read_note(text).content
+    except NoPaper:
+        return False
+    return not content.comment_ko.strip() and not content.comment_en.strip()
 
 
 def render_note(entry: Entry, base: str | None = None, only: frozenset[str] = ALL_FIELDS) -> str:
@@ -643,10 +665,14 @@ def _write_one(
                 now = current.decode("utf-8")
             except UnicodeDecodeError:
                 return NoteResult(entry.id, NoteStatus.LEFT, path, "not UTF-8 text")
+            blank = not entry.source_hash and _holds_no_comment(now)
+            if blank:  # a note of the paper with no comment yet (`digest new`'s): his Korean
+                # and English go in, nothing of his is replaced (his tags stay)
+                only = only & (_COMMENTS if read_note(now).content.tags else _COMMENTS | {"tags"})
             text = render_note(entry, base=now, only=only)
             if text == now:  # says what the draft says already: nothing to write or hold
                 return NoteResult(entry.id, NoteStatus.UNCHANGED, path, text=now)
-            if note_digest(current) == entry.source_hash:
+            if note_digest(current) == entry.source_hash or blank:
                 status = NoteStatus.UPDATED
             elif force:
                 status, replaced = NoteStatus.OVERWRITTEN, now

@@ -286,6 +286,10 @@ def show_sync(console: Console, vault: Path, synced: Synced) -> int:
     codes += [int(r.error.exit_code) for r in synced.notes if r.error is not None]
     if left:
         codes.append(int(ExitCode.CHECK_FAILED))
+    if synced.import_notes:  # a note and its draft that disagree: he decides
+        codes.append(int(ExitCode.CHECK_FAILED))
+    if synced.broken:  # a draft broken by hand: its paper waits until it is fixed
+        codes.append(int(ExitCode.BAD_INPUT))
     return max(codes)
 
 
@@ -294,6 +298,8 @@ def show_synced_notes(console: Console, synced: Synced) -> None:
     written or held (the translations have their own progress lines)."""
     for note in synced.import_notes:
         console.err(f"Note: {note}")
+    for problem in synced.broken:
+        console.err(f"Error: {problem}")
     for result in synced.notes:
         console.err(result.line())
 

@@ -130,16 +130,16 @@ def test_a_paper_with_two_notes_keeps_the_note_its_draft_knows(tmp_path: Path) -
     vault = copy_vault(tmp_path, SHAPES / "two-notes")
     store = Store(tmp_path / "drafts")
     (entry,) = imported(store, vault)
-    assert entry.source_file == "251231 mHC 1.md"  # the first by path
-    # he deletes the copy and files the other: the draft follows, once
-    (vault / "251231 mHC 1.md").unlink()
+    assert entry.source_file == "251231 mHC.md"  # the original, not Obsidian's copy `mHC 1`
+    # he deletes the original and keeps the copy: the draft follows, once
+    (vault / "251231 mHC.md").unlink()
     summary = import_vault(vault, store, lambda entry: None)
     assert len(summary.updated) == 1
-    assert store.load(store.files()[0]).source_file == "251231 mHC.md"
-    (vault / "251231 mHC 2.md").write_bytes((vault / "251231 mHC.md").read_bytes())
+    assert store.load(store.files()[0]).source_file == "251231 mHC 1.md"
+    (vault / "251231 mHC.md").write_bytes((vault / "251231 mHC 1.md").read_bytes())
     summary = import_vault(vault, store, lambda entry: None)
-    assert (len(summary.updated), len(summary.unchanged)) == (0, 1)  # its own note, not `2`
-    assert summary.skipped[ANOTHER_NOTE] == ["251231 mHC 2.md (2512.24880)"]
+    assert (len(summary.updated), len(summary.unchanged)) == (0, 1)  # its own note still
+    assert summary.skipped[ANOTHER_NOTE] == ["251231 mHC.md (2512.24880)"]
 
 
 def test_a_note_that_later_gains_front_matter_is_the_same_note(tmp_path: Path) -> None:

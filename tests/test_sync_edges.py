@@ -1,8 +1,9 @@
-"""A hostile review of `digest sync`, `digest new` and the merge rules (issues 22 and 23).
+"""`digest sync`, `digest new` and the merge rules under them, at their edges: a translation
+that fails, a draft broken by hand, a note digest made, a note written for a paper drafted in the
+terminal, Obsidian's copies, odd characters and line ends, English quoting a Korean word.
 
-Each test reproduces one suspicion on copies of his real notes (tests/data/vault-sample/) or
-on small notes in his layout, against the loopback servers. A test that fails shows a bug; a
-test that passes clears the suspicion."""
+On copies of his real notes (tests/data/vault-sample/) or small notes in his layout, against
+the loopback servers."""
 
 from __future__ import annotations
 
