@@ -12,7 +12,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -23,6 +23,7 @@ from pipeline.console import Console, Progress
 from pipeline.errors import DigestError, ExitCode, InputError, redact
 
 if TYPE_CHECKING:
+    from pipeline.entry import Entry
     from pipeline.results import Outcome
     from pipeline.workflow import Workflow
 
@@ -659,6 +660,8 @@ def export_cmd(app: App, date_text: str, fmt: str, output: Path | None, force: b
 # second or two after each pause in typing; a pause longer than this is taken as done (and if he
 # goes on, the English of the Korean he changed is made again).
 WATCH_QUIET = 3.0
+# More notes than this to write at once, and sync asks first (on a terminal)
+SYNC_ASK_ABOVE = 20
 
 
 @cli.command()
@@ -691,7 +694,8 @@ def sync(
     next sync writes it) or in Obsidian. Notes that have English are left as they are (they
     teach the examples). Running it again asks no service anything and writes nothing; Ctrl-C
     keeps what is done, and the same command finishes the rest. A note saved in Obsidian while
-    sync works on it is never overwritten.
+    sync works on it is never overwritten. On a terminal, a sync that would write more than 20
+    notes asks first (your older notes without English: --since leaves them be).
 
     \b
     Examples:
@@ -709,6 +713,17 @@ def sync(
     def translated(total: int, work: views.Work) -> list[Outcome]:
         return views.batch(console, total, work)  # a line per note, failures with their reason
 
+    def go_on(entries: list[Entry]) -> bool:
+        """Many notes at once (a first sync over years of notes, some left without English on
+        purpose): on a terminal, he says whether; piped or in a script, it goes on."""
+        if len(entries) <= SYNC_ASK_ABOVE or not console.stdin_isatty:
+            return True
+        oldest = min(PurePosixPath(e.source_file).name for e in entries)
+        return console.ask(
+            f"{len(entries)} notes have your Korean and no English (the oldest: {oldest}); "
+            "give each its English?"
+        )
+
     synced = workflow.sync(
         vault,
         since=since,
@@ -716,6 +731,7 @@ def sync(
         jobs=jobs,
         batch=translated,
         progress=views.counter(console, "notes"),
+        go_on=go_on,
     )
     code = views.show_sync(console, vault, synced)
     if not watch:

@@ -106,6 +106,13 @@ class Console:
 
         return read_stream(self.stdin, "stdin", MAX_INPUT_CHARS)
 
+    def ask(self, question: str) -> bool:
+        """A yes/no question on the terminal (no by default; an empty or closed stdin is no)."""
+        self.end_status()
+        self.err(f"{question} [y/N] ", nl=False)
+        answer = self.stdin.readline(64).decode("utf-8", "replace").strip().lower()
+        return answer in ("y", "yes")
+
     def progress(self, total: int) -> Progress:
         return Progress(self, total)
 

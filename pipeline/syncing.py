@@ -43,6 +43,7 @@ class Synced:
     paper_problem: str = ""  # why arXiv gave no paper (the English was made without it)
     import_notes: list[str] = field(default_factory=list)  # the import's (conflicts, ...)
     broken: list[str] = field(default_factory=list)  # drafts that cannot be read: why, each
+    declined: int = 0  # notes that would have been written, when he said no
 
 
 class Syncing(Publishing):
@@ -57,9 +58,11 @@ class Syncing(Publishing):
         jobs: int | None = None,
         batch: Batch = lambda total, work: work(lambda index, outcome: None),
         progress: Callable[[int, int], None] = lambda done, total: None,
+        go_on: Callable[[list[Entry]], bool] = lambda entries: True,
     ) -> Synced:
         """Every note with his Korean and no English gets its English (see the module);
-        `batch` runs the translations (with the caller's progress), `progress` the import."""
+        `batch` runs the translations (with the caller's progress), `progress` the import;
+        `go_on` is asked with the drafts to write before any service is (False: none is)."""
         from pipeline.importer import import_vault
         from pipeline.vault import write_notes
 
@@ -90,6 +93,9 @@ class Syncing(Publishing):
                 if entry is not None and entry.comment_ko.strip():
                     entries.append(entry)
         if not entries:
+            return synced
+        if not go_on(entries):
+            synced.declined = len(entries)
             return synced
         entries, synced.paper_problem = self._fill_papers(entries)
         todo = [e for e in entries if e.status == AWAITING]

@@ -281,6 +281,10 @@ def show_sync(console: Console, vault: Path, synced: Synced) -> int:
         if synced.notes or synced.outcomes
         else "nothing to write"
     )
+    if synced.declined:
+        tail = (
+            f"nothing written ({synced.declined} notes await; --since DATE syncs only the recent)"
+        )
     console.err(f"{vault}: {synced.imported}; {tail}")
     codes = [worst_exit(synced.outcomes)]
     codes += [int(r.error.exit_code) for r in synced.notes if r.error is not None]

@@ -399,3 +399,28 @@ def test_a_note_he_writes_for_a_paper_drafted_in_the_terminal_is_not_silently_ig
     assert english in note.read_text(encoding="utf-8") or (
         result.code == 1 and "250623 ReasonFlux-PRM.md" in result.stderr
     ), result.stderr
+
+
+# -- a first sync over years of notes -------------------------------------------------------------
+def test_a_sync_of_many_notes_asks_first_on_a_terminal(
+    vault: Vault, model_server: OpenAIServer, arxiv_server: ArxivServer
+) -> None:
+    """Without --since, his older notes that he left without English would all get it: on a
+    terminal sync asks first (no: nothing is asked of any service, nothing written)."""
+    before = {p: p.read_bytes() for p in vault.originals}
+    declined = run("sync", str(vault.root), stdin="n\n", tty=True)
+    assert declined.code == 0, declined.stderr
+    assert "give each its English? [y/N]" in declined.stderr
+    assert "(the oldest: 200803 Encoding in Style.md)" in declined.stderr
+    assert "nothing written (" in declined.stderr and "--since" in declined.stderr
+    assert not model_server.requests and not arxiv_server.requests
+    assert all(p.read_bytes() == data for p, data in before.items())
+    # with --since, few enough: not asked
+    recent = run("sync", str(vault.root), *SINCE, stdin="", tty=True)
+    assert recent.code == 0 and "[y/N]" not in recent.stderr, recent.stderr
+    assert "English written into 9 notes" in recent.stderr
+    # yes: the rest are written
+    model_server.responder = lambda request: "Some English."
+    agreed = run("sync", str(vault.root), stdin="y\n", tty=True)
+    assert agreed.code in (0, 1) and "[y/N]" in agreed.stderr, agreed.stderr
+    assert "English written into" in agreed.stderr
