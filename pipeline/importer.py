@@ -208,11 +208,11 @@ def import_vault(
     """Every usable note of the vault becomes a draft; importing again changes nothing.
 
     A note's paper is the arXiv link on its first line (note.read_note). A paper with several
-    notes has one draft: from the note its draft already records, else from the first (an original before its Obsidian copy, then by path);
-    the others are named as skipped, never swapped in. A paper that already has a draft, on
-    any day, is that draft. A draft edited here since it was last imported or exported is not
-    overwritten, nor is one drafted here that the note contradicts: both are skipped with the
-    reason. Each change is a read-modify-write under the store's lock (merge.take_note decides),
+    notes has one draft: from the note its draft already records, else from the first (an
+    original before its Obsidian copy, then by path); the others are named as skipped, never
+    swapped in. A paper that already has a draft, on any day, is that draft. A draft edited here
+    since it was last imported or exported is not overwritten, nor is one drafted here that the
+    note contradicts: both are skipped with the reason. Each change is a read-modify-write under the store's lock (merge.take_note decides),
     so a command saving meanwhile loses nothing. `seen_file` keeps what this import found
     (Seen), so that the next one reads only the notes and drafts that changed. `new_day` is
     the day of a new draft of a note that awaits its English (sync: the day it is written),

@@ -356,7 +356,7 @@ class _Reader:
         hangul = [_QUOTED.sub("", line) if after_korean else line for line in block]
         if any(HANGUL.search(line) for line in hangul) and not _not_prose(block):
             return Kind.KOREAN
-        if state in (_State.KOREAN, _State.ENGLISH, _State.AFTER_TAGS) and not _not_prose(block):
+        if after_korean and not _not_prose(block):
             return Kind.ENGLISH
         return Kind.OTHER
 

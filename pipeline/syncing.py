@@ -24,12 +24,12 @@ from pipeline.results import Outcome
 from pipeline.text import PaperId, parse_id, today
 from pipeline.vault import NoteResult, NoteStatus
 
-OnDone = Callable[[int, Outcome], None]
-# runs a batch of translations (their count, the work given an on_done): the caller's progress
 # what sync writes into a note: what he writes in digest too (the paper's head and abstract in
 # his note are his: a title he shortened stays short)
 SYNCED_FIELDS = frozenset({"comment_ko", "comment_en", "tags"})
 
+OnDone = Callable[[int, Outcome], None]
+# runs a batch of translations (their count, the work given an on_done): the caller's progress
 Batch = Callable[[int, Callable[[OnDone], list[Outcome]]], list[Outcome]]
 
 
