@@ -274,7 +274,10 @@ def test_new_for_a_paper_he_drafted_makes_the_drafts_note(
     assert made.code == 0, made.stderr
     path = Path(made.stdout.strip())
     note = read_note(path.read_text(encoding="utf-8")).content
-    assert (note.comment_ko, note.comment_en) == ("보상에 노이즈를 추가.", "Adding noise to the reward.")
+    assert (note.comment_ko, note.comment_en) == (
+        "보상에 노이즈를 추가.",
+        "Adding noise to the reward.",
+    )
     assert len(arxiv_server.requests) == asked  # the draft has its paper
     # the draft knows its note: a sync finds nothing to do, a second new names it
     synced = run("sync", str(vault))
@@ -284,6 +287,7 @@ def test_new_for_a_paper_he_drafted_makes_the_drafts_note(
 
 
 # -- --watch --------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_watch_syncs_each_saved_note_once(
     isolated: Path, arxiv_server: ArxivServer, model_server: OpenAIServer
 ) -> None:
@@ -332,6 +336,7 @@ def test_watch_syncs_each_saved_note_once(
     assert os.path.exists(moved)
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_what_is_done_and_the_same_command_finishes(
     vault: Vault, model_server: OpenAIServer
 ) -> None:
