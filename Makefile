@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # where `make link` puts digest: on PATH in most distributions' default profile
 BINDIR ?= $(HOME)/.local/bin
 
-.PHONY: install link test lint draft edit review export bench clean
+.PHONY: install link test test-fast lint draft edit review export bench clean
 
 $(STAMP): pyproject.toml
 	@echo "Installing digest into $(VENV) ..." >&2
@@ -28,6 +28,10 @@ link: $(STAMP)
 test: $(STAMP)
 	@$(PY) -m pytest -n auto
 	@$(MAKE) --no-print-directory lint
+
+# the inner loop: the suite without its long sweeps (@pytest.mark.slow), which `make test` runs
+test-fast: $(STAMP)
+	@$(PY) -m pytest -n auto -m "not slow"
 
 lint: $(STAMP)
 	@$(VENV)/bin/ruff check pipeline tests scripts

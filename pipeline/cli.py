@@ -953,6 +953,13 @@ def run(argv: Sequence[str], console: Console) -> int:
         # it), else the same command again (every command resumes where it stopped)
         known = app._workflow.resume if app._workflow is not None else None
         raise Interrupted(known or shlex.join(["digest", *argv])) from exc
+    except RuntimeError as exc:
+        # Ctrl-C landing in a class being made while a module loads comes out of Python as
+        # "RuntimeError: Error calling __set_name__ …" caused by the KeyboardInterrupt
+        if not _caused_by_ctrl_c(exc):
+            raise
+        known = app._workflow.resume if app._workflow is not None else None
+        raise Interrupted(known or shlex.join(["digest", *argv])) from exc
     except DigestError as exc:
         if _debug(argv):
             raise
@@ -967,6 +974,17 @@ def run(argv: Sequence[str], console: Console) -> int:
         _error(console, f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
         return int(ExitCode.BAD_INPUT)
     return result if isinstance(result, int) else 0
+
+
+def _caused_by_ctrl_c(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 # An interrupt that lands in a finalizer or in an import's lock callback is swallowed by Python

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +42,28 @@ def private_temp_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pa
         os.environ["TMPDIR"] = saved[1]
     left = sorted(p.name for p in folder.iterdir())
     assert not left, f"the tests left files in the temp folder: {left}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_tls_context_per_setting() -> Iterator[None]:
+    """Every HTTP client digest builds reads the system's CA bundle into a new TLS context (some
+    30 ms each, a third of an in-process command's time). The tests speak plain HTTP to loopback
+    and never use it: in this process, one context per setting is built and shared (digest's
+    own processes build theirs as always)."""
+    import httpcore2
+
+    build = httpcore2.default_ssl_context
+    built: dict[tuple[bool, str | None, str | None], ssl.SSLContext] = {}
+
+    def shared(*, _trust_env: bool = True) -> ssl.SSLContext:
+        key = (_trust_env, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+        if key not in built:
+            built[key] = build(_trust_env=_trust_env)
+        return built[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(httpcore2, "default_ssl_context", shared)
+        yield
 
 
 @pytest.fixture(autouse=True)

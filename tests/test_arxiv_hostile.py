@@ -86,6 +86,7 @@ WORST_HEADS = {
 }
 
 
+@pytest.mark.slow
 def test_the_parse_of_any_head_up_to_the_cap_is_bounded() -> None:
     """Every shape above at the cap, and more than the cap (only the cap's worth is read); the
     time of each is reported. The bound asserted is loose (a hang, not a benchmark): before

@@ -530,11 +530,13 @@ def test_a_short_comment_cannot_take_a_long_reply() -> None:
 
 def test_a_megabyte_reply_is_one_error_and_fast() -> None:
     reply = GOOD * (1_000_000 // len(GOOD))
-    started = time.perf_counter()
+    started = time.monotonic()
     findings = run_checks(KO, reply, GLOSSARY)
-    elapsed = time.perf_counter() - started
+    elapsed = time.monotonic() - started
     assert [f.check for f in findings] == ["length"] and findings[0].is_error
     print(f"checks on a 1 MB reply: {elapsed * 1000:.1f} ms")
+    # milliseconds here; the bound is generous enough for any load, not a benchmark
+    assert elapsed < 5, f"checks on a 1 MB reply took {elapsed:.1f} s"
 
 
 # -- truncation ---------------------------------------------------------------------------------

@@ -50,6 +50,8 @@ def tries_within_the_bound(server: OpenAIServer) -> None:
         assert record["hung_up"] - record["time"] <= 2 * TIMEOUT + NOTICED
 
 
+# The tests in a real process wait out real deadlines (seconds each): marked slow.
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", list(NEVER_ENDING.values()), ids=list(NEVER_ENDING))
 def test_a_reply_that_never_ends_is_cut_and_retried_as_a_timeout(
     fault: Fault, arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
@@ -65,6 +67,7 @@ def test_a_reply_that_never_ends_is_cut_and_retried_as_a_timeout(
     assert load_draft(isolated, DATE, "2506.18896")["comment_en"] == EN
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", list(NEVER_ENDING.values()), ids=list(NEVER_ENDING))
 def test_a_server_that_never_finishes_is_exit_3_with_the_comment_kept(
     fault: Fault, arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
@@ -82,6 +85,7 @@ def test_a_server_that_never_finishes_is_exit_3_with_the_comment_kept(
     assert draft["comment_ko"] == KO and draft["status"] == "awaiting-translation"
 
 
+@pytest.mark.slow
 def test_the_judge_s_request_is_cut_too(
     arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
 ) -> None:
@@ -95,6 +99,7 @@ def test_the_judge_s_request_is_cut_too(
     assert load_draft(isolated, DATE, "2506.18896")["comment_en"] == EN  # the draft intact
 
 
+@pytest.mark.slow
 def test_doctor_s_model_probe_is_cut_too(model_server: OpenAIServer) -> None:
     model_server.faults = [Fault(trickle=0.3), Fault(endless=0.2)]
     result = run_process("doctor", env=FAST, timeout=LIMIT)

@@ -166,12 +166,14 @@ def test_matching_stays_fast_with_ten_thousand_terms() -> None:
     glossary = big_glossary(10_000)
     assert len(glossary.terms) > 9_000
     comment = "Reward에 노이즈를 추가하는 것으로 강화학습 속도를 가속시킬 수 있다는 연구. " * 5
-    started = time.perf_counter()
+    started = time.monotonic()
     for _ in range(50):
         matches = glossary.find(comment)
-    per_comment = (time.perf_counter() - started) / 50
+    per_comment = (time.monotonic() - started) / 50
     assert any(m.term.source == "강화학습" for m in matches)
     print(f"glossary matching, 10,000 terms: {per_comment * 1000:.2f} ms per comment")
+    # under a millisecond here; the bound (5 s for the 50) is generous enough for any load
+    assert per_comment < 0.1, f"{per_comment * 1000:.0f} ms per comment"
 
 
 @settings(max_examples=200, deadline=None)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -193,3 +194,23 @@ def test_ctrl_c_while_arxiv_is_retried_keeps_the_comment(
     finished = run("draft", "2506.18896", "--date", DATE)
     assert finished.code == 0, finished.stderr
     assert load_draft(isolated, DATE, "2506.18896")["comment_en"] == EN
+
+
+def test_ctrl_c_wrapped_by_python_while_a_class_is_made_is_an_interrupt(isolated: Path) -> None:
+    """Python 3.11 reports a Ctrl-C landing in `__set_name__` while a module loads as a
+    RuntimeError caused by the KeyboardInterrupt: it is the interrupt, exit 130 and one line."""
+    import pipeline.cli as cli
+
+    def wrapped(*args: object, **kwargs: object) -> object:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise RuntimeError("Error calling __set_name__ on 'Field' instance") from exc
+
+    console = Console(io.BytesIO(), io.StringIO(), io.StringIO())
+    with mock.patch.object(cli.cli, "main", wrapped), pytest.raises(Interrupted) as caught:
+        cli.run(["export", "2025-06-24"], console)
+    assert caught.value.resume == "digest export 2025-06-24"
+    bug = RuntimeError("a real bug")
+    with mock.patch.object(cli.cli, "main", side_effect=bug), pytest.raises(RuntimeError):
+        cli.run(["export", "2025-06-24"], console)

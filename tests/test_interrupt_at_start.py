@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.cli_helpers import draft_file
@@ -52,6 +53,7 @@ def frames(stderr: str) -> list[str]:
     return [line.strip() for line in stderr.splitlines() if line.strip().startswith('File "')]
 
 
+@pytest.mark.slow
 def test_ctrl_c_at_any_early_moment_is_exit_130_and_one_line(
     arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
 ) -> None:
@@ -104,6 +106,7 @@ def interrupted_while_loading(args: list[str]) -> tuple[int, str]:
     return proc.returncode, "\n".join(said)
 
 
+@pytest.mark.slow
 def test_ctrl_c_while_the_modules_load_says_nothing_was_done(isolated: Path) -> None:
     """While the command line's modules load, nothing has begun: the line says so. Sent as
     click is seen loaded, and after delays that span a quiet machine's loading (tens of

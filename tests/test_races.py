@@ -44,6 +44,7 @@ def slow_machine_english(request: dict) -> str:
     return english(request).replace("A PRM judging", "Another model's PRM, judging")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("repetition", range(3))
 def test_a_comment_drafted_during_a_batch_wins(
     repetition: int, arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
@@ -75,6 +76,7 @@ def test_a_comment_drafted_during_a_batch_wins(
     assert all(o["machine_en"].startswith("Another model's PRM") for o in others)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("repetition", range(3))
 def test_a_hand_edit_during_a_batch_is_kept(
     repetition: int, arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
@@ -99,6 +101,7 @@ def test_a_hand_edit_during_a_batch_is_kept(
     assert f"{target}: comment_en was edited meanwhile, so it was kept" in stderr
 
 
+@pytest.mark.slow
 def test_two_processes_drafting_the_same_day(
     arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
 ) -> None:

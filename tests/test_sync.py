@@ -287,6 +287,7 @@ def test_new_for_a_paper_he_drafted_makes_the_drafts_note(
 
 
 # -- --watch --------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_watch_syncs_each_saved_note_once(
     isolated: Path, arxiv_server: ArxivServer, model_server: OpenAIServer
 ) -> None:
@@ -335,6 +336,7 @@ def test_watch_syncs_each_saved_note_once(
     assert os.path.exists(moved)
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_what_is_done_and_the_same_command_finishes(
     vault: Vault, model_server: OpenAIServer
 ) -> None:

@@ -283,6 +283,7 @@ def day_of_drafts(isolated: Path, count: int) -> list[Entry]:
     return entries
 
 
+@pytest.mark.slow
 def test_two_exports_at_once_never_duplicate_a_note(isolated: Path) -> None:
     day_of_drafts(isolated, 200)
     vault = isolated / "vault"
