@@ -9,6 +9,7 @@ Each test is a reproduction: a failing one shows a bug (see the review's report)
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 import shutil
 from pathlib import Path, PurePosixPath
@@ -17,33 +18,72 @@ import pytest
 
 import pipeline.note
 import pipeline.watch
-from pipeline.note import NoteContent, patch_note, read_note
+from pipeline.note import Kind, patch_note, read_note
 from pipeline.vault import index_vault, note_order
 from tests.cli_helpers import run
-from tests.servers import ArxivServer, FakePaper, OpenAIServer
-from tests.test_sync_edges import (
-    CURRENT,
-    MHC,
-    SAMPLE,
-    SINCE,
-    TODAY,
-    Vault,
-    small_vault,
-    vault,  # noqa: F401  (the fixture)
-)
+from tests.conftest import DATA
+from tests.servers import ArxivServer, FakePaper, OpenAIServer, last_user_comment
 
 KO = "보상에 노이즈를 추가하는 방법."
 EN = "Adding noise to the reward."
+SAMPLE = DATA / "vault-sample"
+CURRENT = "250801"  # his layout since August 2025
+SINCE = ("--since", "2025-08-01")
+MHC = "arXiv/251231 mHC.md"
+TODAY = dt.date.today().isoformat()
+
+
+def without_english(text: str) -> str:
+    note = read_note(text)
+    return "".join(p.gap + p.text for p in note.pieces if p.kind is not Kind.ENGLISH) + note.tail
+
+
+class Vault:
+    """A copy of his vault whose current-layout notes lost their English, and what it was
+    (as in tests/test_sync_edges.py)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        shutil.copytree(SAMPLE, root)
+        (root / ".obsidian").mkdir()
+        self.english: dict[str, str] = {}
+        self.originals: dict[Path, bytes] = {}
+        for path in sorted(root.rglob("*.md")):
+            self.originals[path] = path.read_bytes()
+            if path.name < CURRENT:
+                continue
+            note = read_note(path.read_bytes().decode("utf-8"))
+            self.english[note.content.comment_ko] = note.content.comment_en
+            path.write_bytes(without_english(path.read_bytes().decode("utf-8")).encode("utf-8"))
+
+    def answer(self, request: dict) -> str:
+        return self.english.get(last_user_comment(request), "Some other English.")
+
+
+@pytest.fixture
+def vault(isolated: Path, model_server: OpenAIServer, arxiv_server: ArxivServer) -> Vault:
+    copy = Vault(isolated / "Obsidian")
+    model_server.responder = copy.answer
+    return copy
+
+
+def small_vault(isolated: Path) -> Path:
+    root = isolated / "Obsidian"
+    (root / "arXiv").mkdir(parents=True)
+    (root / ".obsidian").mkdir()
+    return root
+
+
 PAPER = FakePaper("2512.00002", "Noisy Rewards: A Study", ["Ann Lee"], "We study rewards.")
 
 
 # -- rule 5: an original before Obsidian's copy ----------------------------------------------------
 def test_an_obsidian_copy_of_a_paper_whose_title_ends_in_a_number_is_not_its_note(
-    tmp_path: Path,
+    isolated: Path,
 ) -> None:
     """`241213 CosyVoice 2.md` is his note (a title ending in a number, as Llama 2, YAYI 2);
     Obsidian's copy of it is `241213 CosyVoice 2 1.md`. The original is the paper's note."""
-    root = tmp_path / "Obsidian"
+    root = isolated / "Obsidian"
     (root / "arXiv/2024").mkdir(parents=True)
     original = root / "arXiv/2024/241213 CosyVoice 2.md"
     shutil.copy2(SAMPLE / "arXiv/2024/241213 CosyVoice 2.md", original)
@@ -164,7 +204,7 @@ def test_a_title_line_with_authors_keeps_them_when_the_title_changes() -> None:
 
 # -- rule 6: asked first on a terminal ------------------------------------------------------------
 def test_after_he_declines_a_save_under_watch_never_syncs_his_old_notes(
-    vault: Vault,  # noqa: F811
+    vault: Vault,
     model_server: OpenAIServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -186,7 +226,7 @@ def test_after_he_declines_a_save_under_watch_never_syncs_his_old_notes(
 
 
 def test_after_he_declines_the_days_export_is_not_filled_with_his_old_papers(
-    vault: Vault,  # noqa: F811
+    vault: Vault,
 ) -> None:
     """He says no: nothing is written into the vault, and his day's digest (`digest export
     TODAY`) is not made of the ~90 older papers the declined sync looked at."""
@@ -304,7 +344,9 @@ def test_a_note_whose_korean_is_all_decomposed_hangul_gets_its_english(
     model_server.responder = lambda request: EN
     note = root / NOTE
     nfd = unicodedata.normalize("NFD", KO)
-    note.write_text(f"https://arxiv.org/abs/{PAPER.id}\n\n*Noisy Rewards*\n\n{nfd}\n\n#rl\n", "utf-8")
+    note.write_text(
+        f"https://arxiv.org/abs/{PAPER.id}\n\n*Noisy Rewards*\n\n{nfd}\n\n#rl\n", "utf-8"
+    )
     result = run("sync", str(root))
     assert result.code == 0, result.stderr
     after = note.read_text(encoding="utf-8")
@@ -312,7 +354,7 @@ def test_a_note_whose_korean_is_all_decomposed_hangul_gets_its_english(
 
 
 # -- rule 7: one broken draft ----------------------------------------------------------------------
-def test_a_broken_draft_once_fixed_is_synced_by_the_next_sync(vault: Vault) -> None:  # noqa: F811
+def test_a_broken_draft_once_fixed_is_synced_by_the_next_sync(vault: Vault) -> None:
     """The broken draft's paper waits (exit 2, named); once he fixes the draft (deletes it),
     the same sync gives the note its English."""
     mhc = vault.root / MHC
@@ -330,3 +372,38 @@ def test_a_broken_draft_once_fixed_is_synced_by_the_next_sync(vault: Vault) -> N
     fixed = run("sync", str(vault.root), *SINCE)
     assert fixed.code == 0, fixed.stderr
     assert english in mhc.read_text(encoding="utf-8")
+
+
+def test_a_bracketed_korean_aside_between_his_korean_and_english_stays_out_of_the_english() -> None:
+    """His Korean, a Korean aside of his in brackets, his English: the aside is no part of his
+    English (before rule 3 it was read with the Korean; now the digest's English field, and any
+    English written over it, would take it)."""
+    aside = "(자세한 내용은 부록 B 참고.)"
+    text = (
+        f"https://arxiv.org/abs/{PAPER.id}\n\n*Noisy Rewards* (Ann Lee)\n\n> We study.\n\n"
+        f"{KO}\n\n{aside}\n\n{EN}\n\n#rl\n"
+    )
+    content = read_note(text).content
+    assert content.comment_en == EN, content
+
+
+# -- rule 2: which notes count as holding no comment ----------------------------------------------
+def test_a_list_note_whose_first_line_links_the_paper_is_not_written_into(
+    isolated: Path, model_server: OpenAIServer, arxiv_server: ArxivServer
+) -> None:
+    """Notes like his `210121 Papers.md`: a first line that links a paper, then a list of other
+    papers, no comment. It is no note `digest new` made; a terminal draft of that paper must not
+    write its Korean and English into his list (as an `updated`, with exit 0)."""
+    root = small_vault(isolated)
+    arxiv_server.add(PAPER)
+    model_server.responder = lambda request: EN
+    papers = root / "arXiv/210121 Papers.md"
+    papers.write_text(
+        f"https://arxiv.org/abs/{PAPER.id}\nhttps://arxiv.org/abs/2101.00001\n"
+        "https://arxiv.org/abs/2101.00002\n\n- [[210120 Other Paper]]\n- [[210119 Third]]\n",
+        encoding="utf-8",
+    )
+    before = papers.read_bytes()
+    assert run("draft", PAPER.id, "--comment", KO).code == 0
+    exported = run("export", TODAY, "--format", "vault", "-o", str(root))
+    assert papers.read_bytes() == before, exported.stderr
