@@ -741,8 +741,10 @@ def sync(
     console.err(f"Watching {vault} for notes you save (Ctrl-C stops) ...")
 
     def saved(paths: list[Path]) -> None:
-        try:
-            again = workflow.sync(vault, since=since, force=force, jobs=jobs, batch=translated)
+        try:  # the notes he saved, only (the others were synced above, or he said no)
+            again = workflow.sync(
+                vault, since=since, force=force, jobs=jobs, batch=translated, saved=paths
+            )
         except DigestError as exc:  # a service down for a moment: say so, go on watching
             console.err(f"Error: {exc}")
             return

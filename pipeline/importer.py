@@ -20,9 +20,9 @@ from pipeline.store import Store, file_safe
 from pipeline.vault import (
     Skip,
     VaultNote,
+    in_note_order,
     list_notes,
     note_date,
-    note_order,
     parse_note,
     read_note_bytes,
     vault_root,
@@ -338,8 +338,9 @@ def _name_the_others(
 def _the_note(
     notes: list[tuple[str, VaultNote]], store: Store, date: str | None, paper: str
 ) -> tuple[str, VaultNote]:
-    """Of a paper's notes, the one its draft records, else the first (vault.note_order)."""
-    notes = sorted(notes, key=lambda item: note_order(item[0]))
+    """Of a paper's notes, the one its draft records, else the first (vault.in_note_order)."""
+    first = {path: at for at, path in enumerate(in_note_order(path for path, _ in notes))}
+    notes = sorted(notes, key=lambda item: first[item[0]])
     if len(notes) > 1 and date is not None:
         try:
             draft = store.get(date, paper)

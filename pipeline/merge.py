@@ -431,6 +431,26 @@ def take_digest_entry(
     return Merged(entry, "updated")
 
 
+def adopt_note(
+    current: Entry | None, written: Entry, path: str, digest: str, text: str, replaced: str
+) -> Merged:
+    """A note that held no comment (as `digest new` made it) took the draft's: the draft takes
+    what the note says that is his (its title line, abstract and tags, as any draft of a note
+    does), and records it, so that no later export writes the draft's over them."""
+    if current is None or current.content_fingerprint() != written.content_fingerprint():
+        return Merged(None, "changed meanwhile")
+    try:
+        said = read_note(text, current.title).content
+    except NoPaper:
+        return record_note(current, written, path, digest, text, replaced)
+    entry = _own(current)
+    for name in ("title", "authors", "abstract", "tags"):
+        if getattr(said, name):
+            setattr(entry, name, copy.deepcopy(getattr(said, name)))
+    merged = record_note(entry, entry, path, digest, text, replaced)
+    return Merged(merged.entry or entry, "recorded")
+
+
 def record_note(
     current: Entry | None, written: Entry, path: str, digest: str, text: str, replaced: str
 ) -> Merged:

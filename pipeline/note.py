@@ -350,12 +350,13 @@ class _Reader:
             return Kind.OTHER
         block = [line.content for line in self.lines[start:end]]
         after_korean = state in (_State.KOREAN, _State.ENGLISH, _State.AFTER_TAGS)
-        # after his Korean, English that quotes a Korean word ("the reward (보상)") is English:
-        # his Korean has Hangul outside brackets and quotes (each of his 512 paragraphs in
-        # tests/data does)
-        hangul = [_QUOTED.sub("", line) if after_korean else line for line in block]
-        if any(HANGUL.search(line) for line in hangul) and not _not_prose(block):
-            return Kind.KOREAN
+        if any(HANGUL.search(line) for line in block) and not _not_prose(block):
+            # after his Korean, English prose that quotes a Korean word ("the reward (보상)")
+            # is English: his Korean has Hangul outside brackets and quotes (each of his 512
+            # paragraphs in tests/data does); a Korean aside all in brackets stays Korean
+            outside = " ".join(_QUOTED.sub("", line) for line in block)
+            if not (after_korean and not HANGUL.search(outside) and _LATIN.search(outside)):
+                return Kind.KOREAN
         if after_korean and not _not_prose(block):
             return Kind.ENGLISH
         return Kind.OTHER
@@ -377,9 +378,10 @@ _NOT_PROSE = re.compile(
     r"^(?:\s*(?:>|\||<(?!https?:)|\$\$|\[\^[^\]]*\]:|!\[|[-*+] \[[ xX]\])"
     r"|(?: {4}|\t)|\s*[\w-]+:: )"
 )
+_LATIN = re.compile(r"[A-Za-z]")
 # what a quote or a bracket holds, on one line
 _QUOTED = re.compile(r'\([^()\n]*\)|"[^"\n]*"|“[^”\n]*”|‘[^’\n]*’|`[^`\n]*`|\[[^\]\n]*\]')
-_LETTER = re.compile(r"[A-Za-z\uac00-\ud7a3]")
+_LETTER = re.compile(r"[A-Za-z\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")  # jamo too (NFD)
 
 
 def _not_prose(block: list[str]) -> bool:

@@ -19,9 +19,7 @@ from pipeline.errors import (
     CheckFailed,
     InputError,
 )
-from pipeline.merge import (
-    record_note,
-)
+from pipeline.merge import adopt_note, record_note
 from pipeline.results import (
     Exported,
     fix_command,
@@ -145,7 +143,7 @@ class Publishing(Drafting):
                 continue
             written = by_draft[note.date, note.entry_id]
             rule = partial(
-                record_note,
+                adopt_note if note.adopted else record_note,
                 written=written,
                 path=str(note.path),
                 digest=note.digest,

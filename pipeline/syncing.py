@@ -13,9 +13,10 @@ none and is named. Notes that have English are only imported: they are his histo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.entry import AWAITING, Entry
 from pipeline.errors import InputError, ServiceError, write_failure
@@ -23,6 +24,9 @@ from pipeline.publishing import Publishing
 from pipeline.results import Outcome
 from pipeline.text import PaperId, parse_id, today
 from pipeline.vault import NoteResult, NoteStatus
+
+if TYPE_CHECKING:
+    from pipeline.importer import ImportSummary
 
 # what sync writes into a note: what he writes in digest too (the paper's head and abstract in
 # his note are his: a title he shortened stays short)
@@ -59,10 +63,12 @@ class Syncing(Publishing):
         batch: Batch = lambda total, work: work(lambda index, outcome: None),
         progress: Callable[[int, int], None] = lambda done, total: None,
         go_on: Callable[[list[Entry]], bool] = lambda entries: True,
+        saved: Collection[Path] | None = None,
     ) -> Synced:
         """Every note with his Korean and no English gets its English (see the module);
         `batch` runs the translations (with the caller's progress), `progress` the import;
-        `go_on` is asked with the drafts to write before any service is (False: none is)."""
+        `go_on` is asked with the drafts to write before any service is (False: none is);
+        `saved`: only these notes are synced (--watch: the notes he saved)."""
         from pipeline.importer import import_vault
         from pipeline.vault import write_notes
 
@@ -80,7 +86,10 @@ class Syncing(Publishing):
         synced = Synced(summary.line(), import_notes=summary.notes, broken=summary.broken)
         awaiting = {str(path) for path in self.history.awaiting(None)}
         entries: list[Entry] = []
+        wanted = None if saved is None else {path.resolve() for path in saved}
         for paper, draft in summary.drafts.items():
+            if wanted is not None and (vault / draft.source_file).resolve() not in wanted:
+                continue
             path = self.store.path(draft.date, paper)
             # his Korean without English, a comment changed under the model's English, or a
             # draft that says what its note does not yet (edited with `digest edit`)
@@ -92,10 +101,11 @@ class Syncing(Publishing):
                     continue
                 if entry is not None and entry.comment_ko.strip():
                     entries.append(entry)
-        if not entries:
-            return synced
-        if not go_on(entries):
+        if entries and not go_on(entries):
             synced.declined = len(entries)
+            entries = []
+        self._forget_unsynced(summary, {e.id for e in entries})
+        if not entries:
             return synced
         entries, synced.paper_problem = self._fill_papers(entries)
         todo = [e for e in entries if e.status == AWAITING]
@@ -126,6 +136,16 @@ class Syncing(Publishing):
             self._remember_notes(ready, notes)
             synced.notes = [n for n in notes if n.status is not NoteStatus.UNCHANGED]
         return synced
+
+    def _forget_unsynced(self, summary: ImportSummary, synced: set[str]) -> None:
+        """The drafts this import has just made of notes awaiting their English that are not
+        synced now (he said no, or --watch syncs only what he saved) are taken back: the day's
+        digest holds what sync gave English, and the notes still hold all of it."""
+        for paper in summary.imported:
+            draft = summary.drafts.get(paper)
+            if draft is not None and draft.bare and paper not in synced:
+                self.store.remove(draft.date, paper)
+                del summary.drafts[paper]
 
     def _fill_papers(self, entries: list[Entry]) -> tuple[list[Entry], str]:
         """What the notes lack of their papers (the authors, the abstract: the title is the

@@ -25,7 +25,7 @@ import secrets
 import stat
 import time
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -36,6 +36,7 @@ from pipeline.entry import Entry
 from pipeline.errors import DigestError, InputError, write_failure
 from pipeline.note import (
     ALL_FIELDS,
+    Kind,
     NoPaper,
     NoteContent,
     NotHeld,
@@ -248,21 +249,29 @@ class VaultIndex:
     odd: list[tuple[Path, str]] = field(default_factory=list)
 
     def note_of(self, paper: str, own: str = "") -> PurePosixPath | None:
-        """The paper's note: the one the draft knows, else the first (note_order)."""
+        """The paper's note: the one the draft knows, else the first (in_note_order)."""
         known = self.by_paper.get(paper, [])
         if own and PurePosixPath(own) in known:
             return PurePosixPath(own)
         return known[0] if known else None
 
 
-_COPY_SUFFIX = re.compile(r" \d+$")  # Obsidian's name for a copy: "X 1.md" beside "X.md"
+_COPY_SUFFIX = re.compile(r"^(.*) \d+$")  # Obsidian's name for a copy: "X 1.md" beside "X.md"
 
 
-def note_order(path: str | PurePosixPath) -> tuple[bool, str]:
-    """Of a paper's notes, which comes first: an original before Obsidian's copies of it
-    ("X 1.md" sorts before "X.md" by name), then by path."""
-    path = PurePosixPath(path)
-    return bool(_COPY_SUFFIX.search(path.stem)), str(path)
+def in_note_order(paths: Iterable[str]) -> list[str]:
+    """A paper's notes, the first its note: an original before Obsidian's copies of it
+    ("X 1.md" sorts before "X.md" by name; "CosyVoice 2.md" is no copy unless
+    "CosyVoice.md" is beside it), then by path."""
+    paths = list(paths)
+    present = set(paths)
+
+    def is_copy(path: str) -> bool:
+        pure = PurePosixPath(path)
+        match = _COPY_SUFFIX.match(pure.stem)
+        return match is not None and str(pure.with_name(match[1] + pure.suffix)) in present
+
+    return sorted(paths, key=lambda path: (is_copy(path), path))
 
 
 def index_vault(vault: Path) -> VaultIndex:
@@ -277,8 +286,8 @@ def index_vault(vault: Path) -> VaultIndex:
         if paper:
             relative = PurePosixPath(path.relative_to(vault).as_posix())
             index.by_paper.setdefault(paper, []).append(relative)
-    for paths in index.by_paper.values():
-        paths.sort(key=note_order)
+    for paper, paths in index.by_paper.items():
+        index.by_paper[paper] = [PurePosixPath(p) for p in in_note_order(map(str, paths))]
     return index
 
 
@@ -361,13 +370,16 @@ def _file_title(entry: Entry) -> str:
 _COMMENTS = frozenset({"comment_ko", "comment_en"})
 
 
-def _holds_no_comment(text: str) -> bool:
-    """A note of a paper with neither Korean nor English in it (one `digest new` made)."""
+_AS_NEW = frozenset({Kind.FRONT, Kind.LINK, Kind.HEAD, Kind.ABSTRACT, Kind.TAGS})
+
+
+def _as_new_made(text: str) -> bool:
+    """A note as `digest new` makes it: the paper, no comment, nothing else of his (a list of
+    papers whose first line links this one is no such note)."""
     try:
-        content = read_note(text).content
+        return all(piece.kind in _AS_NEW for piece in read_note(text).pieces)
     except NoPaper:
         return False
-    return not content.comment_ko.strip() and not content.comment_en.strip()
 
 
 def render_note(entry: Entry, base: str | None = None, only: frozenset[str] = ALL_FIELDS) -> str:
@@ -411,6 +423,9 @@ class NoteResult:
     replaced: str = ""  # the note --force patched over, to keep in the draft's history
     error: DigestError | None = None
     date: str = ""  # the day of the draft it is the note of
+    # a note that held no comment (as `digest new` makes it) and took the draft's: its title
+    # line, abstract and tags are his, and the draft takes them (merge.adopt_note)
+    adopted: bool = False
 
     @property
     def digest(self) -> str:
@@ -658,14 +673,14 @@ def _write_one(
         except Skip as skip:
             return NoteResult(entry.id, NoteStatus.LEFT, path, skip.reason)
     target = vault / path
-    status, replaced = NoteStatus.WRITTEN, ""
+    status, replaced, blank = NoteStatus.WRITTEN, "", False
     try:
         if current is not None:
             try:
                 now = current.decode("utf-8")
             except UnicodeDecodeError:
                 return NoteResult(entry.id, NoteStatus.LEFT, path, "not UTF-8 text")
-            blank = not entry.source_hash and _holds_no_comment(now)
+            blank = not entry.source_hash and _as_new_made(now)
             if blank:  # a note of the paper with no comment yet (`digest new`'s): his Korean
                 # and English go in, nothing of his is replaced (his tags stay)
                 only = only & (_COMMENTS if read_note(now).content.tags else _COMMENTS | {"tags"})
@@ -697,4 +712,4 @@ def _write_one(
     except OSError as exc:
         error = write_failure(target, exc)
         return NoteResult(entry.id, NoteStatus.FAILED, path, str(error), error=error)
-    return NoteResult(entry.id, status, path, text=text, replaced=replaced)
+    return NoteResult(entry.id, status, path, text=text, replaced=replaced, adopted=blank)

@@ -1,10 +1,11 @@
-"""Review 4 of the newest rules deciding what digest writes into his vault (issues 22, 23):
-a terminal draft adopting a note (merge.take_note), a draft writing into a note without
-comments (vault._write_one), English quoting Korean (note._Reader.kind_of), a title line without
-authors (note.patch_note), an original before Obsidian's copy (vault.note_order), the question
-before a large sync (cli.sync), a broken draft in an import (importer.import_vault).
+"""The rules deciding what digest writes into his vault where a note and a draft meet: a
+terminal draft adopting a note (merge.take_note), a draft writing into a note `digest new` made
+(vault._write_one, merge.adopt_note), English quoting Korean and Korean asides in brackets
+(note._Reader.kind_of), a title line without authors (note.patch_note), an original before
+Obsidian's copy (vault.in_note_order), the question before a large sync and what declining it
+leaves (cli.sync, Syncing.sync), a broken draft in an import (importer.import_vault).
 
-Each test is a reproduction: a failing one shows a bug (see the review's report)."""
+On copies of his real notes and small notes in his layout, against the loopback servers."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import pytest
 import pipeline.note
 import pipeline.watch
 from pipeline.note import Kind, patch_note, read_note
-from pipeline.vault import index_vault, note_order
+from pipeline.vault import in_note_order, index_vault
 from tests.cli_helpers import run
 from tests.conftest import DATA
 from tests.servers import ArxivServer, FakePaper, OpenAIServer, last_user_comment
@@ -93,7 +94,7 @@ def test_an_obsidian_copy_of_a_paper_whose_title_ends_in_a_number_is_not_its_not
 
 
 def test_note_order_puts_the_original_first_for_plain_titles() -> None:
-    ordered = sorted(["arXiv/251231 mHC 1.md", "arXiv/251231 mHC.md"], key=note_order)
+    ordered = in_note_order(["arXiv/251231 mHC 1.md", "arXiv/251231 mHC.md"])
     assert ordered == ["arXiv/251231 mHC.md", "arXiv/251231 mHC 1.md"]
 
 
