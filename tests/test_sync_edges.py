@@ -288,10 +288,13 @@ def test_a_broken_draft_stops_only_its_own_note(vault: Vault) -> None:
     youtu.write_text(text.replace(english, ""), encoding="utf-8")  # he takes the English out
     result = run("sync", str(vault.root), *SINCE)
     assert "Traceback" not in result.stderr
-    assert result.code in (1, 2), result.stderr
-    assert "2512.24880" in result.stderr
+    assert result.code == 2, result.stderr  # the broken draft is bad input, named
+    assert "Error: " in result.stderr and "2512.24880" in result.stderr
     assert english in youtu.read_text(encoding="utf-8"), result.stderr
-    assert english in youtu.read_text(encoding="utf-8")
+    # import says the same, and imports the rest
+    imported = run("import", "--vault", str(vault.root), "--since", "2025-08-01")
+    assert imported.code == 2 and "Traceback" not in imported.stderr
+    assert "1 its draft cannot be read" in imported.stderr, imported.stderr
 
 
 def test_sync_of_a_file_says_it_is_not_a_folder(isolated: Path) -> None:
