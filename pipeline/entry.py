@@ -39,6 +39,11 @@ class Severity(StrEnum):
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
 
+# kept in a draft's `extra`: its English (his, kept when the comment changed) is of the comment
+# before the one it holds now; a check says so until the English is made anew or he keeps it
+EARLIER_ENGLISH = "english_of_an_earlier_comment"
+
+
 @dataclass(init=False)
 class Finding:
     """One problem a check found: which check, how bad, and the offending text quoted."""

@@ -21,7 +21,7 @@ from pathlib import PurePosixPath
 
 from pipeline.arxiv import API_SOURCE, PAGE_SOURCE, Paper
 from pipeline.digest import one_line
-from pipeline.entry import AWAITING, Entry, Finding
+from pipeline.entry import AWAITING, EARLIER_ENGLISH, Entry, Finding
 from pipeline.note import NoPaper, NoteContent, paragraphs, read_note, same_words
 from pipeline.text import PaperId
 from pipeline.usage import Usage
@@ -138,6 +138,10 @@ def take_comment(
                 f"{entry.id}: the comment was replaced; the earlier one is kept in the "
                 "draft's history"
             )
+        if current is not None and entry.comment_en.strip():
+            # his English stays (nothing he wrote is replaced unasked), known to be of the
+            # comment before: a check says so until it is made anew or he keeps it (edit)
+            entry.extra[EARLIER_ENGLISH] = True
         entry.replace_text("comment_ko", comment, "a new comment")
         entry.status = AWAITING
         changed = True
@@ -158,6 +162,7 @@ def take_hand_edit(
         return Merged(None, f"the draft of {entry_id} was removed meanwhile")
     entry = _own(current)
     changed = english != entry.comment_en or (tags is not None and tags != entry.tags)
+    changed |= entry.extra.pop(EARLIER_ENGLISH, None) is not None  # he keeps it for this one
     entry.comment_en = english
     if tags is not None:
         entry.tags = tags
@@ -237,6 +242,7 @@ def take_translation(
                 "draft's history"
             )
         entry.comment_en = made.english
+        entry.extra.pop(EARLIER_ENGLISH, None)
     entry.machine_en = made.english
     entry.model = made.model
     entry.glossary = made.glossary
@@ -364,7 +370,20 @@ def take_note(current: Entry | None, note: Entry, check: Check) -> Merged:
                 theirs.append(name)
             else:
                 conflicts.append(name)
+        # a Korean from one side and an English from the other would be a pair he never wrote
+        # together: the English of the other Korean (the model's is only made again)
+        ours_ko = not _same("comment_ko", current.comment_ko, base.comment_ko)
+        ours_en = not _same("comment_en", current.comment_en, base.comment_en)
+        his_en = current.comment_en != current.machine_en
+        if "comment_ko" in theirs and "comment_en" not in theirs and ours_en and his_en:
+            theirs.remove("comment_ko")
+            conflicts.append("comment_ko")
+        if "comment_en" in theirs and "comment_ko" not in theirs and ours_ko:
+            theirs.remove("comment_en")
+            conflicts.append("comment_en")
     entry = _own(current)
+    if "comment_en" in theirs:  # his English in his note, beside the Korean it has
+        entry.extra.pop(EARLIER_ENGLISH, None)
     for name in theirs:
         if name in ("comment_ko", "comment_en"):
             entry.replace_text(name, getattr(note, name), f"import of {note.source_file}")

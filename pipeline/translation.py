@@ -12,7 +12,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from pipeline.check import NO_HISTORY, AcronymUsage, needs_repair, problems_for_repair, run_checks
-from pipeline.entry import AWAITING, ERROR, NEEDS_REVIEW, READY, WARNING, Entry, Finding
+from pipeline.entry import (
+    AWAITING,
+    EARLIER_ENGLISH,
+    ERROR,
+    NEEDS_REVIEW,
+    READY,
+    WARNING,
+    Entry,
+    Finding,
+)
 from pipeline.errors import DigestError
 from pipeline.examples import Example
 from pipeline.glossary import Glossary
@@ -42,6 +51,16 @@ def recheck(entry: Entry, glossary: Glossary, usage: AcronymUsage = NO_HISTORY) 
                 ERROR,
                 "the paper's title and abstract are not fetched yet: run "
                 f"`digest draft {entry.id} --date {entry.date}` when arXiv answers",
+            )
+        )
+    if entry.extra.get(EARLIER_ENGLISH) and entry.comment_en.strip():
+        checks.append(
+            Finding(
+                "pair",
+                ERROR,
+                "the English is yours, of the comment before this one: "
+                f"`digest translate {entry.id} --force` makes it anew (yours stays in the "
+                f"history), `digest edit {entry.id}` keeps it",
             )
         )
     entry.checks = checks

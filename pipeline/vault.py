@@ -370,16 +370,24 @@ def _file_title(entry: Entry) -> str:
 _COMMENTS = frozenset({"comment_ko", "comment_en"})
 
 
-_AS_NEW = frozenset({Kind.FRONT, Kind.LINK, Kind.HEAD, Kind.ABSTRACT, Kind.TAGS})
+_LINKS = re.compile(r"https?://|\[\[")
+_THE_PAPER = (Kind.FRONT, Kind.LINK, Kind.HEAD, Kind.ABSTRACT, Kind.TAGS)  # the abstract's links
 
 
-def _as_new_made(text: str) -> bool:
-    """A note as `digest new` makes it: the paper, no comment, nothing else of his (a list of
-    papers whose first line links this one is no such note)."""
+def _holds_no_comment(text: str) -> bool:
+    """A note of the paper with no comment in it (as `digest new` makes it, or one he began
+    with a line of his own); a note that lists other papers under its first link is no such
+    note: it is his list, and a comment is never put into it."""
     try:
-        return all(piece.kind in _AS_NEW for piece in read_note(text).pieces)
+        note = read_note(text)
     except NoPaper:
         return False
+    return not any(
+        piece.kind in (Kind.KOREAN, Kind.ENGLISH)
+        or (piece.kind not in _THE_PAPER and _LINKS.search(piece.text))
+        or (piece.kind is Kind.LINK and len(_LINKS.findall(piece.text)) > 1)
+        for piece in note.pieces
+    )
 
 
 def render_note(entry: Entry, base: str | None = None, only: frozenset[str] = ALL_FIELDS) -> str:
@@ -680,7 +688,7 @@ def _write_one(
                 now = current.decode("utf-8")
             except UnicodeDecodeError:
                 return NoteResult(entry.id, NoteStatus.LEFT, path, "not UTF-8 text")
-            blank = not entry.source_hash and _as_new_made(now)
+            blank = not entry.source_hash and _holds_no_comment(now)
             if blank:  # a note of the paper with no comment yet (`digest new`'s): his Korean
                 # and English go in, nothing of his is replaced (his tags stay)
                 only = only & (_COMMENTS if read_note(now).content.tags else _COMMENTS | {"tags"})
