@@ -126,12 +126,16 @@ class Seen:
         self.drafts: dict[str, list[Any]] = {}
         self.fresh_notes: dict[str, list[Any]] = {}
         self.fresh_drafts: dict[str, list[Any]] = {}
+        # every note an import of this vault has seen, there still or not (a note gone from it
+        # was deleted or moved by him: an export does not make it again)
+        self.known: set[str] = set()
         if path is None:
             return
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("version") == 3:
                 self.notes, self.drafts = dict(data["notes"]), dict(data["drafts"])
+                self.known = {str(name) for name in data.get("known", [])}
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass  # no record, or a broken one: read everything
 
@@ -188,6 +192,7 @@ class Seen:
             "version": 3,
             "notes": {k: v for k, v in self.fresh_notes.items() if v[1] < trusted},
             "drafts": {k: v for k, v in self.fresh_drafts.items() if v[2] < trusted},
+            "known": sorted(self.known | set(self.fresh_notes)),
         }
         try:
             atomic_write(self.path, json.dumps(data, ensure_ascii=False), durable=False)

@@ -156,6 +156,7 @@ class Publishing(Drafting):
         """The days' digest in a format; with `vault`, the days' notes written into that folder,
         each on its own (a failing entry's note is held, unless `force`)."""
         from pipeline.export import RENDERERS, DayEntries, shown, text_left_out
+        from pipeline.importer import Seen
         from pipeline.vault import write_notes
 
         vault = vault or self.settings.vault
@@ -172,7 +173,9 @@ class Publishing(Drafting):
         if fmt == "vault":
             assert vault is not None
             entries = [self._with_its_note(e) for d in days for e in d.entries]
-            notes, odd = write_notes(entries, vault, force, self.failing(entries))
+            # the notes the last import saw here: one of them gone now, he deleted it
+            seen = Seen(self._seen_file(vault)).known
+            notes, odd = write_notes(entries, vault, force, self.failing(entries), seen=seen)
             for path, reason in odd:
                 self.log(f"Warning: {path}: skipped ({reason})")
             self._remember_notes(entries, notes)

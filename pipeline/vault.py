@@ -25,7 +25,7 @@ import secrets
 import stat
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -595,6 +595,9 @@ def _readable_note(path: Path) -> bool:
         return False
 
 
+GONE = "its note is gone from the vault (deleted, or moved out of it)"
+
+
 def write_notes(
     entries: list[Entry],
     vault: Path,
@@ -602,6 +605,7 @@ def write_notes(
     failing: Mapping[str, str] | None = None,
     only: frozenset[str] = ALL_FIELDS,
     create: bool = True,
+    seen: Collection[str] = (),
 ) -> tuple[list[NoteResult], list[tuple[Path, str]]]:
     """Write each entry into its note, on its own; (what happened to each, odd files skipped).
 
@@ -611,8 +615,10 @@ def write_notes(
     is patched too, and its old text goes back in the result to keep). An entry in `failing`
     (the ids of drafts that fail their checks, and how to fix each) is held, unless `force`.
     `only` names the blocks written into an existing note; `create`: a paper without a note
-    gets one (sync writes only into notes that are there: one deleted meanwhile is left). A full disk stops the run
-    with a FAILED result; any other failure is that note's alone.
+    gets one (sync writes only into notes that are there: one deleted meanwhile is left), but
+    for a draft whose note is among the notes an import `seen` in this vault: he deleted it,
+    and it stays deleted, unless `force`. A full disk stops the run with a FAILED result; any
+    other failure is that note's alone.
     """
     if not vault.is_dir():
         raise InputError(f"vault folder {vault} does not exist (create it, or check the path)")
@@ -639,7 +645,13 @@ def write_notes(
                 continue
             fails = (failing or {}).get(entry.id, "")
             try:
-                result = _write_one(entry, vault, index, force, fails, swept, only, create)
+                deleted = bool(entry.source_file) and entry.source_file in seen and not force
+                gone = (
+                    ""
+                    if create and not deleted
+                    else GONE + ("; --force writes it" if deleted else "")
+                )
+                result = _write_one(entry, vault, index, force, fails, swept, only, gone)
             except InputError as exc:  # this draft's own problem (a source_file edited by hand)
                 result = NoteResult(entry.id, NoteStatus.FAILED, None, str(exc), error=exc)
             results.append(replace(result, date=entry.date))
@@ -658,16 +670,15 @@ def _write_one(
     fails: str,
     swept: set[Path],
     only: frozenset[str],
-    create: bool,
+    gone: str,
 ) -> NoteResult:
     try:
         paper = parse_id(entry.id).base
     except InputError:
         return NoteResult(entry.id, NoteStatus.SKIPPED, reason="no arXiv id to link a note to")
     path = index.note_of(paper, entry.source_file)
-    if path is None and not create:
-        reason = "its note is gone from the vault (deleted, or moved out of it)"
-        return NoteResult(entry.id, NoteStatus.LEFT, None, reason)
+    if path is None and gone:  # its note is not made again: why
+        return NoteResult(entry.id, NoteStatus.LEFT, None, gone)
     if path is None:
         wanted = note_path(entry)
         free = free_path(vault, wanted, paper)

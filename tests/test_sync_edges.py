@@ -427,3 +427,23 @@ def test_a_sync_of_many_notes_asks_first_on_a_terminal(
     agreed = run("sync", str(vault.root), stdin="y\n", tty=True)
     assert agreed.code in (0, 1) and "[y/N]" in agreed.stderr, agreed.stderr
     assert "English written into" in agreed.stderr
+
+
+def test_a_note_he_deletes_stays_deleted_for_the_export_too(vault: Vault) -> None:
+    """A note the import saw in his vault and he deleted since: the day's export leaves it
+    deleted (named, exit 1); --force writes it again."""
+    assert run("sync", str(vault.root), *SINCE).code == 0
+    mhc = vault.root / MHC
+    mhc.unlink()
+    exported = run("export", TODAY, "--format", "vault", "-o", str(vault.root))
+    assert exported.code == 1, exported.stderr
+    assert "its note is gone from the vault" in exported.stderr and "--force" in exported.stderr
+    assert not list(vault.root.rglob("*mHC*"))
+    forced = run("export", TODAY, "--format", "vault", "-o", str(vault.root), "--force")
+    assert forced.code == 0, forced.stderr
+    assert mhc.exists()
+    # into an empty folder (no import saw notes there), every note is written as before
+    empty = vault.root.parent / "Empty"
+    empty.mkdir()
+    fresh = run("export", TODAY, "--format", "vault", "-o", str(empty))
+    assert fresh.code == 0 and (empty / MHC).exists(), fresh.stderr
