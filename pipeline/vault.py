@@ -645,12 +645,13 @@ def write_notes(
                 continue
             fails = (failing or {}).get(entry.id, "")
             try:
-                deleted = bool(entry.source_file) and entry.source_file in seen and not force
-                gone = (
-                    ""
-                    if create and not deleted
-                    else GONE + ("; --force writes it" if deleted else "")
-                )
+                # what to say when the paper has no note here: "" makes one
+                if not create:
+                    gone = GONE
+                elif entry.source_file in seen and not force:  # seen here once: he deleted it
+                    gone = GONE + "; --force writes it"
+                else:
+                    gone = ""
                 result = _write_one(entry, vault, index, force, fails, swept, only, gone)
             except InputError as exc:  # this draft's own problem (a source_file edited by hand)
                 result = NoteResult(entry.id, NoteStatus.FAILED, None, str(exc), error=exc)
