@@ -693,8 +693,8 @@ def sync(
     English fails a check gets none and is named (exit 1): fix it with `digest edit ID` (the
     next sync writes it) or in Obsidian. Notes that have English are left as they are (they
     teach the examples), but for what you changed here with `digest edit` or `digest draft`:
-    that is written into them. Running it again asks no service anything and writes nothing; Ctrl-C
-    keeps what is done, and the same command finishes the rest. A note saved in Obsidian while
+    that is written into them. Running it again asks no service anything and writes nothing;
+    Ctrl-C keeps what is done, and the same command finishes the rest. A note saved in Obsidian while
     sync works on it is never overwritten. On a terminal, a sync that would write more than 20
     notes asks first (your older notes without English: --since leaves them be).
 

@@ -138,7 +138,11 @@ def take_comment(
                 f"{entry.id}: the comment was replaced; the earlier one is kept in the "
                 "draft's history"
             )
-        if current is not None and entry.comment_en.strip():
+        if (
+            current is not None
+            and entry.comment_en.strip()
+            and entry.comment_en != entry.machine_en
+        ):
             # his English stays (nothing he wrote is replaced unasked), known to be of the
             # comment before: a check says so until it is made anew or he keeps it (edit)
             entry.extra[EARLIER_ENGLISH] = True

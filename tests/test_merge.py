@@ -295,3 +295,30 @@ def test_a_digest_entry_into_its_draft() -> None:
     assert updated.entry.history[-1] == {"comment_en": MACHINE, "replaced": "import of d.txt"}
     meanwhile = take_digest_entry(draft(comment_en="Meanwhile."), draft(), draft(), "d", checked)
     assert meanwhile.entry is None and meanwhile.outcome == "changed here while importing"
+
+
+# -- a Korean and an English only as the pair he wrote ----------------------------------------------
+def test_a_new_korean_under_his_english_marks_it_of_the_comment_before_until_he_decides() -> None:
+    """His English (not the model's) stays when he gives a new Korean; the draft says it is of
+    the comment before, and a check makes it an error, until the English is made anew (--force)
+    or he keeps it (edit)."""
+    from pipeline.entry import EARLIER_ENGLISH
+    from pipeline.glossary import Glossary
+    from pipeline.translation import recheck
+
+    paper_id = parse_id("2506.00001")
+    his = draft(comment_en=EN)  # his English, the model's was MACHINE
+    new = unchanged_inputs(take_comment, his, paper_id, "2025-06-24", "새 코멘트.", None, None)
+    assert new.entry is not None and new.entry.extra.get(EARLIER_ENGLISH)
+    translated = take_translation(new.entry, new.entry, made(), False, checked).entry
+    assert translated is not None and translated.comment_en == EN  # kept
+    assert translated.extra.get(EARLIER_ENGLISH)
+    findings = recheck(translated, Glossary([], []))
+    assert any(f.check == "pair" and f.is_error for f in findings)
+    forced = take_translation(new.entry, new.entry, made(), True, checked).entry
+    assert forced is not None and not forced.extra.get(EARLIER_ENGLISH)
+    kept = take_hand_edit(translated, "2506.00001", EN, None, checked)
+    assert kept.entry is not None and not kept.entry.extra.get(EARLIER_ENGLISH)
+    # the model's English is only made again: no mark
+    machine = take_comment(draft(), paper_id, "2025-06-24", "새 코멘트.", None, None).entry
+    assert machine is not None and not machine.extra.get(EARLIER_ENGLISH)
