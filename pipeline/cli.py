@@ -739,7 +739,13 @@ def sync(
         return code
     from pipeline.watch import watch_notes
 
-    console.err(f"Watching {vault} for notes you save (Ctrl-C stops) ...")
+    ready = threading.Event()  # said once the vault is watched: a save before it is not seen
+
+    def say_watching() -> None:
+        if ready.wait():
+            console.err(f"Watching {vault} for notes you save (Ctrl-C stops) ...")
+
+    threading.Thread(target=say_watching, daemon=True).start()
 
     def saved(paths: list[Path]) -> None:
         try:  # the notes he saved, only (the others were synced above, or he said no)
@@ -751,7 +757,7 @@ def sync(
             return
         views.show_synced_notes(console, again)
 
-    watch_notes(vault, saved, quiet=WATCH_QUIET)
+    watch_notes(vault, saved, quiet=WATCH_QUIET, ready=ready)
     return code
 
 

@@ -302,7 +302,7 @@ def test_watch_syncs_each_saved_note_once(
     try:
         assert proc.stderr is not None
         line = ""
-        while "Watching" not in line:  # the first sync is done, the watcher starts
+        while "Watching" not in line:  # the first sync is done, the vault is watched
             line = proc.stderr.readline()
             assert line, "sync --watch ended before it watched"
         first = vault / "arXiv/251201 First.md"
