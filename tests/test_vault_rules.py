@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import re
 import shutil
+import threading
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -214,8 +215,12 @@ def test_after_he_declines_a_save_under_watch_never_syncs_his_old_notes(
     just declined (years of notes he left without English on purpose)."""
     saved_once: list[int] = []
 
-    def one_save(folder: Path, on_saved: object, quiet: float = 0) -> None:
+    def one_save(
+        folder: Path, on_saved: object, quiet: float = 0, ready: threading.Event | None = None
+    ) -> None:
         assert callable(on_saved)
+        if ready is not None:
+            ready.set()
         on_saved([folder / MHC])  # he saves today's note once, then stops the watch
         saved_once.append(1)
 
