@@ -374,20 +374,23 @@ _LINKS = re.compile(r"https?://|\[\[")
 _THE_PAPER = (Kind.FRONT, Kind.LINK, Kind.HEAD, Kind.ABSTRACT, Kind.TAGS)  # the abstract's links
 
 
-def _holds_no_comment(text: str) -> bool:
-    """A note of the paper with no comment in it (as `digest new` makes it, or one he began
-    with a line of his own); a note that lists other papers under its first link is no such
-    note: it is his list, and a comment is never put into it."""
+def _fields_of_a_blank_note(text: str) -> frozenset[str] | None:
+    """For a note of the paper with no comment in it (as `digest new` makes it, or one he began
+    with a line of his own), the fields a draft writes into it: its comments, and tags when it
+    has none (his stay). None for any other note; a note that lists other papers under its
+    first link is his list, and a comment is never put into it."""
     try:
         note = read_note(text)
     except NoPaper:
-        return False
-    return not any(
+        return None
+    if any(
         piece.kind in (Kind.KOREAN, Kind.ENGLISH)
         or (piece.kind not in _THE_PAPER and _LINKS.search(piece.text))
         or (piece.kind is Kind.LINK and len(_LINKS.findall(piece.text)) > 1)
         for piece in note.pieces
-    )
+    ):
+        return None
+    return _COMMENTS if note.content.tags else _COMMENTS | {"tags"}
 
 
 def render_note(entry: Entry, base: str | None = None, only: frozenset[str] = ALL_FIELDS) -> str:
@@ -700,10 +703,12 @@ def _write_one(
                 now = current.decode("utf-8")
             except UnicodeDecodeError:
                 return NoteResult(entry.id, NoteStatus.LEFT, path, "not UTF-8 text")
-            blank = not entry.source_hash and _holds_no_comment(now)
-            if blank:  # a note of the paper with no comment yet (`digest new`'s): his Korean
-                # and English go in, nothing of his is replaced (his tags stay)
-                only = only & (_COMMENTS if read_note(now).content.tags else _COMMENTS | {"tags"})
+            # a note of the paper with no comment yet (`digest new`'s), and a draft that never
+            # knew a note: his Korean and English go in, nothing of his is replaced
+            blank_fields = None if entry.source_hash else _fields_of_a_blank_note(now)
+            blank = blank_fields is not None
+            if blank_fields is not None:
+                only = only & blank_fields
             text = render_note(entry, base=now, only=only)
             if text == now:  # says what the draft says already: nothing to write or hold
                 return NoteResult(entry.id, NoteStatus.UNCHANGED, path, text=now)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -31,12 +32,13 @@ from pipeline.evaluate import EvalReport, NoteResult
 from pipeline.glossary import Glossary, Term, parse_glossary
 from pipeline.judge import JUDGE_SYSTEM
 from pipeline.model import Messages, Reply, Translation
+from pipeline.note import Kind, read_note
 from pipeline.text import PaperId
 from pipeline.translate import clean_reply
 from pipeline.usage import Usage
 from pipeline.workflow import Workflow
-from tests.conftest import TRANSLATIONS
-from tests.servers import ArxivServer, FakePaper
+from tests.conftest import DATA, TRANSLATIONS
+from tests.servers import ArxivServer, FakePaper, last_user_comment
 
 # The day, the comment and its English (as the loopback model gives it) most tests draft.
 DATE = "2025-06-24"
@@ -340,3 +342,60 @@ def judgement(*errors: tuple[str, str, str]) -> str:
 def workflow(model: FakeModel, isolated: Path, **settings: Any) -> Workflow:
     base = replace(load_settings(), **settings)
     return Workflow(base, glossary=FAKE_GLOSSARY, arxiv=FakeArxiv(), translator=model)
+
+
+# -- copies of his vault --------------------------------------------------------------------------
+SAMPLE_VAULT = DATA / "vault-sample"  # 99 real files of his vault
+CURRENT_LAYOUT = "250801"  # the name of his first note in his layout since August 2025
+SINCE_CURRENT = ("--since", "2025-08-01")  # his older notes have no English by choice
+MHC = "arXiv/251231 mHC.md"  # a note of his current layout (the `vault` fixture's)
+
+
+def without_english(text: str) -> str:
+    """His note with its English taken out, every other byte as it was."""
+    note = read_note(text)
+    return "".join(p.gap + p.text for p in note.pieces if p.kind is not Kind.ENGLISH) + note.tail
+
+
+class SampleVault:
+    """A copy of his vault whose current-layout notes lost their English, and what it was; the
+    `vault` fixture sets the loopback model to answer with his own English (`answer`)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        shutil.copytree(SAMPLE_VAULT, root)
+        (root / ".obsidian").mkdir()
+        self.english: dict[str, str] = {}  # his Korean -> his English
+        self.originals: dict[Path, bytes] = {}
+        for path in sorted(root.rglob("*.md")):
+            self.originals[path] = path.read_bytes()
+            if path.name < CURRENT_LAYOUT:
+                continue
+            note = read_note(path.read_bytes().decode("utf-8"))
+            self.english[note.content.comment_ko] = note.content.comment_en
+            path.write_bytes(without_english(path.read_bytes().decode("utf-8")).encode("utf-8"))
+
+    def answer(self, request: dict) -> str:
+        """The model: his own English for his Korean."""
+        return self.english.get(last_user_comment(request), "Some other English.")
+
+    def same_as_his(self) -> int:
+        return sum(path.read_bytes() == data for path, data in self.originals.items())
+
+
+def small_vault(isolated: Path) -> Path:
+    """An empty vault (Obsidian's folder and his arXiv folder)."""
+    root = isolated / "Obsidian"
+    (root / "arXiv").mkdir(parents=True)
+    (root / ".obsidian").mkdir()
+    return root
+
+
+def snapshot(*folders: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file below the folders but digest's own `.digest`: its bytes and modification time."""
+    files = {}
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and ".digest" not in path.parts:
+                files[str(path)] = (path.read_bytes(), path.stat().st_mtime_ns)
+    return files

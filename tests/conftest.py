@@ -6,10 +6,14 @@ import ssl
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.servers import ArxivServer, FakePaper, OpenAIServer
+
+if TYPE_CHECKING:
+    from tests.cli_helpers import SampleVault
 
 REPO = Path(__file__).resolve().parent.parent
 # Everything the tests read lives in the repository: a clone with nothing beside it passes.
@@ -132,6 +136,17 @@ def model_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIServer]:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key-0123456789")
     yield server
     server.close()
+
+
+@pytest.fixture
+def vault(isolated: Path, model_server: OpenAIServer, arxiv_server: ArxivServer) -> SampleVault:
+    """A copy of his vault whose current-layout notes lost their English, and a model that
+    answers with his own English (cli_helpers.SampleVault)."""
+    from tests.cli_helpers import SampleVault  # it imports this module
+
+    copy = SampleVault(isolated / "Obsidian")
+    model_server.responder = copy.answer
+    return copy
 
 
 SAMPLE_PAPER = FakePaper(

@@ -322,3 +322,27 @@ def test_a_new_korean_under_his_english_marks_it_of_the_comment_before_until_he_
     # the model's English is only made again: no mark
     machine = take_comment(draft(), paper_id, "2025-06-24", "새 코멘트.", None, None).entry
     assert machine is not None and not machine.extra.get(EARLIER_ENGLISH)
+
+
+def test_his_obsidian_english_of_the_old_korean_never_pairs_with_the_new_korean() -> None:
+    """The draft has a new Korean and the model's English of it (`digest draft` again); in
+    Obsidian he polished the old English of the old Korean. Taking his English beside the new
+    Korean, silently, would publish an English of another comment: it is a conflict to tell
+    (or the draft awaits a translation of the new Korean)."""
+    base = synced()
+    current = replace(
+        base,
+        comment_ko="완전히 다른 새 코멘트.",
+        machine_en="A new comment.",
+        comment_en="A new comment.",
+    )
+    note = from_note(base, comment_en="Adding noise to the reward, polished.")
+    merged = unchanged_inputs(take_note, current, note, checked)
+    after = merged.entry or current
+    silently_mixed = (
+        after.comment_ko == "완전히 다른 새 코멘트."
+        and after.comment_en == "Adding noise to the reward, polished."
+        and after.status != AWAITING
+        and not merged.notes
+    )
+    assert not silently_mixed, merged

@@ -5,65 +5,21 @@ taken out, against loopback servers whose model answers with his own English."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from pipeline.note import Kind, read_note
-from tests.cli_helpers import run, start, wait_for
-from tests.conftest import DATA
+from pipeline.note import read_note
+from tests.cli_helpers import SINCE_CURRENT, SampleVault, run, start, wait_for
 from tests.servers import ArxivServer, FakePaper, OpenAIServer, last_user_comment
 
-SAMPLE = DATA / "vault-sample"
-CURRENT = "250801"  # his layout since August 2025
-
-
-def without_english(text: str) -> str:
-    note = read_note(text)
-    return "".join(p.gap + p.text for p in note.pieces if p.kind is not Kind.ENGLISH) + note.tail
-
-
-class Vault:
-    """A copy of his vault whose current-layout notes lost their English, and what it was."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        shutil.copytree(SAMPLE, root)
-        (root / ".obsidian").mkdir()
-        self.english: dict[str, str] = {}  # his Korean -> his English
-        self.originals: dict[Path, bytes] = {}
-        for path in sorted(root.rglob("*.md")):
-            self.originals[path] = path.read_bytes()
-            if path.name < CURRENT:
-                continue
-            note = read_note(path.read_bytes().decode("utf-8"))
-            self.english[note.content.comment_ko] = note.content.comment_en
-            path.write_bytes(without_english(path.read_bytes().decode("utf-8")).encode("utf-8"))
-
-    def answer(self, request: dict) -> str:
-        """The model: his own English for his Korean."""
-        return self.english.get(last_user_comment(request), "Some other English.")
-
-    def same_as_his(self) -> int:
-        return sum(path.read_bytes() == data for path, data in self.originals.items())
-
-
-@pytest.fixture
-def vault(isolated: Path, model_server: OpenAIServer, arxiv_server: ArxivServer) -> Iterator[Vault]:
-    copy = Vault(isolated / "Obsidian")
-    model_server.responder = copy.answer
-    yield copy
-
-
-SINCE = ("--since", "2025-08-01")  # his older notes have no English by choice: left out here
+SINCE = SINCE_CURRENT  # his older notes have no English by choice: left out here
 
 
 def test_sync_gives_his_notes_back_and_a_second_run_does_nothing(
-    vault: Vault, model_server: OpenAIServer, arxiv_server: ArxivServer
+    vault: SampleVault, model_server: OpenAIServer, arxiv_server: ArxivServer
 ) -> None:
     first = run("sync", str(vault.root), *SINCE)
     assert first.code == 0, first.stderr
@@ -78,7 +34,7 @@ def test_sync_gives_his_notes_back_and_a_second_run_does_nothing(
 
 
 def test_a_note_whose_english_fails_is_named_and_gets_none(
-    vault: Vault, model_server: OpenAIServer
+    vault: SampleVault, model_server: OpenAIServer
 ) -> None:
     mhc = vault.root / "arXiv/251231 mHC.md"
     bare = mhc.read_bytes()
@@ -98,7 +54,7 @@ def test_a_note_whose_english_fails_is_named_and_gets_none(
     assert mhc.read_bytes() == vault.originals[mhc]  # his note, whole again
 
 
-def test_force_writes_english_that_fails(vault: Vault) -> None:
+def test_force_writes_english_that_fails(vault: SampleVault) -> None:
     mhc = vault.root / "arXiv/251231 mHC.md"
     korean = read_note(mhc.read_bytes().decode("utf-8")).content.comment_ko
     vault.english[korean] = "Korean left here: 한국어."
@@ -109,7 +65,7 @@ def test_force_writes_english_that_fails(vault: Vault) -> None:
 
 
 def test_a_save_in_obsidian_while_sync_works_is_never_overwritten(
-    vault: Vault, model_server: OpenAIServer
+    vault: SampleVault, model_server: OpenAIServer
 ) -> None:
     """His save lands after the import read the note, while the model translates it."""
     mhc = vault.root / "arXiv/251231 mHC.md"
@@ -134,7 +90,7 @@ def test_a_save_in_obsidian_while_sync_works_is_never_overwritten(
 
 
 def test_force_never_writes_over_a_save_in_obsidian(
-    vault: Vault, model_server: OpenAIServer
+    vault: SampleVault, model_server: OpenAIServer
 ) -> None:
     """--force lets failing English through; his save made while sync works still wins."""
     mhc = vault.root / "arXiv/251231 mHC.md"
@@ -152,7 +108,7 @@ def test_force_never_writes_over_a_save_in_obsidian(
 
 
 def test_a_note_deleted_while_sync_works_stays_deleted(
-    vault: Vault, model_server: OpenAIServer
+    vault: SampleVault, model_server: OpenAIServer
 ) -> None:
     mhc = vault.root / "arXiv/251231 mHC.md"
 
@@ -168,7 +124,7 @@ def test_a_note_deleted_while_sync_works_stays_deleted(
 
 
 def test_what_he_changes_with_digest_is_written_at_the_next_sync(
-    vault: Vault, model_server: OpenAIServer
+    vault: SampleVault, model_server: OpenAIServer
 ) -> None:
     """The draft ahead of its note: a new Korean (digest draft, translated then), or new
     English (digest edit), goes into the note with nothing else of it changed."""
@@ -191,7 +147,7 @@ def test_what_he_changes_with_digest_is_written_at_the_next_sync(
     assert mhc.read_text(encoding="utf-8") == after.replace(english, better)
 
 
-def test_a_comment_he_changes_under_the_english_is_translated_again(vault: Vault) -> None:
+def test_a_comment_he_changes_under_the_english_is_translated_again(vault: SampleVault) -> None:
     assert run("sync", str(vault.root), *SINCE).code == 0
     mhc = vault.root / "arXiv/251231 mHC.md"
     text = mhc.read_text(encoding="utf-8")
@@ -224,7 +180,7 @@ def test_a_note_that_lacks_its_paper_gets_it_from_arxiv(
     )  # the note keeps its own layout: no title line is added, its line end stays
 
 
-def test_digest_vault_is_the_vault_and_none_is_a_clear_error(vault: Vault) -> None:
+def test_digest_vault_is_the_vault_and_none_is_a_clear_error(vault: SampleVault) -> None:
     result = run("sync", *SINCE, env={"DIGEST_VAULT": str(vault.root)})
     assert result.code == 0 and "English written into 9 notes" in result.stderr
     missing = run("sync")
@@ -338,7 +294,7 @@ def test_watch_syncs_each_saved_note_once(
 
 @pytest.mark.slow
 def test_ctrl_c_keeps_what_is_done_and_the_same_command_finishes(
-    vault: Vault, model_server: OpenAIServer
+    vault: SampleVault, model_server: OpenAIServer
 ) -> None:
     model_server.latency = 1.0
     args = ["sync", str(vault.root), *SINCE, "--jobs", "1"]

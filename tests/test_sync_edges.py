@@ -11,82 +11,21 @@ import datetime as dt
 import os
 import shutil
 import unicodedata
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from pipeline.entry import AWAITING, READY, Entry
-from pipeline.merge import take_note
-from pipeline.note import Kind, new_note, read_note
-from pipeline.vault import note_content, note_digest
-from tests.cli_helpers import run
-from tests.conftest import DATA
-from tests.servers import ArxivServer, FakePaper, OpenAIServer, last_user_comment
+from pipeline.note import read_note
+from tests.cli_helpers import MHC, SINCE_CURRENT, SampleVault, run, small_vault, snapshot
+from tests.servers import ArxivServer, FakePaper, OpenAIServer
 
-SAMPLE = DATA / "vault-sample"
-CURRENT = "250801"  # his layout since August 2025
-SINCE = ("--since", "2025-08-01")
-MHC = "arXiv/251231 mHC.md"
-
-
-def without_english(text: str) -> str:
-    note = read_note(text)
-    return "".join(p.gap + p.text for p in note.pieces if p.kind is not Kind.ENGLISH) + note.tail
-
-
-class Vault:
-    """A copy of his vault whose current-layout notes lost their English, and what it was."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        shutil.copytree(SAMPLE, root)
-        (root / ".obsidian").mkdir()
-        self.english: dict[str, str] = {}
-        self.originals: dict[Path, bytes] = {}
-        for path in sorted(root.rglob("*.md")):
-            self.originals[path] = path.read_bytes()
-            if path.name < CURRENT:
-                continue
-            note = read_note(path.read_bytes().decode("utf-8"))
-            self.english[note.content.comment_ko] = note.content.comment_en
-            path.write_bytes(without_english(path.read_bytes().decode("utf-8")).encode("utf-8"))
-
-    def answer(self, request: dict) -> str:
-        return self.english.get(last_user_comment(request), "Some other English.")
-
-
-@pytest.fixture
-def vault(isolated: Path, model_server: OpenAIServer, arxiv_server: ArxivServer) -> Vault:
-    copy = Vault(isolated / "Obsidian")
-    model_server.responder = copy.answer
-    return copy
-
-
-def snapshot(*folders: Path) -> dict[str, tuple[bytes, int]]:
-    """Every file below the folders: its bytes and its modification time."""
-    files = {}
-    for folder in folders:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and ".digest" not in path.parts:
-                files[str(path)] = (path.read_bytes(), path.stat().st_mtime_ns)
-    return files
-
-
-def small_vault(isolated: Path) -> Path:
-    root = isolated / "Obsidian"
-    (root / "arXiv").mkdir(parents=True)
-    (root / ".obsidian").mkdir()
-    return root
-
-
+SINCE = SINCE_CURRENT
 TODAY = dt.date.today().isoformat()
 
 
 # -- a second sync ---------------------------------------------------------------------------------
 def test_a_second_sync_writes_no_file_when_a_note_is_held(
-    vault: Vault, model_server: OpenAIServer, arxiv_server: ArxivServer, isolated: Path
+    vault: SampleVault, model_server: OpenAIServer, arxiv_server: ArxivServer, isolated: Path
 ) -> None:
     """A note held (its English fails a check): the second sync asks nothing and writes no
     file, neither in the vault nor among the drafts."""
@@ -103,7 +42,7 @@ def test_a_second_sync_writes_no_file_when_a_note_is_held(
     assert [k for k in after if after[k] != before.get(k)] == []
 
 
-def test_the_daily_export_after_sync_leaves_every_note_as_it_is(vault: Vault) -> None:
+def test_the_daily_export_after_sync_leaves_every_note_as_it_is(vault: SampleVault) -> None:
     """His daily flow: sync, then `digest export DATE --format vault`: the notes sync just
     wrote say what their drafts say, so the export changes no byte."""
     assert run("sync", str(vault.root), *SINCE).code == 0
@@ -174,7 +113,9 @@ def test_new_when_arxiv_is_down_is_a_service_error(isolated: Path) -> None:
 
 
 # -- what the note holds ---------------------------------------------------------------------------
-def test_sync_keeps_a_crlf_note_whole_and_settles(vault: Vault, model_server: OpenAIServer) -> None:
+def test_sync_keeps_a_crlf_note_whole_and_settles(
+    vault: SampleVault, model_server: OpenAIServer
+) -> None:
     """A note saved with Windows line ends: the English comes in with his line ends, and the
     second sync asks nothing."""
     mhc = vault.root / MHC
@@ -190,7 +131,7 @@ def test_sync_keeps_a_crlf_note_whole_and_settles(vault: Vault, model_server: Op
 
 
 def test_sync_keeps_decomposed_hangul_as_he_typed_it(
-    vault: Vault, model_server: OpenAIServer
+    vault: SampleVault, model_server: OpenAIServer
 ) -> None:
     """Korean typed on a Mac may be stored decomposed (NFD): its bytes stay; the English comes
     in after it."""
@@ -250,7 +191,7 @@ def test_an_english_paragraph_with_a_korean_word_is_not_a_second_korean(
 
 # -- failures --------------------------------------------------------------------------------------
 def test_a_failed_translation_writes_nothing_into_the_note(
-    vault: Vault, model_server: OpenAIServer
+    vault: SampleVault, model_server: OpenAIServer
 ) -> None:
     """He changes the Korean with `digest draft` while the model is down; a sync with the
     model still down must not put his new Korean into the note beside the old English (the
@@ -268,7 +209,7 @@ def test_a_failed_translation_writes_nothing_into_the_note(
     assert mhc.read_bytes() == synced
 
 
-def test_sync_with_the_model_down_is_exit_3_and_the_notes_stay(vault: Vault) -> None:
+def test_sync_with_the_model_down_is_exit_3_and_the_notes_stay(vault: SampleVault) -> None:
     env = {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "DIGEST_RETRY_ATTEMPTS": "1"}
     before = {p: p.read_bytes() for p in vault.originals}
     result = run("sync", str(vault.root), *SINCE, env=env)
@@ -277,7 +218,7 @@ def test_sync_with_the_model_down_is_exit_3_and_the_notes_stay(vault: Vault) -> 
     assert all(p.read_bytes() == data for p, data in before.items())
 
 
-def test_a_broken_draft_stops_only_its_own_note(vault: Vault) -> None:
+def test_a_broken_draft_stops_only_its_own_note(vault: SampleVault) -> None:
     """A draft he broke by hand (invalid YAML): its note is named, the others are synced."""
     assert run("sync", str(vault.root), *SINCE).code == 0
     [broken] = list(Path("drafts").rglob("2512.24880.yaml"))
@@ -308,7 +249,7 @@ def test_sync_of_a_file_says_it_is_not_a_folder(isolated: Path) -> None:
 
 # -- two notes of one paper -----------------------------------------------------------------------
 def test_obsidians_duplicate_never_takes_the_english_of_the_original(
-    vault: Vault, model_server: OpenAIServer
+    vault: SampleVault, model_server: OpenAIServer
 ) -> None:
     """Obsidian names a copy `X 1.md`, which sorts before `X.md`. With his original note
     awaiting its English and a copy of it beside, the English goes into the original."""
@@ -319,70 +260,6 @@ def test_obsidians_duplicate_never_takes_the_english_of_the_original(
     result = run("sync", str(vault.root), *SINCE)
     assert result.code == 0, result.stderr
     assert mhc.read_bytes() == vault.originals[mhc]
-
-
-# -- the merge rule, as a table --------------------------------------------------------------------
-def _draft(**changes: Any) -> Entry:
-    entry = Entry(
-        id="2506.00001",
-        date="2025-06-24",
-        title="A Paper",
-        authors=["Ann Lee"],
-        abstract="An abstract.",
-        comment_ko="보상에 노이즈를 추가.",
-        machine_en="Adding noise to the reward.",
-        comment_en="Adding noise to the reward.",
-        tags=["rl"],
-        status=READY,
-    )
-    return replace(entry, **changes)
-
-
-def _synced(**changes: Any) -> Entry:
-    """A draft as a sync leaves it: it records its note."""
-    entry = _draft(**changes)
-    entry.source, entry.source_file = "vault", "arXiv/250624 A Paper.md"
-    text = new_note(note_content(entry))
-    entry.note, entry.source_hash = text, note_digest(text.encode("utf-8"))
-    entry.imported = entry.content_fingerprint()
-    return entry
-
-
-def _from_note(base: Entry, **changes: Any) -> Entry:
-    """The draft a note makes after he edited it in Obsidian."""
-    entry = replace(base, **changes)
-    text = new_note(note_content(entry)) + "\n\n[[his link]]"
-    entry.note, entry.source_hash = text, note_digest(text.encode("utf-8"))
-    entry.imported = entry.content_fingerprint()
-    return entry
-
-
-def _checked(entry: Entry) -> None:
-    entry.checks, entry.status = [], READY
-
-
-def test_his_obsidian_english_of_the_old_korean_never_pairs_with_the_new_korean() -> None:
-    """The draft has a new Korean and the model's English of it (`digest draft` again); in
-    Obsidian he polished the old English of the old Korean. Taking his English beside the new
-    Korean, silently, would publish an English of another comment: it is a conflict to tell
-    (or the draft awaits a translation of the new Korean)."""
-    base = _synced()
-    current = replace(
-        base,
-        comment_ko="완전히 다른 새 코멘트.",
-        machine_en="A new comment.",
-        comment_en="A new comment.",
-    )
-    note = _from_note(base, comment_en="Adding noise to the reward, polished.")
-    merged = take_note(current, note, _checked)
-    after = merged.entry or current
-    silently_mixed = (
-        after.comment_ko == "완전히 다른 새 코멘트."
-        and after.comment_en == "Adding noise to the reward, polished."
-        and after.status != AWAITING
-        and not merged.notes
-    )
-    assert not silently_mixed, merged
 
 
 # -- a paper drafted in the terminal, its note written by hand --------------------------------------
@@ -406,7 +283,7 @@ def test_a_note_he_writes_for_a_paper_drafted_in_the_terminal_is_not_silently_ig
 
 # -- a first sync over years of notes -------------------------------------------------------------
 def test_a_sync_of_many_notes_asks_first_on_a_terminal(
-    vault: Vault, model_server: OpenAIServer, arxiv_server: ArxivServer
+    vault: SampleVault, model_server: OpenAIServer, arxiv_server: ArxivServer
 ) -> None:
     """Without --since, his older notes that he left without English would all get it: on a
     terminal sync asks first (no: nothing is asked of any service, nothing written)."""
@@ -429,7 +306,7 @@ def test_a_sync_of_many_notes_asks_first_on_a_terminal(
     assert "English written into" in agreed.stderr
 
 
-def test_a_note_he_deletes_stays_deleted_for_the_export_too(vault: Vault) -> None:
+def test_a_note_he_deletes_stays_deleted_for_the_export_too(vault: SampleVault) -> None:
     """A note the import saw in his vault and he deleted since: the day's export leaves it
     deleted (named, exit 1); --force writes it again."""
     assert run("sync", str(vault.root), *SINCE).code == 0

@@ -34,15 +34,19 @@ import pytest
 import yaml
 
 from pipeline.note import Kind, NoPaper, read_note
-from tests.cli_helpers import Result, run
-from tests.conftest import DATA
+from tests.cli_helpers import (
+    CURRENT_LAYOUT,
+    SAMPLE_VAULT,
+    Result,
+    run,
+    snapshot,
+    without_english,
+)
 from tests.servers import ArxivServer, FakePaper, OpenAIServer, last_user_comment
 
 pytestmark = pytest.mark.slow  # whole-vault sequences: about two minutes in all
 
-SAMPLE = DATA / "vault-sample"
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-CURRENT = "250801"  # his layout since August 2025
 OWNED = (Kind.KOREAN, Kind.ENGLISH, Kind.TAGS)
 EVERY_DAY = "0001-01-01..9999-12-31"
 KO_MORE = " 다시 읽어볼 것."
@@ -55,27 +59,11 @@ def norm(text: str) -> str:
     return " ".join(text.replace("\r\n", "\n").split())
 
 
-def without_english(text: str) -> str:
-    note = read_note(text)
-    return "".join(p.gap + p.text for p in note.pieces if p.kind is not Kind.ENGLISH) + note.tail
-
-
 def others(text: str) -> tuple[list[tuple[str, str, str]], str]:
     """What no action of ours may change: every piece but the Korean, English and tags."""
     note = read_note(text)
     kept = [(str(p.kind), p.gap, p.text) for p in note.pieces if p.kind not in OWNED]
     return kept, note.tail
-
-
-def snapshot(*folders: Path) -> dict[str, tuple[bytes, int]]:
-    files = {}
-    for folder in folders:
-        if not folder.exists():
-            continue
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and ".digest" not in path.parts:
-                files[str(path)] = (path.read_bytes(), path.stat().st_mtime_ns)
-    return files
 
 
 def strings(value: Any) -> Iterator[str]:
@@ -111,7 +99,7 @@ class World:
 
     # -- set-up ----------------------------------------------------------------------------------
     def load(self) -> None:
-        shutil.copytree(SAMPLE, self.root)
+        shutil.copytree(SAMPLE_VAULT, self.root)
         (self.root / ".obsidian").mkdir()
         for path in sorted(self.root.rglob("*.md")):
             text = path.read_bytes().decode("utf-8")
@@ -128,7 +116,7 @@ class World:
                 )
                 if content.comment_en:
                     self.pairs.add((norm(content.comment_ko), norm(content.comment_en)))
-            if path.name >= CURRENT and content.comment_en:
+            if path.name >= CURRENT_LAYOUT and content.comment_en:
                 text = without_english(text)
                 path.write_bytes(text.encode("utf-8"))
             self.path[pid] = path

@@ -20,60 +20,23 @@ import pytest
 
 import pipeline.note
 import pipeline.watch
-from pipeline.note import Kind, patch_note, read_note
+from pipeline.note import patch_note, read_note
 from pipeline.vault import in_note_order, index_vault
-from tests.cli_helpers import run
-from tests.conftest import DATA
-from tests.servers import ArxivServer, FakePaper, OpenAIServer, last_user_comment
+from tests.cli_helpers import (
+    CURRENT_LAYOUT,
+    MHC,
+    SAMPLE_VAULT,
+    SINCE_CURRENT,
+    SampleVault,
+    run,
+    small_vault,
+)
+from tests.servers import ArxivServer, FakePaper, OpenAIServer
 
 KO = "보상에 노이즈를 추가하는 방법."
 EN = "Adding noise to the reward."
-SAMPLE = DATA / "vault-sample"
-CURRENT = "250801"  # his layout since August 2025
-SINCE = ("--since", "2025-08-01")
-MHC = "arXiv/251231 mHC.md"
+SINCE, CURRENT = SINCE_CURRENT, CURRENT_LAYOUT
 TODAY = dt.date.today().isoformat()
-
-
-def without_english(text: str) -> str:
-    note = read_note(text)
-    return "".join(p.gap + p.text for p in note.pieces if p.kind is not Kind.ENGLISH) + note.tail
-
-
-class Vault:
-    """A copy of his vault whose current-layout notes lost their English, and what it was
-    (as in tests/test_sync_edges.py)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        shutil.copytree(SAMPLE, root)
-        (root / ".obsidian").mkdir()
-        self.english: dict[str, str] = {}
-        self.originals: dict[Path, bytes] = {}
-        for path in sorted(root.rglob("*.md")):
-            self.originals[path] = path.read_bytes()
-            if path.name < CURRENT:
-                continue
-            note = read_note(path.read_bytes().decode("utf-8"))
-            self.english[note.content.comment_ko] = note.content.comment_en
-            path.write_bytes(without_english(path.read_bytes().decode("utf-8")).encode("utf-8"))
-
-    def answer(self, request: dict) -> str:
-        return self.english.get(last_user_comment(request), "Some other English.")
-
-
-@pytest.fixture
-def vault(isolated: Path, model_server: OpenAIServer, arxiv_server: ArxivServer) -> Vault:
-    copy = Vault(isolated / "Obsidian")
-    model_server.responder = copy.answer
-    return copy
-
-
-def small_vault(isolated: Path) -> Path:
-    root = isolated / "Obsidian"
-    (root / "arXiv").mkdir(parents=True)
-    (root / ".obsidian").mkdir()
-    return root
 
 
 PAPER = FakePaper("2512.00002", "Noisy Rewards: A Study", ["Ann Lee"], "We study rewards.")
@@ -88,7 +51,7 @@ def test_an_obsidian_copy_of_a_paper_whose_title_ends_in_a_number_is_not_its_not
     root = isolated / "Obsidian"
     (root / "arXiv/2024").mkdir(parents=True)
     original = root / "arXiv/2024/241213 CosyVoice 2.md"
-    shutil.copy2(SAMPLE / "arXiv/2024/241213 CosyVoice 2.md", original)
+    shutil.copy2(SAMPLE_VAULT / "arXiv/2024/241213 CosyVoice 2.md", original)
     shutil.copy2(original, root / "arXiv/2024/241213 CosyVoice 2 1.md")
     paper = read_note(original.read_text(encoding="utf-8")).content.paper_id
     assert index_vault(root).note_of(paper) == PurePosixPath("arXiv/2024/241213 CosyVoice 2.md")
@@ -143,7 +106,7 @@ def _reading(text: str) -> object:
 def test_rule_3_reads_every_sample_note_as_before(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every note of tests/data/vault-sample reads piece for piece as it did before."""
     changed, read = [], 0
-    for path in sorted(SAMPLE.rglob("*.md")):
+    for path in sorted(SAMPLE_VAULT.rglob("*.md")):
         text = path.read_text(encoding="utf-8")
         try:
             now = _reading(text)
@@ -206,7 +169,7 @@ def test_a_title_line_with_authors_keeps_them_when_the_title_changes() -> None:
 
 # -- rule 6: asked first on a terminal ------------------------------------------------------------
 def test_after_he_declines_a_save_under_watch_never_syncs_his_old_notes(
-    vault: Vault,
+    vault: SampleVault,
     model_server: OpenAIServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -232,7 +195,7 @@ def test_after_he_declines_a_save_under_watch_never_syncs_his_old_notes(
 
 
 def test_after_he_declines_the_days_export_is_not_filled_with_his_old_papers(
-    vault: Vault,
+    vault: SampleVault,
 ) -> None:
     """He says no: nothing is written into the vault, and his day's digest (`digest export
     TODAY`) is not made of the ~90 older papers the declined sync looked at."""
@@ -360,7 +323,7 @@ def test_a_note_whose_korean_is_all_decomposed_hangul_gets_its_english(
 
 
 # -- rule 7: one broken draft ----------------------------------------------------------------------
-def test_a_broken_draft_once_fixed_is_synced_by_the_next_sync(vault: Vault) -> None:
+def test_a_broken_draft_once_fixed_is_synced_by_the_next_sync(vault: SampleVault) -> None:
     """The broken draft's paper waits (exit 2, named); once he fixes the draft (deletes it),
     the same sync gives the note its English."""
     mhc = vault.root / MHC
