@@ -13,6 +13,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -1002,20 +1003,26 @@ def _caused_by_ctrl_c(exc: BaseException) -> bool:
 INTERRUPT_GRACE = 10.0
 
 
-def _interrupt_handler(args: Sequence[str]) -> Callable[[int, object], None]:
+def _interrupt_handler(args: Sequence[str]) -> Callable[[int, FrameType | None], None]:
     armed: list[threading.Timer] = []
 
-    def interrupted(signum: int, frame: object) -> None:
+    resume = shlex.join(["digest", *args])
+
+    def leave() -> None:
+        message = (
+            f"Error: interrupted; what was saved so far is intact; to finish the rest: {resume}\n"
+        )
+        os.write(2, message.encode("utf-8", "replace"))
+        os._exit(int(ExitCode.INTERRUPTED))
+
+    def interrupted(signum: int, frame: FrameType | None) -> None:
         """Ctrl-C is KeyboardInterrupt: commands finish what must be finished (a report, an
         editor) and it ends in main, naming what is saved; the watchdog makes sure it ends."""
+        if frame is not None and frame.f_code.co_filename.startswith("<frozen importlib"):
+            # inside Python's import machinery an interrupt is swallowed (and printed as a
+            # traceback) or wrapped; nothing of his is being written there: leave now
+            leave()
         if not armed:
-            resume = shlex.join(["digest", *args])
-
-            def leave() -> None:
-                message = f"Error: interrupted; what was saved so far is intact; to finish the rest: {resume}\n"
-                os.write(2, message.encode("utf-8", "replace"))
-                os._exit(int(ExitCode.INTERRUPTED))
-
             timer = threading.Timer(INTERRUPT_GRACE, leave)
             timer.daemon = True
             timer.start()

@@ -181,3 +181,25 @@ def test_a_ctrl_c_swallowed_somewhere_still_ends_the_command(tmp_path: Path) -> 
         "Error: interrupted; what was saved so far is intact; "
         "to finish the rest: digest draft 2506.18896"
     )
+
+
+def test_a_ctrl_c_inside_the_import_machinery_ends_at_once_with_one_line(tmp_path: Path) -> None:
+    """Python swallows an interrupt raised in its import machinery (a module lock's callback)
+    and prints it as a traceback: one landing there ends the command at once, with its line."""
+    script = tmp_path / "in_import.py"
+    script.write_text(
+        "import types\n"
+        "import pipeline.cli as cli\n"
+        "handler = cli._interrupt_handler(['draft', '2506.18896'])\n"
+        "code = compile('pass', '<frozen importlib._bootstrap>', 'exec')\n"
+        "frame = types.SimpleNamespace(f_code=code)\n"
+        "handler(2, frame)\n"
+        "print('went on')\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130 and "went on" not in done.stdout
+    assert done.stderr.strip() == (
+        "Error: interrupted; what was saved so far is intact; "
+        "to finish the rest: digest draft 2506.18896"
+    )
