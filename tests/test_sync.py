@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -14,6 +16,25 @@ import pytest
 from pipeline.note import read_note
 from tests.cli_helpers import SINCE_CURRENT, SampleVault, run, start, wait_for
 from tests.servers import ArxivServer, FakePaper, OpenAIServer, last_user_comment
+
+
+def follow(proc: subprocess.Popen[str]) -> list[str]:
+    """The lines a running process prints on stderr, as it prints them; an empty string last
+    once the stream ends."""
+    lines: list[str] = []
+    assert proc.stderr is not None
+    stream = proc.stderr
+
+    def read() -> None:
+        while True:
+            line = stream.readline()
+            lines.append(line)
+            if not line:
+                return
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
+
 
 SINCE = SINCE_CURRENT  # his older notes have no English by choice: left out here
 
@@ -255,12 +276,11 @@ def test_watch_syncs_each_saved_note_once(
         "학습 속도를 높이는 방법.": "A way to speed up training.",
     }.get(last_user_comment(request), "Something else.")
     proc = start(["sync", str(vault), "--watch"], env={"DIGEST_RETRY_ATTEMPTS": "1"})
+    printed = follow(proc)
     try:
-        assert proc.stderr is not None
-        line = ""
-        while "Watching" not in line:  # the first sync is done, the vault is watched
-            line = proc.stderr.readline()
-            assert line, "sync --watch ended before it watched"
+        # the first sync is done, the vault is watched
+        wait_for(lambda: "Watching" in "".join(printed) or proc.poll() is not None, 60)
+        assert proc.poll() is None, "".join(printed)
         first = vault / "arXiv/251201 First.md"
         # one save, written the way Obsidian writes: several writes in a row
         for text in (
@@ -269,7 +289,10 @@ def test_watch_syncs_each_saved_note_once(
         ):
             first.write_text(text, encoding="utf-8")
             time.sleep(0.1)
-        wait_for(lambda: "Adding noise" in first.read_text(encoding="utf-8"), 60)
+        # the line is printed after the note is written: waiting on it, not on the note,
+        # keeps the Ctrl-C below from landing between the two
+        wait_for(lambda: "updated     arXiv/251201 First.md" in "".join(printed), 60)
+        assert "Adding noise" in first.read_text(encoding="utf-8")
         assert len(model_server.requests) == 1
         # a note written elsewhere and moved into a year folder
         second = vault / "draft.md.tmp"
@@ -277,13 +300,16 @@ def test_watch_syncs_each_saved_note_once(
         (vault / "arXiv/2025").mkdir()
         moved = vault / "arXiv/2025/251202 Second.md"
         second.rename(moved)
-        wait_for(lambda: "speed up training" in moved.read_text(encoding="utf-8"), 60)
+        wait_for(lambda: "updated     arXiv/2025/251202 Second.md" in "".join(printed), 60)
+        assert "speed up training" in moved.read_text(encoding="utf-8")
         assert len(model_server.requests) == 2
         proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
+    wait_for(lambda: printed and printed[-1] == "", 10)  # the reader saw the end of the stream
+    stderr = "".join(printed)
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert stderr.count("updated     arXiv/251201 First.md") == 1
