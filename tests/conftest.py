@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import ssl
 import tempfile
@@ -20,6 +21,13 @@ REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"
 CORPUS = DATA
 FORMAT_SAMPLE = DATA / "format-sample.txt"
+
+# A suite started with Ctrl-C ignored (`make test &` in a script, some CI runners) would pass
+# that on to every digest it starts, and digest rightly keeps an ignored Ctrl-C ignored: the
+# Ctrl-C tests would then test nothing. A handler of our own here is reset to the default in
+# each process started from this one, as a real terminal's shell would start it.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def closed_port() -> int:
