@@ -21,6 +21,7 @@ changed, a registered English for that Korean); deterministic seeds."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 import re
 import shutil
@@ -33,7 +34,8 @@ from typing import Any
 import pytest
 import yaml
 
-from pipeline.note import Kind, NoPaper, read_note
+from pipeline import note as note_module
+from pipeline.note import Kind, NoPaper
 from tests.cli_helpers import (
     CURRENT_LAYOUT,
     SAMPLE_VAULT,
@@ -53,6 +55,24 @@ KO_MORE = " 다시 읽어볼 것."
 EN_MORE = " Worth reading again."
 TERMINAL_EN = " (Edited in the terminal.)"
 APPENDED = "\n\n[[200220 Imputer]]\n\n# Links\n\n![[figure.png]]\n"
+
+
+# The invariants read every note and every draft after every step; the same bytes are parsed
+# once (the parsed values are frozen or only read), which keeps the sequences to seconds.
+read_note = functools.cache(note_module.read_note)
+
+
+@functools.cache
+def paper_of(text: str) -> str | None:
+    try:
+        return read_note(text).content.paper_id
+    except NoPaper:
+        return None
+
+
+@functools.cache
+def parsed_draft(text: str) -> Any:
+    return yaml.load(text, Loader=LOADER)
 
 
 def norm(text: str) -> str:
@@ -147,17 +167,15 @@ class World:
         for path in sorted(self.root.rglob("*.md")):
             if ".obsidian" in path.parts or ".digest" in path.parts:
                 continue
-            try:
-                pid = read_note(path.read_bytes().decode("utf-8")).content.paper_id
-            except NoPaper:
-                continue
-            found.setdefault(pid, []).append(path)
+            pid = paper_of(path.read_bytes().decode("utf-8"))
+            if pid is not None:
+                found.setdefault(pid, []).append(path)
         return found
 
     def all_drafts(self) -> dict[str, list[dict]]:
         found: dict[str, list[dict]] = {}
         for path in self.drafts.rglob("*.yaml"):
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER)
+            data = parsed_draft(path.read_text(encoding="utf-8"))
             if isinstance(data, dict):
                 found.setdefault(str(data.get("id")), []).append(data)
         return found
