@@ -528,9 +528,12 @@ def replace_note(path: Path, data: bytes, expected: bytes | None) -> None:
     there is no file). Raises ChangedMeanwhile otherwise, writing nothing.
 
     A link is written through to its target. The comparison runs after the new bytes are on
-    disk, immediately before the rename: the window in which an editor's save could be missed
-    is the rename itself. The temporary name is short (14 bytes), so a note whose name is near
-    the file system's 255-byte limit is updated like any other.
+    disk, immediately before the rename. Obsidian saves a note in place (the same file, opened
+    and rewritten): a save landing between the comparison and the rename would go into the file
+    the rename takes away. So the note is held by a second name (a hard link) meanwhile, and if
+    it was written after all, it is put back at its name, his save whole, and nothing of ours
+    stays. The temporary names are short (14 bytes), so a note whose name is near the file
+    system's 255-byte limit is updated like any other.
     """
     target = Path(os.path.realpath(path))
     try:
@@ -539,8 +542,9 @@ def replace_note(path: Path, data: bytes, expected: bytes | None) -> None:
         keep = None
     if (keep is None) != (expected is None):
         raise ChangedMeanwhile
-    tmp = target.parent / f".dg{secrets.token_hex(4)}.tmp"
+    tmp = _temp_name(target)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask narrows it
+    held: Path | None = None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -550,14 +554,56 @@ def replace_note(path: Path, data: bytes, expected: bytes | None) -> None:
             os.chmod(tmp, keep)
         if expected is None:
             _create_only(tmp, target)
-        else:
-            if read_note_bytes(target, max(len(expected), 1) + 1) != expected:
-                raise ChangedMeanwhile
-            os.replace(tmp, target)
+            return
+        held = _hold(target)
+        before = os.stat(held or target)
+        if read_note_bytes(held or target, max(len(expected), 1) + 1) != expected:
+            raise ChangedMeanwhile
+        if held is not None and os.stat(target).st_ino != before.st_ino:
+            raise ChangedMeanwhile  # saved by a rename since it was held: the name holds his
+        os.replace(tmp, target)
+        if held is not None and _written_since(held, before, expected):
+            os.replace(held, target)  # his save went into the note replaced: it goes back
+            held = None
+            raise ChangedMeanwhile
     except Skip:
         raise ChangedMeanwhile from None
     finally:
         tmp.unlink(missing_ok=True)
+        if held is not None:
+            held.unlink(missing_ok=True)
+
+
+def _temp_name(target: Path) -> Path:
+    return target.parent / f".dg{secrets.token_hex(4)}.tmp"
+
+
+def _hold(target: Path) -> Path | None:
+    """A second name for the note as it is now; None on a file system without hard links."""
+    held = _temp_name(target)
+    try:
+        os.link(target, held)
+    except OSError as exc:
+        if exc.errno not in (
+            errno.EPERM,
+            errno.ENOTSUP,
+            errno.EOPNOTSUPP,
+            errno.EXDEV,
+            errno.EMLINK,
+        ):
+            raise
+        return None
+    return held
+
+
+def _written_since(held: Path, before: os.stat_result, expected: bytes) -> bool:
+    now = os.stat(held)
+    if (now.st_size, now.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        return True
+    try:
+        return read_note_bytes(held, max(len(expected), 1) + 1) != expected
+    except Skip:
+        return True
 
 
 def _create_only(tmp: Path, target: Path) -> None:

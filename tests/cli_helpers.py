@@ -6,6 +6,7 @@ Fixtures and the loopback services are in conftest.py and servers.py."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -165,6 +166,19 @@ def start(
         text=True,
         env=env,
     )
+
+
+def pin_today(monkeypatch: pytest.MonkeyPatch, day: str | None = None) -> str:
+    """Today, as digest sees it in this process, pinned for the test (to `day`, else the date
+    now): a test that drafts, then exports "today", passes across midnight too."""
+    import pipeline.drafting
+    import pipeline.syncing
+    import pipeline.text
+
+    day = day or dt.date.today().isoformat()
+    for module in (pipeline.text, pipeline.drafting, pipeline.syncing):
+        monkeypatch.setattr(module, "today", lambda: day)
+    return day
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 20.0) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
 
 from tests.servers import ArxivServer, FakePaper, OpenAIServer
 
@@ -28,6 +29,11 @@ FORMAT_SAMPLE = DATA / "format-sample.txt"
 # each process started from this one, as a real terminal's shell would start it.
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+# Hypothesis's default 200 ms per example measures the machine, not the code: a loaded CI
+# runner stalls a sub-millisecond example past it now and then.
+settings.register_profile("digest", deadline=None)
+settings.load_profile("digest")
 
 
 def closed_port() -> int:

@@ -17,7 +17,7 @@ from pipeline.errors import InputError
 from pipeline.store import Day, Store
 from pipeline.text import DateSpan, parse_dates
 from pipeline.workflow import Workflow
-from tests.cli_helpers import drafted, run
+from tests.cli_helpers import drafted, pin_today, run
 from tests.conftest import FORMAT_SAMPLE
 from tests.servers import ArxivServer, OpenAIServer
 
@@ -94,11 +94,12 @@ def test_week_dates_are_not_dates() -> None:
 
 
 def test_today_and_yesterday_are_dates(
-    arxiv_server: ArxivServer, model_server: OpenAIServer, isolated: Path
+    arxiv_server: ArxivServer,
+    model_server: OpenAIServer,
+    isolated: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import datetime as dt
-
-    drafted(dt.date.today().isoformat())
+    drafted(pin_today(monkeypatch))
     assert run("export", "today").stdout.splitlines()[1].startswith("ReasonFlux")
     assert run("check", "--date", "today").code == 0
     assert run("export", "yesterday").code == 2  # no drafts that day: bad input, named

@@ -16,11 +16,17 @@ from pathlib import Path
 import pytest
 
 from pipeline.note import read_note
-from tests.cli_helpers import MHC, SINCE_CURRENT, SampleVault, run, small_vault, snapshot
+from tests.cli_helpers import MHC, SINCE_CURRENT, SampleVault, pin_today, run, small_vault, snapshot
 from tests.servers import ArxivServer, FakePaper, OpenAIServer
 
 SINCE = SINCE_CURRENT
 TODAY = dt.date.today().isoformat()
+
+
+@pytest.fixture(autouse=True)
+def one_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Drafts are made on TODAY and exported as TODAY, even when the suite crosses midnight."""
+    pin_today(monkeypatch, TODAY)
 
 
 # -- a second sync ---------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from tests.cli_helpers import (
     CURRENT_LAYOUT,
     SAMPLE_VAULT,
     Result,
+    pin_today,
     run,
     snapshot,
     without_english,
@@ -51,6 +52,7 @@ pytestmark = pytest.mark.slow  # whole-vault sequences: about two minutes in all
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 OWNED = (Kind.KOREAN, Kind.ENGLISH, Kind.TAGS)
 EVERY_DAY = "0001-01-01..9999-12-31"
+TODAY = dt.date.today().isoformat()
 KO_MORE = " 다시 읽어볼 것."
 EN_MORE = " Worth reading again."
 TERMINAL_EN = " (Edited in the terminal.)"
@@ -353,7 +355,13 @@ class World:
 
 
 @pytest.fixture
-def world(isolated: Path, model_server: OpenAIServer, arxiv_server: ArxivServer) -> World:
+def world(
+    isolated: Path,
+    model_server: OpenAIServer,
+    arxiv_server: ArxivServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> World:
+    pin_today(monkeypatch, TODAY)  # what a sequence drafts is "today"'s, even across midnight
     made = World(isolated / "Obsidian", isolated / "drafts", model_server, arxiv_server)
     made.load()
     made.check()
@@ -596,8 +604,6 @@ def test_a_terminal_draft_reaches_his_comment_less_note_that_holds_a_line_of_his
     never read it; the import it suggests skips a note without Korean), so the comment can
     never reach it without --force."""
     world.draft(SCOPE_HEAD)
-    exported = run(
-        "export", dt.date.today().isoformat(), "--format", "vault", "-o", str(world.root)
-    )
+    exported = run("export", TODAY, "--format", "vault", "-o", str(world.root))
     assert "edited in the vault since" not in exported.stderr, exported.stderr
     assert norm(world.typed_ko[SCOPE_HEAD]) in norm(world.note(SCOPE_HEAD))

@@ -28,6 +28,7 @@ from tests.cli_helpers import (
     SAMPLE_VAULT,
     SINCE_CURRENT,
     SampleVault,
+    pin_today,
     run,
     small_vault,
 )
@@ -37,6 +38,12 @@ KO = "보상에 노이즈를 추가하는 방법."
 EN = "Adding noise to the reward."
 SINCE, CURRENT = SINCE_CURRENT, CURRENT_LAYOUT
 TODAY = dt.date.today().isoformat()
+
+
+@pytest.fixture(autouse=True)
+def one_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Drafts are made on TODAY and exported as TODAY, even when the suite crosses midnight."""
+    pin_today(monkeypatch, TODAY)
 
 
 PAPER = FakePaper("2512.00002", "Noisy Rewards: A Study", ["Ann Lee"], "We study rewards.")

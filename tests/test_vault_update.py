@@ -6,6 +6,7 @@ on both sides are never overwritten."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import time
@@ -257,6 +258,70 @@ def test_an_obsidian_save_between_the_read_and_the_rename_is_kept(
     assert target.read_text(encoding="utf-8") == his
     assert results[1].status is NoteStatus.UPDATED
     assert not list(vault.glob(".dg*.tmp"))
+
+
+def saved_by_obsidian_around_the_rename(
+    monkeypatch: pytest.MonkeyPatch, target: Path, his: str, when: str
+) -> None:
+    """His in-place save (open, truncate, write: how Obsidian saves) lands at the worst moment
+    of digest's rename over the note: just before it ("before"), or opened just before it and
+    written just after it ("across", the file it writes into is then no longer at the name)."""
+    real_replace = os.replace
+
+    def rename(source: str | os.PathLike[str], destination: str | os.PathLike[str]) -> None:
+        if Path(destination) != target or not Path(source).name.startswith(".dg"):
+            return real_replace(source, destination)
+        monkeypatch.setattr(os, "replace", real_replace)  # once
+        if when == "before":
+            target.write_text(his, encoding="utf-8")
+            return real_replace(source, destination)
+        with open(target, "w", encoding="utf-8") as handle:
+            real_replace(source, destination)
+            handle.write(his)
+        return None
+
+    monkeypatch.setattr(os, "replace", rename)
+
+
+@pytest.mark.parametrize("when", ["before", "across"])
+def test_an_obsidian_save_at_the_moment_of_the_rename_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, when: str
+) -> None:
+    """The note is held by a second name over the rename: a save that went into it is put back."""
+    vault = copy_vault(tmp_path, SAMPLE / "arXiv/2025")
+    store = Store(tmp_path / "drafts")
+    entries = imported(store, vault)
+    for entry in entries:
+        entry.comment_en += " Edited."
+    target = vault / entries[0].source_file
+    his = target.read_text(encoding="utf-8") + "\n\n[[251225 Another note]]"
+    saved_by_obsidian_around_the_rename(monkeypatch, target, his, when)
+    results, _ = write_notes(entries, vault)
+    assert results[0].status is NoteStatus.LEFT and "meanwhile" in results[0].reason
+    assert target.read_text(encoding="utf-8") == his
+    assert results[1].status is NoteStatus.UPDATED
+    assert "Edited." in (vault / entries[1].source_file).read_text(encoding="utf-8")
+    assert not list(target.parent.glob(".dg*")), "a temporary name left in his vault"
+
+
+def test_without_hard_links_a_note_is_updated_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file system without hard links (some network and FAT drives): written all the same."""
+    vault = copy_vault(tmp_path, SAMPLE / "arXiv/2025")
+    store = Store(tmp_path / "drafts")
+    entries = imported(store, vault)
+    entries[0].comment_en += " Edited."
+
+    def no_links(*_: object, **__: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    results, _ = write_notes(entries[:1], vault)
+    assert results[0].status is NoteStatus.UPDATED
+    target = vault / entries[0].source_file
+    assert "Edited." in target.read_text(encoding="utf-8")
+    assert not list(target.parent.glob(".dg*"))
 
 
 # -- real processes -------------------------------------------------------------------------------
