@@ -559,7 +559,7 @@ def replace_note(path: Path, data: bytes, expected: bytes | None) -> None:
         before = os.stat(held or target)
         if read_note_bytes(held or target, max(len(expected), 1) + 1) != expected:
             raise ChangedMeanwhile
-        if held is not None and os.stat(target).st_ino != before.st_ino:
+        if held is not None and not _still_at(target, before):
             raise ChangedMeanwhile  # saved by a rename since it was held: the name holds his
         os.replace(tmp, target)
         if held is not None and _written_since(held, before, expected):
@@ -583,6 +583,8 @@ def _hold(target: Path) -> Path | None:
     held = _temp_name(target)
     try:
         os.link(target, held)
+    except FileNotFoundError:
+        raise ChangedMeanwhile from None  # deleted since it was read
     except OSError as exc:
         if exc.errno not in (
             errno.EPERM,
@@ -594,6 +596,13 @@ def _hold(target: Path) -> Path | None:
             raise
         return None
     return held
+
+
+def _still_at(target: Path, held: os.stat_result) -> bool:
+    try:
+        return os.stat(target).st_ino == held.st_ino
+    except FileNotFoundError:
+        return False
 
 
 def _written_since(held: Path, before: os.stat_result, expected: bytes) -> bool:

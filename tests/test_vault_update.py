@@ -21,8 +21,10 @@ from pipeline.note import Kind, read_note
 from pipeline.store import Store
 from pipeline.vault import (
     STALE_TEMP_SECONDS,
+    ChangedMeanwhile,
     NoteStatus,
     index_vault,
+    replace_note,
     write_notes,
 )
 from tests.cli_helpers import DATE, EN, KO, drafted, load_draft, run, start
@@ -302,6 +304,25 @@ def test_an_obsidian_save_at_the_moment_of_the_rename_is_kept(
     assert results[1].status is NoteStatus.UPDATED
     assert "Edited." in (vault / entries[1].source_file).read_text(encoding="utf-8")
     assert not list(target.parent.glob(".dg*")), "a temporary name left in his vault"
+
+
+def test_a_note_deleted_in_the_instant_before_the_update_stays_deleted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    note = tmp_path / "251201 A Paper.md"
+    note.write_text("https://arxiv.org/abs/2512.00001\n\n한국어.\n", encoding="utf-8")
+    expected = note.read_bytes()
+    real_link = os.link
+
+    def deleted_first(source: str | os.PathLike[str], destination: str | os.PathLike[str]) -> None:
+        if Path(source) == note.resolve():
+            note.unlink()  # he deletes it in Obsidian
+        real_link(source, destination)
+
+    monkeypatch.setattr(os, "link", deleted_first)
+    with pytest.raises(ChangedMeanwhile):
+        replace_note(note, expected + b"\nEnglish.\n", expected)
+    assert not note.exists() and not list(tmp_path.glob(".dg*"))
 
 
 def test_without_hard_links_a_note_is_updated_as_before(
