@@ -556,13 +556,16 @@ def replace_note(path: Path, data: bytes, expected: bytes | None) -> None:
             _create_only(tmp, target)
             return
         held = _hold(target)
-        before = os.stat(held or target)
-        if read_note_bytes(held or target, max(len(expected), 1) + 1) != expected:
+        if not _holds(held or target, expected):
             raise ChangedMeanwhile
-        if held is not None and not _still_at(target, before):
+        if held is None:  # a file system without hard links: the rename's instant stays open
+            os.replace(tmp, target)
+            return
+        before = os.stat(held)
+        if not _still_at(target, before):
             raise ChangedMeanwhile  # saved by a rename since it was held: the name holds his
         os.replace(tmp, target)
-        if held is not None and _written_since(held, before, expected):
+        if _written_since(held, before, expected):
             os.replace(held, target)  # his save went into the note replaced: it goes back
             held = None
             raise ChangedMeanwhile
@@ -578,6 +581,11 @@ def _temp_name(target: Path) -> Path:
     return target.parent / f".dg{secrets.token_hex(4)}.tmp"
 
 
+# what os.link raises on a file system without hard links (some network and FAT drives), or
+# on a file that has all the links it may have
+_NO_HARD_LINK = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK})
+
+
 def _hold(target: Path) -> Path | None:
     """A second name for the note as it is now; None on a file system without hard links."""
     held = _temp_name(target)
@@ -586,16 +594,15 @@ def _hold(target: Path) -> Path | None:
     except FileNotFoundError:
         raise ChangedMeanwhile from None  # deleted since it was read
     except OSError as exc:
-        if exc.errno not in (
-            errno.EPERM,
-            errno.ENOTSUP,
-            errno.EOPNOTSUPP,
-            errno.EXDEV,
-            errno.EMLINK,
-        ):
+        if exc.errno not in _NO_HARD_LINK:
             raise
         return None
     return held
+
+
+def _holds(path: Path, expected: bytes) -> bool:
+    """The file holds `expected` (read no further than one byte past it)."""
+    return read_note_bytes(path, max(len(expected), 1) + 1) == expected
 
 
 def _still_at(target: Path, held: os.stat_result) -> bool:
@@ -610,7 +617,7 @@ def _written_since(held: Path, before: os.stat_result, expected: bytes) -> bool:
     if (now.st_size, now.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
         return True
     try:
-        return read_note_bytes(held, max(len(expected), 1) + 1) != expected
+        return not _holds(held, expected)
     except Skip:
         return True
 
@@ -622,7 +629,7 @@ def _create_only(tmp: Path, target: Path) -> None:
     except FileExistsError:
         raise ChangedMeanwhile from None
     except OSError as exc:
-        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+        if exc.errno not in _NO_HARD_LINK:
             raise
         # a file system without hard links: the lock keeps other digests out
         if target.exists():

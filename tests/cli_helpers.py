@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
@@ -166,6 +167,24 @@ def start(
         text=True,
         env=env,
     )
+
+
+def follow(proc: subprocess.Popen[str]) -> list[str]:
+    """The lines a running process prints on stderr, as it prints them; an empty string last
+    once the stream ends."""
+    lines: list[str] = []
+    assert proc.stderr is not None
+    stream = proc.stderr
+
+    def read() -> None:
+        while True:
+            line = stream.readline()
+            lines.append(line)
+            if not line:
+                return
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
 
 
 def pin_today(monkeypatch: pytest.MonkeyPatch, day: str | None = None) -> str:

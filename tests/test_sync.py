@@ -6,35 +6,14 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from pipeline.note import read_note
-from tests.cli_helpers import SINCE_CURRENT, SampleVault, run, start, wait_for
+from tests.cli_helpers import SINCE_CURRENT, SampleVault, follow, run, start, wait_for
 from tests.servers import ArxivServer, FakePaper, OpenAIServer, last_user_comment
-
-
-def follow(proc: subprocess.Popen[str]) -> list[str]:
-    """The lines a running process prints on stderr, as it prints them; an empty string last
-    once the stream ends."""
-    lines: list[str] = []
-    assert proc.stderr is not None
-    stream = proc.stderr
-
-    def read() -> None:
-        while True:
-            line = stream.readline()
-            lines.append(line)
-            if not line:
-                return
-
-    threading.Thread(target=read, daemon=True).start()
-    return lines
-
 
 SINCE = SINCE_CURRENT  # his older notes have no English by choice: left out here
 

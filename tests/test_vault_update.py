@@ -234,10 +234,9 @@ def test_a_temp_file_a_killed_export_left_is_swept(tmp_path: Path) -> None:
     assert old_fresh.exists()  # perhaps an earlier version's writer, at work right now
 
 
-def test_an_obsidian_save_between_the_read_and_the_rename_is_kept(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The note is compared again after the new bytes are on disk, just before the rename."""
+def edited_in_both(tmp_path: Path) -> tuple[Path, list[Entry], Path, str]:
+    """His 2025 notes imported, each draft's English edited here; the first note's save in
+    Obsidian (a wiki link more), for a test to land at a moment of its choosing."""
     vault = copy_vault(tmp_path, SAMPLE / "arXiv/2025")
     store = Store(tmp_path / "drafts")
     entries = imported(store, vault)
@@ -245,6 +244,14 @@ def test_an_obsidian_save_between_the_read_and_the_rename_is_kept(
         entry.comment_en += " Edited."
     target = vault / entries[0].source_file
     his = target.read_text(encoding="utf-8") + "\n\n[[251225 Another note]]"
+    return vault, entries, target, his
+
+
+def test_an_obsidian_save_between_the_read_and_the_rename_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The note is compared again after the new bytes are on disk, just before the rename."""
+    vault, entries, target, his = edited_in_both(tmp_path)
     real_fsync = os.fsync
     saved: list[bool] = []
 
@@ -290,13 +297,7 @@ def test_an_obsidian_save_at_the_moment_of_the_rename_is_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, when: str
 ) -> None:
     """The note is held by a second name over the rename: a save that went into it is put back."""
-    vault = copy_vault(tmp_path, SAMPLE / "arXiv/2025")
-    store = Store(tmp_path / "drafts")
-    entries = imported(store, vault)
-    for entry in entries:
-        entry.comment_en += " Edited."
-    target = vault / entries[0].source_file
-    his = target.read_text(encoding="utf-8") + "\n\n[[251225 Another note]]"
+    vault, entries, target, his = edited_in_both(tmp_path)
     saved_by_obsidian_around_the_rename(monkeypatch, target, his, when)
     results, _ = write_notes(entries, vault)
     assert results[0].status is NoteStatus.LEFT and "meanwhile" in results[0].reason
